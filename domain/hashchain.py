@@ -1,0 +1,56 @@
+"""The audit hash chain: hash = sha256(prev_hash ‖ canonical JSON of the event's content).
+
+The content is built from exactly what is stored, so `verify` can recompute it from the
+event store alone. Event fields must therefore be JSON-native (no tuples, sets, dates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+GENESIS_HASH = "0" * 64
+
+# Attributes that are the chain itself or the library's envelope, not content.
+_ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "hash", "prev_hash"}
+)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_content(
+    event_type: str, track_id: UUID, version: int, recorded_at: datetime, fields: dict[str, Any]
+) -> dict[str, Any]:
+    content = {k: v for k, v in fields.items() if k not in _ENVELOPE}
+    return {
+        "type": event_type,
+        "track_id": str(track_id),
+        "version": version,
+        "recorded_at": recorded_at.isoformat(),
+        "fields": content,
+    }
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    digest.update(prev_hash.encode("ascii"))
+    digest.update(canonical_json(content).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def hash_of_event(event: Any) -> str:
+    """Recompute an event object's hash from its stored attributes."""
+    content = event_content(
+        type(event).__name__,
+        event.originator_id,
+        event.originator_version,
+        event.timestamp,
+        vars(event),
+    )
+    return chain_hash(event.prev_hash, content)

@@ -1,0 +1,268 @@
+"""The `Track` aggregate: one negotiation track, its parties and everything said on it.
+
+Command methods check the invariants and raise from `domain.errors`; `on_*` methods are
+the only place state changes, called by the events' `apply` (so replay == live).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import errors
+from domain.events import (
+    STATEMENT_EVENTS,
+    PartyAdded,
+    StatementCorrected,
+    StatementRecorded,
+    StatementRetracted,
+    TrackEvent,
+    TrackOpened,
+    TrackStatusChanged,
+)
+from domain.hashchain import GENESIS_HASH, chain_hash, event_content
+from domain.values import WITHDRAWABLE_TYPES, default_cameo, track_id_for
+
+# Which statuses may follow which: a concluded track stays concluded.
+_TRANSITIONS = {
+    "active": ("suspended", "concluded"),
+    "suspended": ("active", "concluded"),
+    "concluded": (),
+}
+
+
+class Track(Aggregate):
+    # State (set by `on_*`): JSON-native, so snapshots round-trip through the transcoder.
+    slug: str
+    kind: str
+    title: str
+    venue: str | None
+    parties: list[str]
+    status: str
+    opened_at: str
+    last_activity_at: str
+    head_hash: str
+    statements: dict[str, dict[str, Any]]
+    responses_to: dict[str, list[str]]
+    withdrawals_of: dict[str, list[str]]
+    idempotency: dict[str, dict[str, Any]]
+
+    def __init__(self) -> None:
+        pass
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        slug: str,
+        kind: str,
+        title: str,
+        venue: str | None,
+        parties: list[str],
+        opened_at: str,
+        recorded_by: str,
+    ) -> Track:
+        if len(set(parties)) != len(parties):
+            raise errors.RuleViolation("parties must be distinct", field="parties")
+        track_id = track_id_for(slug)
+        timestamp = TrackOpened.create_timestamp()
+        fields = {
+            "slug": slug,
+            "kind": kind,
+            "title": title,
+            "venue": venue,
+            "parties": list(parties),
+            "opened_at": opened_at,
+            "recorded_by": recorded_by,
+            "idempotency_key": None,
+            "request_digest": None,
+        }
+        content = event_content(TrackOpened.__name__, track_id, 1, timestamp, fields)
+        return cls._create(
+            TrackOpened,
+            id=track_id,
+            timestamp=timestamp,
+            prev_hash=GENESIS_HASH,
+            hash=chain_hash(GENESIS_HASH, content),
+            **fields,
+        )
+
+    def on_opened(self, event: TrackOpened) -> None:
+        self.slug = event.slug
+        self.kind = event.kind
+        self.title = event.title
+        self.venue = event.venue
+        self.parties = list(event.parties)
+        self.status = "active"
+        self.opened_at = event.opened_at
+        self.last_activity_at = event.timestamp.isoformat()
+        self.head_hash = event.hash
+        self.statements = {}
+        self.responses_to = {}
+        self.withdrawals_of = {}
+        self.idempotency = {}
+
+    # -- commands ----------------------------------------------------------------------
+
+    def add_party(self, name: str, *, recorded_by: str, key: str | None = None,
+                  digest: str | None = None) -> None:
+        self._check_open()
+        if name in self.parties:
+            raise errors.RuleViolation(f"{name!r} is already a party to this track", "name")
+        self._record(PartyAdded, recorded_by, key, digest, name=name)
+
+    def change_status(self, status: str, *, reason: str | None, occurred_at: str | None,
+                      recorded_by: str, key: str | None = None, digest: str | None = None) -> None:
+        if status not in _TRANSITIONS[self.status]:
+            raise errors.InvalidTransition(f"a {self.status} track cannot become {status}")
+        self._record(TrackStatusChanged, recorded_by, key, digest,
+                     status=status, reason=reason, occurred_at=occurred_at)
+
+    def record_statement(self, statement_id: str, statement: dict[str, Any], *,
+                         recorded_by: str, key: str | None = None,
+                         digest: str | None = None) -> None:
+        """Record one statement; `statement` holds the API fields, already well-formed."""
+        self._check_open()
+        statement = dict(statement)
+        kind = statement["type"]
+        if statement["party"] not in self.parties:
+            raise errors.UnknownParty(
+                f"{statement['party']!r} is not a party to this track "
+                f"(parties: {', '.join(self.parties)})", "party")
+        if statement.get("responds_to") is not None:
+            self._resolve(statement["responds_to"], "responds_to")
+        if kind == "withdrawal":
+            self._check_withdrawable(statement["withdraws"], statement["party"])
+        if not statement.get("cameo_code"):
+            statement["cameo_code"] = default_cameo(kind, statement)
+        self._record(STATEMENT_EVENTS[kind], recorded_by, key, digest,
+                     statement_id=statement_id, statement=statement)
+
+    def correct_statement(self, statement_id: str, changes: dict[str, Any], reason: str, *,
+                          recorded_by: str, key: str | None = None,
+                          digest: str | None = None) -> None:
+        self._check_open()
+        self._live_statement(statement_id)
+        if not changes:
+            raise errors.RuleViolation("a correction must change at least one field", "changes")
+        self._record(StatementCorrected, recorded_by, key, digest,
+                     statement_id=statement_id, changes=dict(changes), reason=reason)
+
+    def retract_statement(self, statement_id: str, reason: str, *, recorded_by: str,
+                          key: str | None = None, digest: str | None = None) -> None:
+        self._check_open()
+        self._live_statement(statement_id)
+        self._record(StatementRetracted, recorded_by, key, digest,
+                     statement_id=statement_id, reason=reason)
+
+    # -- idempotency ---------------------------------------------------------------------
+
+    def replay_for(self, key: str, digest: str) -> list[str] | None:
+        """The statement ids a key already produced, None if unused; another body is an error."""
+        seen = self.idempotency.get(key)
+        if seen is None:
+            return None
+        if seen["digest"] != digest:
+            raise errors.IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request body")
+        return list(seen["targets"])
+
+    def remember_key(self, key: str, digest: str, target: str | None) -> None:
+        entry = self.idempotency.setdefault(key, {"digest": digest, "targets": []})
+        if target is not None:
+            entry["targets"].append(target)
+
+    # -- state changes (called by events) -------------------------------------------------
+
+    def on_statement(self, event: StatementRecorded) -> None:
+        fields = event.statement
+        self.statements[event.statement_id] = {
+            "id": event.statement_id,
+            "version": event.originator_version,
+            "recorded_at": event.timestamp.isoformat(),
+            "recorded_by": event.recorded_by,
+            "fields": dict(fields),
+            "retracted": False,
+            "retraction": None,
+            "corrections": [],
+        }
+        if fields.get("responds_to") is not None:
+            self.responses_to.setdefault(fields["responds_to"], []).append(event.statement_id)
+        if fields.get("withdraws") is not None:
+            self.withdrawals_of.setdefault(fields["withdraws"], []).append(event.statement_id)
+
+    def on_corrected(self, event: StatementCorrected) -> None:
+        record = self.statements[event.statement_id]
+        record["fields"].update(event.changes)
+        record["corrections"].append({
+            "recorded_at": event.timestamp.isoformat(),
+            "recorded_by": event.recorded_by,
+            "reason": event.reason,
+            "changes": dict(event.changes),
+        })
+
+    def on_retracted(self, event: StatementRetracted) -> None:
+        record = self.statements[event.statement_id]
+        record["retracted"] = True
+        record["retraction"] = {
+            "recorded_at": event.timestamp.isoformat(),
+            "recorded_by": event.recorded_by,
+            "reason": event.reason,
+        }
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _record(self, event_class: type[TrackEvent], recorded_by: str, key: str | None,
+                digest: str | None, **fields: Any) -> None:
+        """Trigger an event with its place in the hash chain computed here, at creation."""
+        timestamp: datetime = event_class.create_timestamp()
+        fields.update(recorded_by=recorded_by, idempotency_key=key, request_digest=digest)
+        version = self.version + 1
+        content = event_content(event_class.__name__, self.id, version, timestamp, fields)
+        self.trigger_event(event_class, timestamp=timestamp, prev_hash=self.head_hash,
+                           hash=chain_hash(self.head_hash, content), **fields)
+
+    def _check_open(self) -> None:
+        if self.status != "active":
+            raise errors.TrackClosed(f"the track is {self.status}; nothing can be recorded on it")
+
+    def _live_statement(self, statement_id: str) -> dict[str, Any]:
+        record = self.statements.get(statement_id)
+        if record is None:
+            raise errors.StatementNotFound(f"no statement {statement_id} on this track")
+        if record["retracted"]:
+            raise errors.AlreadyRetracted(f"statement {statement_id} was retracted")
+        return record
+
+    def _resolve(self, statement_id: Any, field: str) -> dict[str, Any]:
+        record = self.statements.get(str(statement_id))
+        if record is None:
+            raise errors.UnresolvableReference(
+                f"{field} names no statement of this track: {statement_id}", field)
+        if record["retracted"]:
+            raise errors.UnresolvableReference(
+                f"{field} names a retracted statement: {statement_id}", field)
+        return record
+
+    def _check_withdrawable(self, target_id: str, party: str) -> None:
+        target = self._resolve(target_id, "withdraws")
+        if target["fields"]["type"] not in WITHDRAWABLE_TYPES:
+            raise errors.UnresolvableReference(
+                "withdraws must name a demand, proposal or sanction warning", "withdraws")
+        if target["fields"]["party"] != party:
+            raise errors.UnresolvableReference(
+                "a party can only withdraw its own demand, proposal or sanction warning",
+                "withdraws")
+        for withdrawal_id in self.withdrawals_of.get(target_id, []):
+            if not self.statements[withdrawal_id]["retracted"]:
+                raise errors.UnresolvableReference(
+                    f"statement {target_id} is already withdrawn", "withdraws")
+
+    @property
+    def track_id(self) -> UUID:
+        return self.id

@@ -1,0 +1,170 @@
+"""What a track looks like to its readers, derived from the aggregate's state.
+
+These functions are the single statement of API.md's rules (demand status, active
+sanction warnings, next meeting, retracted statements leaving counts). The projector
+stores their output and `as-of` applies them to a historical aggregate, so the current
+state and any past state are computed by the same code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.track import Track
+from domain.values import STATUS_BEARING_TYPES, instant_of, status_for_position
+
+
+def _live(track: Track, ids: list[str]) -> list[dict[str, Any]]:
+    return [track.statements[i] for i in ids if not track.statements[i]["retracted"]]
+
+
+def _by_occurrence(record: dict[str, Any]) -> tuple[Any, int]:
+    return instant_of(record["fields"]["occurred_at"]), record["version"]
+
+
+def is_withdrawn(track: Track, statement_id: str) -> bool:
+    return bool(_live(track, track.withdrawals_of.get(statement_id, [])))
+
+
+def status_of(track: Track, statement_id: str) -> str:
+    """A demand's or proposal's status by API.md's rule."""
+    if is_withdrawn(track, statement_id):
+        return "withdrawn"
+    author = track.statements[statement_id]["fields"]["party"]
+    answers = [
+        r for r in _live(track, track.responses_to.get(statement_id, []))
+        if r["fields"]["type"] == "response" and r["fields"]["party"] != author
+    ]
+    if not answers:
+        return "open"
+    latest = max(answers, key=_by_occurrence)
+    return status_for_position(latest["fields"]["position"])
+
+
+def responses_of(track: Track, statement_id: str) -> list[dict[str, Any]]:
+    answers = [
+        r for r in _live(track, track.responses_to.get(statement_id, []))
+        if r["fields"]["type"] == "response"
+    ]
+    return [statement_view(track, r["id"]) for r in sorted(answers, key=_by_occurrence)]
+
+
+def statement_view(track: Track, statement_id: str) -> dict[str, Any]:
+    record = track.statements[statement_id]
+    view: dict[str, Any] = {
+        "id": record["id"],
+        "track_id": str(track.id),
+        **record["fields"],
+        "version": record["version"],
+        "recorded_at": record["recorded_at"],
+        "recorded_by": record["recorded_by"],
+        "retracted": record["retracted"],
+        "corrections": list(record["corrections"]),
+    }
+    kind = record["fields"]["type"]
+    if kind in STATUS_BEARING_TYPES:
+        view["status"] = status_of(track, statement_id)
+        view["responses"] = responses_of(track, statement_id)
+    elif kind == "sanction_warning":
+        active = not record["retracted"] and not is_withdrawn(track, statement_id)
+        view["status"] = "active" if active else "withdrawn"
+    return view
+
+
+def live_statements(track: Track) -> list[dict[str, Any]]:
+    return [r for r in track.statements.values() if not r["retracted"]]
+
+
+def open_demands(track: Track) -> list[dict[str, Any]]:
+    demands = [r for r in live_statements(track) if r["fields"]["type"] == "demand"]
+    return [
+        {
+            "id": r["id"],
+            "party": r["fields"]["party"],
+            "summary": r["fields"]["summary"],
+            "occurred_at": r["fields"]["occurred_at"],
+            "red_line": bool(r["fields"].get("red_line", False)),
+        }
+        for r in sorted(demands, key=_by_occurrence)
+        if status_of(track, r["id"]) == "open"
+    ]
+
+
+def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
+    warnings = [
+        r for r in live_statements(track)
+        if r["fields"]["type"] == "sanction_warning" and not is_withdrawn(track, r["id"])
+    ]
+    return [
+        {
+            "id": r["id"],
+            "party": r["fields"]["party"],
+            "target": r["fields"]["target"],
+            "summary": r["fields"]["summary"],
+            "occurred_at": r["fields"]["occurred_at"],
+        }
+        for r in sorted(warnings, key=_by_occurrence)
+    ]
+
+
+def next_meeting(track: Track) -> dict[str, Any] | None:
+    """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
+    live = live_statements(track)
+    held = [instant_of(r["fields"]["occurred_at"]) for r in live
+            if r["fields"]["type"] == "meeting_held"]
+    newest_held = max(held) if held else None
+    upcoming = [
+        r for r in live
+        if r["fields"]["type"] == "meeting_scheduled"
+        and (newest_held is None or instant_of(r["fields"]["meeting_at"]) > newest_held)
+    ]
+    if not upcoming:
+        return None
+    first = min(upcoming, key=lambda r: (instant_of(r["fields"]["meeting_at"]), r["version"]))
+    return {
+        "id": first["id"],
+        "meeting_at": first["fields"]["meeting_at"],
+        "location": first["fields"]["location"],
+    }
+
+
+def counts_by_type(track: Track) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in live_statements(track):
+        kind = record["fields"]["type"]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def track_state(track: Track, position: int | None) -> dict[str, Any]:
+    """The current-state document of API.md, at the aggregate's version."""
+    counts = counts_by_type(track)
+    return {
+        "id": str(track.id),
+        "slug": track.slug,
+        "kind": track.kind,
+        "title": track.title,
+        "venue": track.venue,
+        "parties": list(track.parties),
+        "status": track.status,
+        "version": track.version,
+        "position": position,
+        "opened_at": track.opened_at,
+        "last_activity_at": track.last_activity_at,
+        "statement_count": sum(counts.values()),
+        "counts_by_type": counts,
+        "open_demands": open_demands(track),
+        "active_sanction_warnings": active_sanction_warnings(track),
+        "next_meeting": next_meeting(track),
+    }
+
+
+def affected_statements(track: Track, statement_id: str) -> list[str]:
+    """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
+    itself and the statement it answers or withdraws (its status and responses)."""
+    fields = track.statements[statement_id]["fields"]
+    ids = [statement_id]
+    for ref in (fields.get("responds_to"), fields.get("withdraws")):
+        if ref is not None and ref in track.statements:
+            ids.append(ref)
+    return ids

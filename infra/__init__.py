@@ -1,0 +1,1 @@
+"""Infrastructure: settings, store selection, read-model tables."""

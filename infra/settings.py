@@ -1,0 +1,31 @@
+"""Settings: the one place that reads the environment (NTRACK_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NTRACK_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./ntrack.sqlite3",
+        description="sqlite:///PATH, postgresql://user:pass@host:port/db[?schema=S], or memory://",
+    )
+    api_tokens: str = Field("", description="comma-separated principal:role:secret", repr=False)
+    public_reads: bool = True
+    embedded_projector: bool = True
+    snapshot_interval: int = Field(100, ge=2)
+    min_position_wait_seconds: float = Field(5.0, ge=0)
+    projector_poll_seconds: float = Field(1.0, gt=0)
+    aggregate_cache_size: int = Field(256, ge=0)
+    pool_size: int = Field(5, ge=1, description="PostgreSQL connections per pool")
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Use cases, the HTTP API, the projector and the CLI."""

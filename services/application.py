@@ -1,0 +1,168 @@
+"""The use cases: an eventsourcing `Application` doing get -> call -> save.
+
+Writes to one track race only on the track's next version. Without `If-Match` a lost race
+is retried on a freshly loaded track (bounded), so concurrent writers are all recorded;
+with `If-Match` it is the client's conflict (412).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from domain import errors
+from domain.track import Track
+from domain.values import is_valid_slug, slugify, track_id_for
+
+MAX_WRITE_ATTEMPTS = 50
+
+
+class TooMuchContention(errors.TrackerError):
+    """A write lost the race for the track's next version too many times."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    track: Track
+    targets: list[str]  # statement ids the write recorded (or touched)
+    position: int
+    replayed: bool = False
+
+
+# A command gets the freshly loaded track and returns the statement ids it records.
+Command = Callable[[Track], list[str]]
+
+
+class TrackerApp(Application[UUID]):
+    name = "ntrack"  # pinned: the library names tables after it
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
+
+    def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100) -> None:
+        self._explicit_env = dict(env)
+        super().__init__(env)
+        self.snapshotting_intervals = {Track: snapshot_interval}
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Only what infra.settings mapped: the library would otherwise read os.environ too.
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **self._explicit_env})
+
+    # -- reads from the event store ------------------------------------------------------
+
+    def get_track(self, track_id: UUID, version: int | None = None) -> Track:
+        try:
+            return self.repository.get(track_id, version=version)
+        except AggregateNotFoundError:
+            raise errors.TrackNotFound(f"no track {track_id}") from None
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # -- writes --------------------------------------------------------------------------
+
+    def open_track(self, *, slug: str | None, kind: str, title: str, venue: str | None,
+                   parties: list[str], opened_at: str, recorded_by: str) -> WriteResult:
+        candidates = [slug] if slug else _slug_candidates(title)
+        for candidate in candidates:
+            if not is_valid_slug(candidate):
+                raise errors.RuleViolation(
+                    "slug must be lower-case letters, digits and single hyphens", "slug")
+            track = Track.open(slug=candidate, kind=kind, title=title, venue=venue,
+                               parties=parties, opened_at=opened_at, recorded_by=recorded_by)
+            try:
+                recordings = self.save(track)
+            except IntegrityError:
+                continue  # that slug's stream already exists
+            return WriteResult(track, [], recordings[-1].notification.id)
+        raise errors.SlugTaken(f"the slug {candidates[0]!r} is taken")
+
+    def write(self, track_id: UUID, command: Command, *, if_match: int | None = None,
+              key: str | None = None, digest: str | None = None) -> WriteResult:
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            track = self.get_track(track_id)
+            if if_match is not None and track.version != if_match:
+                raise errors.VersionMismatch(if_match, track.version)
+            if key is not None:
+                replay = track.replay_for(key, digest or "")
+                if replay is not None:
+                    return WriteResult(track, replay, self.max_position(), replayed=True)
+            targets = command(track)
+            try:
+                recordings = self.save(track)
+            except IntegrityError:
+                if if_match is not None:
+                    raise errors.VersionMismatch(if_match, if_match + 1) from None
+                # Someone else took the version; back off a little, reload and retry.
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+                continue
+            return WriteResult(track, targets, recordings[-1].notification.id)
+        raise TooMuchContention("too many concurrent writes to this track; try again")
+
+    def record_statements(self, track_id: UUID, statements: list[dict[str, Any]], *,
+                          recorded_by: str, **options: Any) -> WriteResult:
+        """Record one or more statements atomically (a batch is one save, one transaction)."""
+
+        def command(track: Track) -> list[str]:
+            ids = []
+            for statement in statements:
+                statement_id = str(uuid4())
+                track.record_statement(statement_id, statement, recorded_by=recorded_by,
+                                       key=options.get("key"), digest=options.get("digest"))
+                ids.append(statement_id)
+            return ids
+
+        return self.write(track_id, command, **options)
+
+    def add_party(self, track_id: UUID, name: str, *, recorded_by: str,
+                  **options: Any) -> WriteResult:
+        return self.write(track_id, lambda t: _none(t.add_party(
+            name, recorded_by=recorded_by, key=options.get("key"),
+            digest=options.get("digest"))), **options)
+
+    def change_status(self, track_id: UUID, status: str, *, reason: str | None,
+                      occurred_at: str | None, recorded_by: str, **options: Any) -> WriteResult:
+        return self.write(track_id, lambda t: _none(t.change_status(
+            status, reason=reason, occurred_at=occurred_at, recorded_by=recorded_by,
+            key=options.get("key"), digest=options.get("digest"))), **options)
+
+    def correct_statement(self, track_id: UUID, statement_id: str, changes: dict[str, Any],
+                          reason: str, *, recorded_by: str, **options: Any) -> WriteResult:
+        def command(track: Track) -> list[str]:
+            track.correct_statement(statement_id, changes, reason, recorded_by=recorded_by,
+                                    key=options.get("key"), digest=options.get("digest"))
+            return [statement_id]
+
+        return self.write(track_id, command, **options)
+
+    def retract_statement(self, track_id: UUID, statement_id: str, reason: str, *,
+                          recorded_by: str, **options: Any) -> WriteResult:
+        def command(track: Track) -> list[str]:
+            track.retract_statement(statement_id, reason, recorded_by=recorded_by,
+                                    key=options.get("key"), digest=options.get("digest"))
+            return [statement_id]
+
+        return self.write(track_id, command, **options)
+
+
+def resolve_track_ref(ref: str) -> UUID:
+    """`{track}` in a path is an id or a slug."""
+    try:
+        return UUID(ref)
+    except ValueError:
+        return track_id_for(ref)
+
+
+def _slug_candidates(title: str) -> list[str]:
+    base = slugify(title)
+    return [base] + [f"{base}-{n}" for n in range(2, 50)]
+
+
+def _none(_: None) -> list[str]:
+    return []

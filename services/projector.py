@@ -1,0 +1,156 @@
+"""The projector: follows the application's notification log into the read-model tables.
+
+The library's subscriptions do not exist for SQLite, so one loop serves every store: read
+the notifications after the tracked position, apply them, and move the position in the
+same transaction (a compare-and-set, so two projectors can never both apply an event).
+On PostgreSQL it wakes on the recorder's NOTIFY and one projector per projection is
+elected with an advisory lock; a slow poll is the fallback everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+from domain import views
+from domain.events import StatementCorrected, StatementRecorded, StatementRetracted
+from domain.track import Track
+from domain.values import sort_key
+from infra.readmodel import ReadModelStore, ReadModelTx
+from services.application import TrackerApp
+
+log = logging.getLogger(__name__)
+
+PROJECTION = "track_views"
+BATCH_SIZE = 500
+_STATEMENT_EVENTS = (StatementRecorded, StatementCorrected, StatementRetracted)
+
+
+class LostRace(RuntimeError):
+    """Another projector moved the tracking position first; this batch was rolled back."""
+
+
+class Projector:
+    """Applies events to the read model; keeps recently used tracks in memory."""
+
+    def __init__(self, app: TrackerApp, store: ReadModelStore, *, cache_size: int = 64) -> None:
+        self.app = app
+        self.store = store
+        self._tracks: OrderedDict[UUID, Track] = OrderedDict()
+        self._cache_size = cache_size
+
+    def catch_up_once(self, limit: int = BATCH_SIZE) -> int:
+        """Apply the next batch of events; returns how many were applied."""
+        start = self.store.position(PROJECTION)
+        notifications = self.app.recorder.select_notifications(
+            start=start, limit=limit, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        batch: dict[UUID, Track] = {}
+        dirty_tracks: dict[UUID, int] = {}
+        dirty_statements: dict[UUID, set[str]] = {}
+        try:
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                track = self._advance(event)
+                batch[track.id] = track
+                dirty_tracks[track.id] = notification.id
+                if isinstance(event, _STATEMENT_EVENTS):
+                    ids = views.affected_statements(track, event.statement_id)
+                    dirty_statements.setdefault(track.id, set()).update(ids)
+            with self.store.transaction() as tx:
+                for track_id, position in dirty_tracks.items():
+                    self._write_track(tx, batch[track_id], position,
+                                      dirty_statements.get(track_id, set()))
+                if not tx.advance(PROJECTION, start, notifications[-1].id):
+                    raise LostRace(f"position moved past {start} by another projector")
+        except BaseException:
+            self._tracks.clear()  # in-memory tracks may be ahead of what was committed
+            raise
+        return len(notifications)
+
+    def catch_up(self) -> int:
+        total = 0
+        while n := self.catch_up_once():
+            total += n
+        return total
+
+    def _advance(self, event: Any) -> Track:
+        track_id: UUID = event.originator_id
+        version: int = event.originator_version
+        if version == 1:
+            track = event.mutate(None)
+        else:
+            track = self._tracks.get(track_id)
+            if track is None or track.version != version - 1:
+                track = self.app.get_track(track_id, version=version - 1)
+            event.mutate(track)
+        self._tracks[track_id] = track
+        self._tracks.move_to_end(track_id)
+        while len(self._tracks) > self._cache_size:
+            self._tracks.popitem(last=False)
+        return track
+
+    @staticmethod
+    def _write_track(tx: ReadModelTx, track: Track, position: int, statements: set[str]) -> None:
+        tx.upsert_track(views.track_state(track, position), position)
+        tx.replace_parties(str(track.id), track.parties)
+        for statement_id in sorted(statements):
+            view = views.statement_view(track, statement_id)
+            tx.upsert_statement(view, sort_key(view["occurred_at"]))
+
+
+class ProjectorRunner:
+    """Runs a projector in a background thread until stopped; survives store outages."""
+
+    def __init__(self, projector: Projector, *, poll_seconds: float = 1.0,
+                 election: Any | None = None, listener: Any | None = None) -> None:
+        self.projector = projector
+        self.poll_seconds = poll_seconds
+        self.election = election
+        self.listener = listener
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.is_active = election is None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self.listener is not None:
+            self.listener.start(self.wake)
+        self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self.listener is not None:
+            self.listener.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.election is not None:
+            self.election.release()
+
+    def _run(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                self.is_active = self.election is None or self.election.hold()
+                if self.is_active and self.projector.catch_up_once():
+                    backoff = 0.1
+                    continue  # more may be waiting
+                backoff = 0.1
+            except LostRace:
+                continue
+            except Exception:
+                log.exception("projector failed; retrying in %.1fs", backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
