@@ -325,9 +325,8 @@ class PostgresReadModel(ReadModelStore):
         from psycopg_pool import PoolTimeout
 
         try:
-            with self._pool.connection() as conn:
-                with conn.transaction():
-                    yield conn
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
         except (PoolTimeout, psycopg.OperationalError) as e:
             raise StoreUnavailable(f"PostgreSQL is unreachable: {e}") from e
 

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(100, ge=2)
     min_position_wait_seconds: float = Field(5.0, ge=0)
     projector_poll_seconds: float = Field(1.0, gt=0)
+    ready_max_lag: int = Field(1000, ge=0, description="events the read model may lag and be ready")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(256, ge=0)
     pool_size: int = Field(5, ge=1, description="PostgreSQL connections per pool")
     log_level: str = "INFO"

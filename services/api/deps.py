@@ -1,0 +1,145 @@
+"""Dependencies shared by the routes: the tracker, the caller, write headers, consistency."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import Depends, Header, Query, Request
+from starlette.responses import Response
+
+from domain.hashchain import canonical_json
+from services.api.auth import ANONYMOUS, Principal
+from services.api.problems import ApiProblem
+from services.application import WriteResult, resolve_track_ref
+from services.bootstrap import Tracker
+from services.projector import PROJECTION
+
+
+def get_tracker(request: Request) -> Tracker:
+    return request.app.state.tracker
+
+
+TrackerDep = Annotated[Tracker, Depends(get_tracker)]
+
+
+def require(role: str) -> Callable[..., Principal]:
+    def dependency(request: Request,
+                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+                   ) -> Principal:
+        tracker: Tracker = request.app.state.tracker
+        if authorization is None:
+            if role == "reader" and tracker.settings.public_reads:
+                return ANONYMOUS
+            raise _unauthorized("this endpoint needs a bearer token")
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise _unauthorized("use the Authorization: Bearer <token> scheme")
+        principal = request.app.state.tokens.identify(secret.strip())
+        if principal is None:
+            raise _unauthorized("the token is not valid")
+        if not principal.may(role):
+            raise ApiProblem(403, "Forbidden", f"the {principal.role} role cannot do this; "
+                             f"it needs {role}", slug="forbidden")
+        return principal
+
+    return dependency
+
+
+def _unauthorized(detail: str) -> ApiProblem:
+    return ApiProblem(401, "Unauthorized", detail, slug="unauthorized",
+                      headers={"WWW-Authenticate": 'Bearer realm="ntrack"'})
+
+
+Reader = Annotated[Principal, Depends(require("reader"))]
+Recorder = Annotated[Principal, Depends(require("recorder"))]
+Auditor = Annotated[Principal, Depends(require("auditor"))]
+
+
+def track_id(track: str) -> UUID:
+    return resolve_track_ref(track)
+
+
+TrackId = Annotated[UUID, Depends(track_id)]
+
+
+class WriteOptions:
+    """`If-Match` and `Idempotency-Key` of a write to a track."""
+
+    def __init__(
+        self,
+        if_match: Annotated[str | None, Header(
+            description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
+        idempotency_key: Annotated[str | None, Header(
+            max_length=200, description="replays the first answer for the same body")] = None,
+    ) -> None:
+        self.if_match = _parse_if_match(if_match)
+        self.key = idempotency_key
+
+    def options(self, operation: str, body: Any) -> dict[str, Any]:
+        digest = None
+        if self.key is not None:
+            payload = {"op": operation, "body": body}
+            digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+        return {"if_match": self.if_match, "key": self.key, "digest": digest}
+
+
+def _parse_if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    try:
+        return int(text)
+    except ValueError:
+        # A version that cannot be ours can never match: the write is refused, not guessed.
+        raise ApiProblem(412, "Track version does not match If-Match",
+                         f"If-Match must be a track version such as \"3\", not {value!r}",
+                         slug="version-mismatch") from None
+
+
+WriteOptionsDep = Annotated[WriteOptions, Depends()]
+
+
+def projection_position(
+    tracker: TrackerDep,
+    min_position: Annotated[int | None, Query(
+        ge=0, le=2**62, description="wait (up to 5 s) until the read model applied this")] = None,
+) -> int:
+    """The read-model position a read reflects, after waiting for `min_position`."""
+    store = tracker.read_model
+    if min_position is None:
+        return store.position(PROJECTION)
+    tracker.after_write()  # nudge an idle in-process projector
+    reached = store.wait_for(PROJECTION, min_position, tracker.settings.min_position_wait_seconds)
+    if reached is None:
+        raise ApiProblem(503, "Read model behind", f"the read model has not reached position "
+                         f"{min_position} yet; retry shortly", slug="projection-behind",
+                         headers={"Retry-After": "1"})
+    return reached
+
+
+ProjectionPosition = Annotated[int, Depends(projection_position)]
+
+
+def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def read_response(body: Any, position: int) -> Response:
+    return json_response(body, headers={"X-Projection-Position": str(position)})
+
+
+def write_response(tracker: Tracker, result: WriteResult, body: Any, *, status: int,
+                   location: str | None = None) -> Response:
+    tracker.after_write()
+    headers = {"ETag": f'"{result.track.version}"'}
+    if location:
+        headers["Location"] = location
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(body, status=status, headers=headers)

@@ -1,0 +1,138 @@
+"""Errors -> RFC 9457 problem+json, from one table. Routes raise; nothing maps elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from domain import errors
+from infra.stores import StoreUnavailable
+from services.application import TooMuchContention
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ApiProblem(Exception):
+    """An HTTP-level refusal raised by the API layer itself (auth, headers, waits)."""
+
+    def __init__(self, status: int, title: str, detail: str, *, slug: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.slug = status, title, detail, slug
+        self.headers = headers or {}
+
+
+# exception class -> (status, title, type slug); the first matching class in MRO order wins.
+STATUS_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
+    errors.TrackNotFound: (404, "Track not found", "track-not-found"),
+    errors.StatementNotFound: (404, "Statement not found", "statement-not-found"),
+    errors.TrackClosed: (409, "Track is closed", "track-closed"),
+    errors.SlugTaken: (409, "Slug is taken", "slug-taken"),
+    errors.InvalidTransition: (409, "Status change not allowed", "invalid-transition"),
+    errors.AlreadyRetracted: (409, "Statement was retracted", "already-retracted"),
+    errors.VersionMismatch: (412, "Track version does not match If-Match", "version-mismatch"),
+    errors.IdempotencyKeyReused: (422, "Idempotency key reused", "idempotency-key-reused"),
+    errors.UnknownParty: (422, "Unknown party", "unknown-party"),
+    errors.UnresolvableReference: (422, "Unresolvable reference", "unresolvable-reference"),
+    errors.RuleViolation: (422, "Rule violated", "rule-violation"),
+    TooMuchContention: (503, "Too much contention", "contention"),
+    StoreUnavailable: (503, "Store unavailable", "store-unavailable"),
+    OperationalError: (503, "Store unavailable", "store-unavailable"),
+    InterfaceError: (503, "Store unavailable", "store-unavailable"),
+}
+_RETRY_AFTER = {503: "1"}
+
+
+def problem(status: int, title: str, detail: str, *, slug: str,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    all_headers = dict(headers or {})
+    if status in _RETRY_AFTER:
+        all_headers.setdefault("Retry-After", _RETRY_AFTER[status])
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON,
+                    headers=all_headers)
+
+
+def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_TABLE:
+            return STATUS_TABLE[cls]
+    return None
+
+
+def _is_store_outage(exc: BaseException) -> bool:
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, psycopg.OperationalError | PoolTimeout)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(_: Request, exc: ApiProblem) -> Response:
+        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        errs = _validation_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errs):
+            return problem(400, "Malformed JSON", "the request body is not valid JSON",
+                           slug="malformed-json")
+        return problem(422, "Invalid request", "the request does not match the schema",
+                       slug="invalid-request", errors=errs)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"),
+                       str(exc.detail), slug=f"http-{exc.status_code}",
+                       headers=dict(exc.headers or {}))
+
+    async def _mapped(request: Request, exc: Exception) -> Response:
+        found = _lookup(exc)
+        if found is None and _is_store_outage(exc):
+            found = STATUS_TABLE[StoreUnavailable]
+        if found is None:
+            log.exception("unexpected error on %s %s", request.method, request.url.path,
+                          exc_info=exc)
+            return problem(500, "Internal error", "an unexpected error occurred; it was logged",
+                           slug="internal")
+        status, title, slug = found
+        extra: dict[str, Any] = {}
+        if isinstance(exc, errors.RuleViolation):
+            extra["errors"] = [{"loc": ["body", exc.field] if exc.field else ["body"],
+                                "msg": str(exc), "type": slug}]
+        return problem(status, title, str(exc), slug=slug, **extra)
+
+    # Known failures go through the routing layer's handlers; anything else reaches the
+    # server-error middleware, which logs it and answers a 500 problem.
+    for cls in (errors.TrackerError, *_outage_classes()):
+        app.add_exception_handler(cls, _mapped)
+    app.add_exception_handler(Exception, _mapped)
+
+
+def _outage_classes() -> tuple[type[BaseException], ...]:
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    return (StoreUnavailable, OperationalError, InterfaceError, psycopg.OperationalError,
+            PoolTimeout)

@@ -1,0 +1,171 @@
+"""Statements: record (one or a batch), timeline, one, demand board, corrections, retraction."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import TypeAdapter, ValidationError
+from starlette.responses import Response
+
+from domain import errors, views
+from domain.values import STATEMENT_TYPES, sort_key
+from infra.readmodel import TimelineFilter
+from services.api.deps import (
+    ProjectionPosition,
+    Reader,
+    Recorder,
+    TrackerDep,
+    TrackId,
+    WriteOptionsDep,
+    read_response,
+    write_response,
+)
+from services.api.moments import Moment, moment_start
+from services.api.problems import ApiProblem
+from services.api.schemas import (
+    CorrectionCreate,
+    RetractionCreate,
+    StatementBatch,
+    StatementIn,
+    statement_fields,
+)
+from services.application import WriteResult
+
+router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
+
+StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
+_moment = TypeAdapter(Moment)
+
+
+def _written(result: WriteResult, statement_id: str) -> dict[str, Any]:
+    body = views.statement_view(result.track, statement_id)
+    body["track_version"] = result.track.statements[statement_id]["version"] \
+        if result.replayed else result.track.version
+    body["position"] = result.position
+    return body
+
+
+@router.post("/statements", status_code=201, summary="Record a statement")
+def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder,
+                     write: WriteOptionsDep) -> Response:
+    fields = statement_fields(body)
+    result = tracker.app.record_statements(
+        track_id, [fields], recorded_by=who.name,
+        **write.options(f"statement:{track_id}", fields))
+    statement_id = result.targets[0]
+    return write_response(tracker, result, _written(result, statement_id), status=201,
+                          location=f"/v1/tracks/{track_id}/statements/{statement_id}")
+
+
+@router.post("/statements:batch", status_code=201, summary="Record up to 500 statements")
+def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, who: Recorder,
+                 write: WriteOptionsDep) -> Response:
+    """All or nothing, in one transaction."""
+    fields = [statement_fields(s) for s in body.statements]
+    result = tracker.app.record_statements(
+        track_id, fields, recorded_by=who.name, **write.options(f"batch:{track_id}", fields))
+    items = [views.statement_view(result.track, sid) for sid in result.targets]
+    version = max(i["version"] for i in items) if result.replayed else result.track.version
+    return write_response(tracker, result, {"items": items, "track_version": version,
+                                            "position": result.position}, status=201)
+
+
+def _cursor(item: dict[str, Any]) -> str:
+    raw = f"{sort_key(item['occurred_at'])}|{item['version']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        key, _, version = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        moment_start(key.replace("Z", "+00:00"))
+        return key, int(version)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiProblem(422, "Invalid cursor", "cursor is not one this service gave out",
+                         slug="invalid-cursor") from None
+
+
+def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = _moment.validate_python(value)
+    except ValidationError:
+        raise ApiProblem(422, "Invalid request", f"{name} must be a date or an offset date-time",
+                         slug="invalid-request") from None
+    key = sort_key(moment)
+    if end_of_day and len(moment) == 10:  # `until=2022-01-10` includes that whole day
+        key = key[:10] + "T23:59:59.999999Z"
+    return key
+
+
+@router.get("/statements", summary="Timeline of a track")
+def timeline(
+    track_id: TrackId, tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+    type: StatementType | None = None,
+    party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
+    until: Annotated[str | None, Query(description="date (whole day) or date-time, inclusive")
+                     ] = None,
+    include_retracted: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Ordered by occurred_at, then version; `next_cursor` pages on."""
+    _require_track(tracker, track_id)
+    filters = TimelineFilter(
+        type=type, party=party, topic=topic, since_key=_moment_key("since", since),
+        until_key=_moment_key("until", until, end_of_day=True),
+        include_retracted=include_retracted,
+        after=_decode_cursor(cursor) if cursor else None, limit=limit)
+    items, more = tracker.read_model.timeline(str(track_id), filters)
+    next_cursor = _cursor(items[-1]) if more and items else None
+    return read_response({"items": items, "next_cursor": next_cursor}, position)
+
+
+@router.get("/statements/{statement_id}", summary="One statement")
+def get_statement(track_id: TrackId, statement_id: str, tracker: TrackerDep, _: Reader,
+                  position: ProjectionPosition) -> Response:
+    view = tracker.read_model.get_statement(str(track_id), statement_id)
+    if view is None:
+        _require_track(tracker, track_id)
+        raise errors.StatementNotFound(f"no statement {statement_id} on this track")
+    return read_response(view, position)
+
+
+@router.get("/demands", summary="Demand board")
+def demands(track_id: TrackId, tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+            status: Literal["open", "accepted", "rejected", "partially_accepted", "countered",
+                            "withdrawn"] | None = None) -> Response:
+    _require_track(tracker, track_id)
+    return read_response({"items": tracker.read_model.demands(str(track_id), status)}, position)
+
+
+@router.post("/statements/{statement_id}/corrections", status_code=201,
+             summary="Correct a statement")
+def correct(track_id: TrackId, statement_id: str, body: CorrectionCreate, tracker: TrackerDep,
+            who: Recorder, write: WriteOptionsDep) -> Response:
+    """The original words stay in history; the statement shows the corrected fields."""
+    changes = body.changes.as_fields()
+    result = tracker.app.correct_statement(
+        track_id, statement_id, changes, body.reason, recorded_by=who.name,
+        **write.options(f"correction:{track_id}:{statement_id}", body.model_dump(mode="json")))
+    return write_response(tracker, result, _written(result, statement_id), status=201)
+
+
+@router.post("/statements/{statement_id}/retraction", summary="Retract a statement")
+def retract(track_id: TrackId, statement_id: str, body: RetractionCreate, tracker: TrackerDep,
+            who: Recorder, write: WriteOptionsDep) -> Response:
+    """Retracted statements leave counts and boards but stay in history."""
+    result = tracker.app.retract_statement(
+        track_id, statement_id, body.reason, recorded_by=who.name,
+        **write.options(f"retraction:{track_id}:{statement_id}", body.model_dump(mode="json")))
+    return write_response(tracker, result, _written(result, statement_id), status=200)
+
+
+def _require_track(tracker: TrackerDep, track_id: Any) -> None:
+    if tracker.read_model.get_track(str(track_id)) is None:
+        raise errors.TrackNotFound(f"no track {track_id}")

@@ -1,0 +1,77 @@
+"""Tracks: open, list, current state, parties, status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from domain import errors, views
+from services.api.deps import (
+    ProjectionPosition,
+    Reader,
+    Recorder,
+    TrackerDep,
+    TrackId,
+    WriteOptionsDep,
+    read_response,
+    write_response,
+)
+from services.api.schemas import PartyCreate, StatusChange, TrackCreate
+
+router = APIRouter(prefix="/v1/tracks", tags=["tracks"])
+
+
+@router.post("", status_code=201, summary="Open a track")
+def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Response:
+    """Open a negotiation track (one event stream); 409 if the slug is taken."""
+    opened_at = body.opened_at or datetime.now(UTC).isoformat(timespec="seconds")
+    result = tracker.app.open_track(slug=body.slug, kind=body.kind, title=body.title,
+                                    venue=body.venue, parties=body.parties,
+                                    opened_at=opened_at, recorded_by=who.name)
+    state = views.track_state(result.track, result.position)
+    return write_response(tracker, result, state, status=201,
+                          location=f"/v1/tracks/{state['id']}")
+
+
+@router.get("", summary="List tracks")
+def list_tracks(
+    tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+    kind: Literal["bilateral", "nato", "osce", "other"] | None = None,
+    status: Literal["active", "suspended", "concluded"] | None = None,
+    party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> Response:
+    """Tracks with their current state, most recent activity first."""
+    return read_response({"items": tracker.read_model.list_tracks(kind, status, party)}, position)
+
+
+@router.get("/{track}", summary="Current state of a track")
+def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader,
+              position: ProjectionPosition) -> Response:
+    """`{track}` is the id or the slug. Served by the read model."""
+    state = tracker.read_model.get_track(str(track_id))
+    if state is None:
+        raise errors.TrackNotFound(f"no track {track_id} (if just created, pass min_position)")
+    return read_response(state, position)
+
+
+@router.post("/{track}/parties", status_code=201, summary="Add a party")
+def add_party(track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder,
+              write: WriteOptionsDep) -> Response:
+    result = tracker.app.add_party(
+        track_id, body.name, recorded_by=who.name,
+        **write.options(f"party:{track_id}", body.model_dump(mode="json")))
+    return write_response(tracker, result, views.track_state(result.track, result.position),
+                          status=201)
+
+
+@router.post("/{track}/status", summary="Suspend, resume or conclude a track")
+def change_status(track_id: TrackId, body: StatusChange, tracker: TrackerDep, who: Recorder,
+                  write: WriteOptionsDep) -> Response:
+    result = tracker.app.change_status(
+        track_id, body.status, reason=body.reason, occurred_at=body.occurred_at,
+        recorded_by=who.name, **write.options(f"status:{track_id}", body.model_dump(mode="json")))
+    return write_response(tracker, result, views.track_state(result.track, result.position),
+                          status=200)

@@ -1,0 +1,165 @@
+"""Request bodies, strict: unknown fields, wrong types and out-of-range values are 422."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from services.api.moments import Moment, PastMoment
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Topic = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(Strict):
+    url: Annotated[str, Field(max_length=2000), AfterValidator(_http_url)] | None = None
+    publisher: Annotated[str, Field(max_length=300)] | None = None
+    title: Annotated[str, Field(max_length=500)] | None = None
+
+
+class StatementBase(Strict):
+    party: Name
+    occurred_at: PastMoment
+    summary: Annotated[str, Field(min_length=1, max_length=2000)]
+    quote: Annotated[str, Field(max_length=10000)] | None = None
+    addressee: Name | None = None
+    source: Source | None = None
+    topics: Annotated[list[Topic], Field(max_length=20)] = []
+    cameo_code: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = None
+
+
+class Demand(StatementBase):
+    type: Literal["demand"]
+    red_line: bool = False
+
+
+class Proposal(StatementBase):
+    type: Literal["proposal"]
+
+
+class Response(StatementBase):
+    type: Literal["response"]
+    responds_to: UUID
+    position: Literal["accept", "reject", "partial", "counter", "noncommittal"]
+
+
+class Concession(StatementBase):
+    type: Literal["concession"]
+    responds_to: UUID | None = None
+
+
+class SanctionWarning(StatementBase):
+    type: Literal["sanction_warning"]
+    target: Name
+    measures: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]],
+                        Field(max_length=50)] = []
+
+
+class Warning_(StatementBase):
+    type: Literal["warning"]
+    category: Literal["military", "relations", "other"]
+
+
+class MeetingScheduled(StatementBase):
+    type: Literal["meeting_scheduled"]
+    meeting_at: Moment
+    location: Name
+
+
+class MeetingHeld(StatementBase):
+    type: Literal["meeting_held"]
+    location: Name | None = None
+
+
+class Agreement(StatementBase):
+    type: Literal["agreement"]
+
+
+class Withdrawal(StatementBase):
+    type: Literal["withdrawal"]
+    withdraws: UUID
+
+
+class PlainStatement(StatementBase):
+    type: Literal["statement"]
+
+
+StatementIn = Annotated[
+    Demand | Proposal | Response | Concession | SanctionWarning | Warning_ | MeetingScheduled
+    | MeetingHeld | Agreement | Withdrawal | PlainStatement,
+    Field(discriminator="type"),
+]
+
+
+def statement_fields(statement: BaseModel) -> dict[str, Any]:
+    """The JSON-native field dict the aggregate records."""
+    return statement.model_dump(mode="json", exclude_none=True)
+
+
+class StatementBatch(Strict):
+    statements: Annotated[list[StatementIn], Field(min_length=1, max_length=500)]
+
+
+class TrackCreate(Strict):
+    kind: Literal["bilateral", "nato", "osce", "other"]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    slug: Slug | None = None
+    venue: Name | None = None
+    parties: Annotated[list[Name], Field(min_length=1, max_length=50)]
+    opened_at: PastMoment | None = None
+
+
+class PartyCreate(Strict):
+    name: Name
+
+
+class StatusChange(Strict):
+    status: Literal["active", "suspended", "concluded"]
+    reason: Reason | None = None
+    occurred_at: PastMoment | None = None
+
+
+class Changes(Strict):
+    summary: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    quote: Annotated[str, Field(max_length=10000)] | None = None
+    occurred_at: PastMoment | None = None
+    source: Source | None = None
+    topics: Annotated[list[Topic], Field(max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> Changes:
+        if not self.model_fields_set:
+            raise ValueError("changes must name at least one field")
+        for required in ("summary", "occurred_at", "topics"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed, only corrected")
+        return self
+
+    def as_fields(self) -> dict[str, Any]:
+        # Unset fields stay as they were; an explicit null removes quote or source.
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class CorrectionCreate(Strict):
+    changes: Changes
+    reason: Reason
+
+
+class RetractionCreate(Strict):
+    reason: Reason
