@@ -7,6 +7,7 @@ and a lost LISTEN connection only means falling back to the slow poll until it i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import zlib
@@ -53,10 +54,8 @@ class AdvisoryLockElection:
     def _drop(self) -> None:
         self._held = False
         if self._conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self._conn.close()
-            except psycopg.Error:
-                pass
         self._conn = None
 
 

@@ -6,8 +6,11 @@ again records nothing new and resolves the same refs to the same ids.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain import errors
 from domain.hashchain import canonical_json
-from domain.values import track_id_for
+from domain.values import sort_key, track_id_for
 from services.api.schemas import StatementIn, TrackCreate, statement_fields
 from services.application import TrackerApp
 
@@ -41,19 +44,17 @@ def read_scenario(path: Path) -> dict[str, Any]:
 def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
                   progress: Callable[[], None] = lambda: None) -> dict[str, str]:
     """Record the scenario; returns ref -> statement id."""
-    import hashlib
-
     for raw in data["tracks"]:
+        raw = {"opened_at": _first_occurrence(data, raw.get("slug")), **raw}
         try:
             track = TrackCreate.model_validate(raw)
         except ValidationError as e:
             raise ScenarioError(f"track {raw.get('slug')!r}: {e}") from e
-        try:
+        # A track loaded before stays: its statements below replay by their idempotency keys.
+        with contextlib.suppress(errors.SlugTaken):
             app.open_track(slug=track.slug, kind=track.kind, title=track.title,
                            venue=track.venue, parties=track.parties,
-                           opened_at=track.opened_at or "2021-12-01", recorded_by=recorded_by)
-        except errors.SlugTaken:
-            pass  # loaded before: statements below replay by their idempotency keys
+                           opened_at=track.opened_at or _today(), recorded_by=recorded_by)
     ids: dict[str, str] = {}
     for raw in data["statements"]:
         raw = dict(raw)
@@ -78,3 +79,17 @@ def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
         ids[ref] = result.targets[0]
         progress()
     return ids
+
+
+def _first_occurrence(data: dict[str, Any], slug: str | None) -> str | None:
+    """A track without `opened_at` opened when its first statement was made."""
+    moments = [s["occurred_at"] for s in data["statements"]
+               if s.get("track") == slug and isinstance(s.get("occurred_at"), str)]
+    try:
+        return min(moments, key=sort_key, default=None)
+    except ValueError:  # a malformed date: the statement's own validation will say so
+        return None
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()

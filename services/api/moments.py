@@ -35,7 +35,8 @@ def parse_moment(value: str) -> str:
         raise ValueError(
             f"not a date (YYYY-MM-DD) or an RFC 3339 date-time: {value!r}") from None
     if parsed.tzinfo is None:
-        raise ValueError("a date-time needs an offset (e.g. Z or +01:00): naive times are ambiguous")
+        raise ValueError(
+            "a date-time needs an offset (e.g. Z or +01:00): naive times are ambiguous")
     return parsed.isoformat()
 
 
