@@ -66,8 +66,10 @@ def statement_view(track: Track, statement_id: str) -> dict[str, Any]:
         view["status"] = status_of(track, statement_id)
         view["responses"] = responses_of(track, statement_id)
     elif kind == "sanction_warning":
-        active = not record["retracted"] and not is_withdrawn(track, statement_id)
-        view["status"] = "active" if active else "withdrawn"
+        if record["retracted"]:
+            view["status"] = "retracted"
+        else:
+            view["status"] = "withdrawn" if is_withdrawn(track, statement_id) else "active"
     return view
 
 
