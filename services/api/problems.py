@@ -15,6 +15,7 @@ from starlette.responses import Response
 from domain import errors
 from infra.stores import StoreUnavailable
 from services.application import TooMuchContention
+from services.audit import NotRecordedYet
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class ApiProblem(Exception):
 STATUS_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
     errors.TrackNotFound: (404, "Track not found", "track-not-found"),
     errors.StatementNotFound: (404, "Statement not found", "statement-not-found"),
+    NotRecordedYet: (404, "Not recorded yet", "not-recorded-yet"),
     errors.TrackClosed: (409, "Track is closed", "track-closed"),
     errors.SlugTaken: (409, "Slug is taken", "slug-taken"),
     errors.InvalidTransition: (409, "Status change not allowed", "invalid-transition"),
@@ -89,7 +91,11 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> Response:
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers)
+        extra: dict[str, Any] = {}
+        if exc.status == 422:  # every 422 lists its errors, even a single one
+            extra["errors"] = [{"loc": [], "msg": exc.detail, "type": exc.slug}]
+        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers,
+                       **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
