@@ -15,9 +15,7 @@ from uuid import UUID
 GENESIS_HASH = "0" * 64
 
 # Attributes that are the chain itself or the library's envelope, not content.
-_ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "hash", "prev_hash"}
-)
+_ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "hash", "prev_hash"})
 
 
 def canonical_json(value: Any) -> str:
@@ -45,7 +43,10 @@ def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
 
 
 def hash_of_event(event: Any) -> str:
-    """Recompute an event object's hash from its stored attributes."""
+    """Recompute an event object's hash from its attributes.
+
+    Only for events as created: an upcast old event carries fields that were added after it
+    was hashed, so audits recompute from the stored row instead (services.audit)."""
     content = event_content(
         type(event).__name__,
         event.originator_id,

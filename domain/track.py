@@ -6,11 +6,13 @@ the only place state changes, called by the events' `apply` (so replay == live).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from domain import errors
 from domain.events import (
@@ -82,7 +84,9 @@ class Track(Aggregate):
             "idempotency_key": None,
             "request_digest": None,
         }
-        content = event_content(TrackOpened.__name__, track_id, 1, timestamp, fields)
+        # The library adds the aggregate's topic to the stored event: hash it too.
+        content = event_content(TrackOpened.__name__, track_id, 1, timestamp,
+                                {**fields, "originator_topic": get_topic(cls)})
         return cls._create(
             TrackOpened,
             id=track_id,
@@ -222,6 +226,10 @@ class Track(Aggregate):
         """Trigger an event with its place in the hash chain computed here, at creation."""
         timestamp: datetime = event_class.create_timestamp()
         fields.update(recorded_by=recorded_by, idempotency_key=key, request_digest=digest)
+        # Hash what will be stored: a field left to its default is stored, so hash it too.
+        for field in dataclasses.fields(event_class):
+            if field.name not in fields and field.default is not dataclasses.MISSING:
+                fields[field.name] = field.default
         version = self.version + 1
         content = event_content(event_class.__name__, self.id, version, timestamp, fields)
         self.trigger_event(event_class, timestamp=timestamp, prev_hash=self.head_hash,

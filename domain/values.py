@@ -92,7 +92,10 @@ def instant_of(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"date-time without an offset: {value!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"out of range once converted to UTC: {value!r}") from None
 
 
 def sort_key(value: str) -> str:

@@ -37,6 +37,10 @@ def parse_moment(value: str) -> str:
     if parsed.tzinfo is None:
         raise ValueError(
             "a date-time needs an offset (e.g. Z or +01:00): naive times are ambiguous")
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"out of range once converted to UTC: {value!r}") from None
     return parsed.isoformat()
 
 

@@ -311,14 +311,14 @@ def test_the_same_content_after_another_prev_hash_hashes_differently():
     assert chain_hash(GENESIS_HASH, content) != chain_hash("1" * 64, content)
 
 
-def test_envelope_attributes_are_not_counted_twice_in_the_content():
+def test_envelope_attributes_are_not_counted_twice_but_the_aggregate_topic_is_hashed():
     content = event_content(
         "DemandMade", uuid4(), 2, datetime.fromisoformat("2022-01-10T10:00:00+00:00"),
         {"originator_id": "x", "originator_version": 9, "timestamp": "t",
          "originator_topic": "m:C", "hash": "h", "prev_hash": "p", "summary": "kept"},
     )
 
-    assert content["fields"] == {"summary": "kept"}
+    assert content["fields"] == {"originator_topic": "m:C", "summary": "kept"}
 
 
 def test_an_event_rebuilt_from_stored_json_hashes_the_same():

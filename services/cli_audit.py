@@ -1,0 +1,197 @@
+"""Audit commands for the `ntrack` CLI: verify, replay, rebuild, export.
+
+Exit codes: 0 fine; 1 the audit found a problem (broken chain, read-model differences);
+2 the command could not run (unknown track, bad option, store unreachable). Errors are
+one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from domain import errors
+from infra.settings import get_settings
+from infra.stores import StoreConfigError, StoreUnavailable
+from services import audit, rebuild
+from services.application import resolve_track_ref
+from services.bootstrap import Tracker, build
+
+TrackArg = Annotated[str, typer.Argument(help="track id or slug")]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _tracker(ref: str | None = None) -> Iterator[Tracker]:
+    """The store from NTRACK_DATABASE_URL, closed afterwards; known failures become
+    a clear message and exit code 2. `ref` is the track as the user named it."""
+    try:
+        tracker = build(get_settings())
+    except (StoreConfigError, StoreUnavailable) as e:
+        raise _fail(str(e)) from None
+    try:
+        yield tracker
+    except errors.TrackNotFound as e:
+        raise _fail(f"no track {ref!r}" if ref else str(e)) from None
+    except errors.TrackerError as e:  # NotRecordedYet, RuleViolation: the question was bad
+        raise _fail(str(e)) from None
+    finally:
+        tracker.close()
+
+
+def _verify_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="hash chain")
+    for column in ("track", "valid", "events", "first invalid version", "head hash"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.get("slug") or row["track_id"],
+            "[green]yes[/green]" if row["valid"] else "[red]NO[/red]",
+            str(row["events_checked"]),
+            "" if row["first_invalid_version"] is None else str(row["first_invalid_version"]),
+            f"{row['head_hash'][:16]}…" if row["head_hash"] else "-",
+        )
+    return table
+
+
+def verify_cmd(
+    track: Annotated[str | None, typer.Argument(help="track id or slug")] = None,
+    all_tracks: Annotated[bool, typer.Option("--all", help="verify every track")] = False,
+) -> None:
+    """Recompute the hash chain of a track (or of all) from the stored events."""
+    if (track is None) == (not all_tracks):
+        raise _fail("give a TRACK or --all (not both)")
+    with _tracker(track) as tracker:
+        if all_tracks:
+            report = audit.verify_all(tracker.app)
+            rows = report["items"]
+        else:
+            track_id = resolve_track_ref(track or "")
+            rows = [{"track_id": str(track_id), "slug": track,
+                     **audit.verify(tracker.app, track_id)}]
+    Console().print(_verify_table(rows))
+    if not all(row["valid"] for row in rows):
+        raise typer.Exit(1)
+
+
+def _timeline_table(statements: list[dict[str, Any]]) -> Table:
+    table = Table(title="timeline")
+    for column in ("v", "occurred", "type", "party", "summary", "status"):
+        table.add_column(column)
+    for s in statements:
+        status = "retracted" if s["retracted"] else s.get("status", "")
+        table.add_row(str(s["version"]), s["occurred_at"], s["type"], s["party"],
+                      s["summary"], status)
+    return table
+
+
+def _state_table(state: dict[str, Any]) -> Table:
+    table = Table(title=f"{state['slug']} as of version {state['as_of']['version']}",
+                  show_header=False)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(state["counts_by_type"].items()))
+    meeting = state["next_meeting"]
+    for key, value in (
+        ("recorded at", state["as_of"]["recorded_at"]),
+        ("title", state["title"]),
+        ("status", state["status"]),
+        ("parties", ", ".join(state["parties"])),
+        ("statements", f"{state['statement_count']} ({counts})" if counts else "0"),
+        ("open demands", str(len(state["open_demands"]))),
+        ("sanction warnings", str(len(state["active_sanction_warnings"]))),
+        ("next meeting", f"{meeting['meeting_at']} {meeting['location']}" if meeting else "-"),
+    ):
+        table.add_row(key, value)
+    return table
+
+
+def replay_cmd(
+    track: TrackArg,
+    version: Annotated[int | None, typer.Option("--version", help="after this version")] = None,
+    recorded_at: Annotated[str | None, typer.Option(
+        "--recorded-at", help="as recorded up to this instant (RFC 3339)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The track's state and timeline as they stood at a version or an instant."""
+    if version is not None and recorded_at is not None:
+        raise _fail("give --version or --recorded-at, not both")
+    with _tracker(track) as tracker:
+        result = audit.replay(tracker.app, resolve_track_ref(track), version=version,
+                              recorded_at=recorded_at)
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = Console()
+    console.print(_state_table(result["state"]))
+    console.print(_timeline_table(result["statements"]))
+
+
+def rebuild_cmd(
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="compare the live read model with a fresh rebuild; change nothing")]
+    = False,
+) -> None:
+    """Rebuild the read model from the event log (or check it against one)."""
+    console = Console()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with _tracker() as tracker, Progress(*columns, console=console) as bar:
+        task = bar.add_task("checking" if check_only else "rebuilding", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, done))
+
+        if check_only:
+            differences = rebuild.check(tracker, progress=progress)
+        else:
+            result = rebuild.rebuild(tracker, progress=progress)
+    if not check_only:
+        console.print(f"rebuilt: {result['events_applied']} events,"
+                      f" position {result['position']}")
+        return
+    if not differences:
+        console.print("[green]the read model matches the event log[/green]")
+        return
+    for difference in differences:
+        console.print(json.dumps(difference, ensure_ascii=False, default=str), highlight=False,
+                      soft_wrap=True)
+    console.print(f"[red]{len(differences)} difference(s)[/red]")
+    raise typer.Exit(1)
+
+
+def export_cmd(
+    track: TrackArg,
+    format_: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="file (default: stdout)")]
+    = None,
+) -> None:
+    """Export a track's events, one JSON object a line."""
+    if format_ != "jsonl":
+        raise _fail(f"unsupported format {format_!r}: only jsonl")
+    with _tracker(track) as tracker:
+        track_id = resolve_track_ref(track)
+        audit.history(tracker.app, track_id, limit=1)  # unknown track: fail before the file
+        if output is None:
+            audit.export_jsonl(tracker.app, track_id, sys.stdout)
+            return
+        with open(output, "w", encoding="utf-8") as out:
+            count = audit.export_jsonl(tracker.app, track_id, out)
+    Console(stderr=True).print(f"{count} events written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the audit commands to the main CLI."""
+    app.command("verify")(verify_cmd)
+    app.command("replay")(replay_cmd)
+    app.command("rebuild")(rebuild_cmd)
+    app.command("export")(export_cmd)

@@ -1,0 +1,122 @@
+"""The audit commands, run through typer's test runner against a real store."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from infra.settings import Settings, get_settings
+from services import cli_audit
+from services.application import resolve_track_ref
+from services.bootstrap import Tracker, build
+from tests.integration.test_verify_tampering import change_text, edit_stored_state
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    monkeypatch.setenv("NTRACK_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping inside asserted words
+    get_settings.cache_clear()
+    app = typer.Typer()
+    cli_audit.register(app)
+    yield app
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Tracker]:
+    tracker = build(Settings(database_url=database_url, embedded_projector=False))
+    yield tracker
+    tracker.close()
+
+
+def make_track(tracker: Tracker) -> str:
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    track_id = tracker.app.open_track(
+        slug=slug, kind="bilateral", title="Geneva", venue=None,
+        parties=["Russia", "United States"], opened_at="2021-12-01",
+        recorded_by="tester").track.id
+    tracker.app.record_statements(track_id, [
+        {"type": "demand", "party": "Russia", "occurred_at": "2021-12-17",
+         "summary": "demand number 1"},
+        {"type": "meeting_scheduled", "party": "United States", "occurred_at": "2021-12-20",
+         "summary": "Talks", "meeting_at": "2022-01-10", "location": "Geneva"}],
+        recorded_by="tester")
+    return slug
+
+
+def test_verify_prints_a_table_and_exits_1_on_a_broken_chain(cli, store) -> None:
+    good, bad = make_track(store), make_track(store)
+
+    assert runner.invoke(cli, ["verify", good]).exit_code == 0
+    edit_stored_state(store, resolve_track_ref(bad), 2, change_text)
+    broken = runner.invoke(cli, ["verify", bad])
+    everything = runner.invoke(cli, ["verify", "--all"])
+
+    assert broken.exit_code == 1 and "NO" in broken.stdout
+    assert everything.exit_code == 1
+    assert good in everything.stdout and bad in everything.stdout
+
+
+def test_an_unknown_track_is_a_clear_error_not_a_traceback(cli, store) -> None:
+    for args in (["verify", "no-such-track"], ["replay", "no-such-track"],
+                 ["export", "no-such-track", "--format", "jsonl"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, args
+        assert "no track" in result.stderr and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_replay_prints_state_and_timeline_or_json(cli, store) -> None:
+    slug = make_track(store)
+
+    table = runner.invoke(cli, ["replay", slug, "--version", "2"])
+    as_json = runner.invoke(cli, ["replay", slug, "--json"])
+    past_end = runner.invoke(cli, ["replay", slug, "--version", "99"])
+    before = runner.invoke(cli, ["replay", slug, "--recorded-at", "2000-01-01T00:00:00Z"])
+
+    assert table.exit_code == 0, table.output
+    assert "demand number 1" in table.stdout and "Talks" not in table.stdout
+    document = json.loads(as_json.stdout)
+    assert document["state"]["as_of"]["version"] == 3
+    assert [s["type"] for s in document["statements"]] == ["demand", "meeting_scheduled"]
+    assert past_end.exit_code == 2 and "versions 1 to 3" in past_end.stderr
+    assert before.exit_code == 2 and "not yet opened" in before.stderr
+
+
+def test_export_writes_jsonl_to_a_file_or_stdout(cli, store, tmp_path: Path) -> None:
+    slug = make_track(store)
+    target = tmp_path / "export.jsonl"
+
+    to_file = runner.invoke(cli, ["export", slug, "--format", "jsonl", "--output", str(target)])
+    to_stdout = runner.invoke(cli, ["export", slug, "--format", "jsonl"])
+    other = runner.invoke(cli, ["export", slug, "--format", "csv"])
+
+    assert to_file.exit_code == 0
+    lines = target.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == [
+        "TrackOpened", "DemandMade", "MeetingScheduled"]
+    assert to_stdout.stdout.splitlines() == lines
+    assert other.exit_code == 2 and "only jsonl" in other.stderr
+
+
+def test_rebuild_and_check_agree_and_check_exits_1_on_a_difference(cli, store) -> None:
+    make_track(store)
+
+    rebuilt = runner.invoke(cli, ["rebuild"])
+    checked = runner.invoke(cli, ["rebuild", "--check"])
+    with store.read_model.transaction() as tx:
+        tx.execute("UPDATE rm_tracks SET status = 'suspended'")
+    broken = runner.invoke(cli, ["rebuild", "--check"])
+
+    assert rebuilt.exit_code == 0 and "rebuilt: 3 events" in rebuilt.stdout
+    assert checked.exit_code == 0 and "matches" in checked.stdout
+    assert broken.exit_code == 1 and '"column": "status"' in broken.stdout
