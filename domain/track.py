@@ -26,7 +26,7 @@ from domain.events import (
     TrackStatusChanged,
 )
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
-from domain.values import WITHDRAWABLE_TYPES, default_cameo, track_id_for
+from domain.values import WITHDRAWABLE_TYPES, default_cameo, sort_key, track_id_for
 
 # Which statuses may follow which: a concluded track stays concluded.
 _TRANSITIONS = {
@@ -50,6 +50,9 @@ class Track(Aggregate):
     statements: dict[str, dict[str, Any]]
     responses_to: dict[str, list[str]]
     withdrawals_of: dict[str, list[str]]
+    # Derived indexes, kept so views never scan or re-parse the whole track: statement ids
+    # by type in recording order, and each record's "at" (a sortable UTC key).
+    by_type: dict[str, list[str]]
     idempotency: dict[str, dict[str, Any]]
 
     def __init__(self) -> None:
@@ -109,6 +112,7 @@ class Track(Aggregate):
         self.statements = {}
         self.responses_to = {}
         self.withdrawals_of = {}
+        self.by_type = {}
         self.idempotency = {}
 
     # -- commands ----------------------------------------------------------------------
@@ -176,8 +180,13 @@ class Track(Aggregate):
                 "this Idempotency-Key was already used with a different request body")
         return list(seen["targets"])
 
-    def remember_key(self, key: str, digest: str, target: str | None) -> None:
+    def version_for(self, key: str) -> int:
+        """The track version the key's write left behind (its last event)."""
+        return int(self.idempotency[key]["version"])
+
+    def remember_key(self, key: str, digest: str, target: str | None, version: int) -> None:
         entry = self.idempotency.setdefault(key, {"digest": digest, "targets": []})
+        entry["version"] = version
         if target is not None:
             entry["targets"].append(target)
 
@@ -191,10 +200,14 @@ class Track(Aggregate):
             "recorded_at": event.timestamp.isoformat(),
             "recorded_by": event.recorded_by,
             "fields": dict(fields),
+            "at": sort_key(fields["occurred_at"]),
             "retracted": False,
             "retraction": None,
             "corrections": [],
         }
+        if fields.get("meeting_at") is not None:
+            self.statements[event.statement_id]["meeting_key"] = sort_key(fields["meeting_at"])
+        self.by_type.setdefault(fields["type"], []).append(event.statement_id)
         if fields.get("responds_to") is not None:
             self.responses_to.setdefault(fields["responds_to"], []).append(event.statement_id)
         if fields.get("withdraws") is not None:
@@ -203,6 +216,7 @@ class Track(Aggregate):
     def on_corrected(self, event: StatementCorrected) -> None:
         record = self.statements[event.statement_id]
         record["fields"].update(event.changes)
+        record["at"] = sort_key(record["fields"]["occurred_at"])
         record["corrections"].append({
             "recorded_at": event.timestamp.isoformat(),
             "recorded_by": event.recorded_by,

@@ -11,15 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from domain.track import Track
-from domain.values import STATUS_BEARING_TYPES, instant_of, status_for_position
+from domain.values import STATUS_BEARING_TYPES, status_for_position
 
 
 def _live(track: Track, ids: list[str]) -> list[dict[str, Any]]:
     return [track.statements[i] for i in ids if not track.statements[i]["retracted"]]
 
 
-def _by_occurrence(record: dict[str, Any]) -> tuple[Any, int]:
-    return instant_of(record["fields"]["occurred_at"]), record["version"]
+def _by_occurrence(record: dict[str, Any]) -> tuple[str, int]:
+    return record["at"], record["version"]
+
+
+def _live_of_type(track: Track, kind: str) -> list[dict[str, Any]]:
+    return _live(track, track.by_type.get(kind, []))
 
 
 def is_withdrawn(track: Track, statement_id: str) -> bool:
@@ -78,7 +82,7 @@ def live_statements(track: Track) -> list[dict[str, Any]]:
 
 
 def open_demands(track: Track) -> list[dict[str, Any]]:
-    demands = [r for r in live_statements(track) if r["fields"]["type"] == "demand"]
+    demands = _live_of_type(track, "demand")
     return [
         {
             "id": r["id"],
@@ -93,10 +97,8 @@ def open_demands(track: Track) -> list[dict[str, Any]]:
 
 
 def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
-    warnings = [
-        r for r in live_statements(track)
-        if r["fields"]["type"] == "sanction_warning" and not is_withdrawn(track, r["id"])
-    ]
+    warnings = [r for r in _live_of_type(track, "sanction_warning")
+                if not is_withdrawn(track, r["id"])]
     return [
         {
             "id": r["id"],
@@ -111,18 +113,13 @@ def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
 
 def next_meeting(track: Track) -> dict[str, Any] | None:
     """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
-    live = live_statements(track)
-    held = [instant_of(r["fields"]["occurred_at"]) for r in live
-            if r["fields"]["type"] == "meeting_held"]
+    held = [r["at"] for r in _live_of_type(track, "meeting_held")]
     newest_held = max(held) if held else None
-    upcoming = [
-        r for r in live
-        if r["fields"]["type"] == "meeting_scheduled"
-        and (newest_held is None or instant_of(r["fields"]["meeting_at"]) > newest_held)
-    ]
+    upcoming = [r for r in _live_of_type(track, "meeting_scheduled")
+                if newest_held is None or r["meeting_key"] > newest_held]
     if not upcoming:
         return None
-    first = min(upcoming, key=lambda r: (instant_of(r["fields"]["meeting_at"]), r["version"]))
+    first = min(upcoming, key=lambda r: (r["meeting_key"], r["version"]))
     return {
         "id": first["id"],
         "meeting_at": first["fields"]["meeting_at"],
@@ -131,11 +128,8 @@ def next_meeting(track: Track) -> dict[str, Any] | None:
 
 
 def counts_by_type(track: Track) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in live_statements(track):
-        kind = record["fields"]["type"]
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
+    counts = {kind: len(_live(track, ids)) for kind, ids in track.by_type.items()}
+    return {kind: n for kind, n in counts.items() if n}
 
 
 def track_state(track: Track, position: int | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from domain import errors, views
+from domain.track import Track
 from domain.values import STATEMENT_TYPES, sort_key
 from infra.readmodel import TimelineFilter
 from services.api.deps import (
@@ -39,10 +40,24 @@ StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 
 
-def _written(result: WriteResult, statement_id: str) -> dict[str, Any]:
-    body = views.statement_view(result.track, statement_id)
-    body["track_version"] = result.track.statements[statement_id]["version"] \
-        if result.replayed else result.track.version
+def _statement(track: Track, ids: list[str]) -> dict[str, Any]:
+    return views.statement_view(track, ids[0])
+
+
+def _batch(track: Track, ids: list[str]) -> list[dict[str, Any]]:
+    return [views.statement_view(track, sid) for sid in ids]
+
+
+def _written(result: WriteResult) -> dict[str, Any]:
+    """A statement as returned, plus the write's `track_version` and commit `position`.
+
+    A response's own `position` (accept, reject, ...) would collide with the commit position
+    that every write answers (API.md); the write answer keeps the commit position, which
+    clients pass on as `min_position`, and echoes the stance as `response_position`."""
+    body = dict(result.answer)
+    if body.get("type") == "response":
+        body["response_position"] = body["position"]
+    body["track_version"] = result.version
     body["position"] = result.position
     return body
 
@@ -52,10 +67,10 @@ def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, 
                      write: WriteOptionsDep) -> Response:
     fields = statement_fields(body)
     result = tracker.app.record_statements(
-        track_id, [fields], recorded_by=who.name,
+        track_id, [fields], recorded_by=who.name, present=_statement,
         **write.options(f"statement:{track_id}", fields))
     statement_id = result.targets[0]
-    return write_response(tracker, result, _written(result, statement_id), status=201,
+    return write_response(tracker, result, _written(result), status=201,
                           location=f"/v1/tracks/{track_id}/statements/{statement_id}")
 
 
@@ -65,10 +80,10 @@ def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, w
     """All or nothing, in one transaction."""
     fields = [statement_fields(s) for s in body.statements]
     result = tracker.app.record_statements(
-        track_id, fields, recorded_by=who.name, **write.options(f"batch:{track_id}", fields))
-    items = [views.statement_view(result.track, sid) for sid in result.targets]
-    version = max(i["version"] for i in items) if result.replayed else result.track.version
-    return write_response(tracker, result, {"items": items, "track_version": version,
+        track_id, fields, recorded_by=who.name, present=_batch,
+        **write.options(f"batch:{track_id}", fields))
+    return write_response(tracker, result, {"items": result.answer,
+                                            "track_version": result.version,
                                             "position": result.position}, status=201)
 
 
@@ -81,8 +96,10 @@ def _decode_cursor(cursor: str) -> tuple[str, int]:
     try:
         key, _, version = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         moment_start(key.replace("Z", "+00:00"))
+        if not 0 <= int(version) < 2**62:
+            raise ValueError("version out of range")
         return key, int(version)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, OverflowError):
         raise ApiProblem(422, "Invalid cursor", "cursor is not one this service gave out",
                          slug="invalid-cursor") from None
 
@@ -151,9 +168,9 @@ def correct(track_id: TrackId, statement_id: str, body: CorrectionCreate, tracke
     """The original words stay in history; the statement shows the corrected fields."""
     changes = body.changes.as_fields()
     result = tracker.app.correct_statement(
-        track_id, statement_id, changes, body.reason, recorded_by=who.name,
+        track_id, statement_id, changes, body.reason, recorded_by=who.name, present=_statement,
         **write.options(f"correction:{track_id}:{statement_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, _written(result, statement_id), status=201)
+    return write_response(tracker, result, _written(result), status=201)
 
 
 @router.post("/statements/{statement_id}/retraction", summary="Retract a statement")
@@ -161,9 +178,9 @@ def retract(track_id: TrackId, statement_id: str, body: RetractionCreate, tracke
             who: Recorder, write: WriteOptionsDep) -> Response:
     """Retracted statements leave counts and boards but stay in history."""
     result = tracker.app.retract_statement(
-        track_id, statement_id, body.reason, recorded_by=who.name,
+        track_id, statement_id, body.reason, recorded_by=who.name, present=_statement,
         **write.options(f"retraction:{track_id}:{statement_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, _written(result, statement_id), status=200)
+    return write_response(tracker, result, _written(result), status=200)
 
 
 def _require_track(tracker: TrackerDep, track_id: Any) -> None:

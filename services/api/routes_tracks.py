@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from domain import errors, views
+from domain.track import Track
 from services.api.deps import (
     ProjectionPosition,
     Reader,
@@ -61,9 +62,9 @@ def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader,
 def add_party(track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder,
               write: WriteOptionsDep) -> Response:
     result = tracker.app.add_party(
-        track_id, body.name, recorded_by=who.name,
+        track_id, body.name, recorded_by=who.name, present=_state,
         **write.options(f"party:{track_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, views.track_state(result.track, result.position),
+    return write_response(tracker, result, {**result.answer, "position": result.position},
                           status=201)
 
 
@@ -72,6 +73,11 @@ def change_status(track_id: TrackId, body: StatusChange, tracker: TrackerDep, wh
                   write: WriteOptionsDep) -> Response:
     result = tracker.app.change_status(
         track_id, body.status, reason=body.reason, occurred_at=body.occurred_at,
-        recorded_by=who.name, **write.options(f"status:{track_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, views.track_state(result.track, result.position),
+        recorded_by=who.name, present=_state,
+        **write.options(f"status:{track_id}", body.model_dump(mode="json")))
+    return write_response(tracker, result, {**result.answer, "position": result.position},
                           status=200)
+
+
+def _state(track: Track, _: list[str]) -> dict:
+    return views.track_state(track, None)

@@ -23,8 +23,27 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # PostgreSQL text cannot hold NUL, and no name or summary needs one: refuse it here
+        # rather than record something the read model could never store.
+        if _has_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
 
 
 class Source(Strict):

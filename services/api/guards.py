@@ -1,6 +1,9 @@
-"""Refuse request bodies over the limit with 413, also when no Content-Length is sent."""
+"""Request guards below routing: oversized bodies (413, also without Content-Length) and NUL
+characters in the path or query (422: PostgreSQL text cannot hold them, and no name does)."""
 
 from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,3 +56,22 @@ class BodyLimit:
                            f"request bodies are limited to {self.max_bytes} bytes",
                            slug="body-too-large")
         await response(scope, receive, send)
+
+
+class RefuseNul:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            if b"\x00" in unquote_to_bytes(raw) or b"\x00" in unquote_to_bytes(
+                    scope.get("query_string", b"")):
+                response = problem(422, "Invalid request",
+                                   "NUL characters are not allowed in the path or query",
+                                   slug="invalid-request",
+                                   errors=[{"loc": ["query"], "msg": "NUL character",
+                                            "type": "nul_character"}])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
