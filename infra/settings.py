@@ -25,7 +25,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(256, ge=0)
     pool_size: int = Field(5, ge=1, description="PostgreSQL connections per pool")
+    connection_reserve: int = Field(
+        10, ge=0, description="PostgreSQL connections the startup budget check leaves free for "
+        "everything else (projector processes, admin sessions, other clients)")
+    stream_poll_seconds: float = Field(0.2, gt=0, description="how often an idle SSE feed "
+                                       "looks for new events")
     log_level: str = "INFO"
+    encryption_key: str | None = Field(
+        None, repr=False,
+        description="base64 of a 16, 24 or 32 byte AES key: events are stored encrypted "
+                    "(AES-GCM); needs the `crypto` extra (pycryptodome)")
 
 
 @lru_cache

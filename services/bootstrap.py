@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from eventsourcing.persistence import PersistenceError
 
+from infra.encryption import check_readable, cipher_env
 from infra.readmodel import ReadModelStore, open_read_model
 from infra.settings import Settings
-from infra.stores import StoreConfig, StoreUnavailable, ensure_postgres_schema, parse_database_url
+from infra.stores import (
+    StoreConfig,
+    StoreConfigError,
+    StoreUnavailable,
+    ensure_postgres_schema,
+    parse_database_url,
+)
 from services.application import TrackerApp
 from services.projector import PROJECTION, Projector, ProjectorRunner
 
@@ -58,16 +68,101 @@ def build(settings: Settings) -> Tracker:
     config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
     if config.kind == "postgres":
         ensure_postgres_schema(config)
+    with _table_creation_lock(config):
+        tracker = _open(settings, config)
+    if config.kind == "postgres":
+        from services.coordination import sweep_dead_connections
+
+        sweep_dead_connections(tracker.app.recorder.datastore.pool)
+        sweep_dead_connections(tracker.read_model._pool)  # type: ignore[attr-defined]
+    return tracker
+
+
+@contextmanager
+def _table_creation_lock(config: StoreConfig) -> Iterator[None]:
+    """Processes started together on a fresh PostgreSQL schema would race on CREATE TABLE IF
+    NOT EXISTS (a duplicate-key error on pg_type): one at a time creates or finds the tables."""
+    if config.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    assert config.pg_conninfo is not None
+    key = zlib.crc32(f"ntrack:tables:{config.pg_schema}".encode())
+    try:
+        conn = psycopg.connect(**config.pg_conninfo, autocommit=True)
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    except psycopg.Error as e:
+        raise StoreUnavailable(f"cannot reach PostgreSQL: {e}") from e
+    try:
+        yield
+    finally:
+        conn.close()  # ends the session, which releases the lock
+
+
+def _open(settings: Settings, config: StoreConfig) -> Tracker:
     env = dict(config.library_env)
     if settings.aggregate_cache_size:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
+    env.update(cipher_env(settings.encryption_key))
     try:
         app = TrackerApp(env, snapshot_interval=settings.snapshot_interval)
     except PersistenceError as e:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e
     try:
+        check_readable(app, encrypted=bool(settings.encryption_key))
         read_model = open_read_model(config, pool_size=settings.pool_size)
     except Exception:
         app.close()
         raise
     return Tracker(settings, config, app, read_model)
+
+
+# -- connection budget (docs/operations.md) ----------------------------------------------
+
+PROJECTOR_CONNECTIONS = 2  # the advisory-lock session and the LISTEN connection
+
+
+class ConnectionBudgetExceeded(StoreConfigError):
+    """The processes to start would open more PostgreSQL connections than the server allows."""
+
+
+def connections_per_process(settings: Settings, *, projector: bool) -> int:
+    """At most: the event-store pool and the read-model pool (`pool_size` each), and where a
+    projector runs, its election session and its LISTEN connection."""
+    return 2 * settings.pool_size + (PROJECTOR_CONNECTIONS if projector else 0)
+
+
+def check_connection_budget(settings: Settings, *, processes: int, projector: bool) -> None:
+    """Refuse to start `processes` processes that together could exceed PostgreSQL's
+    `max_connections` less its reserved slots and `connection_reserve`. No-op off PostgreSQL."""
+    config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
+    if config.kind != "postgres":
+        return
+    import psycopg
+
+    assert config.pg_conninfo is not None
+    try:
+        with psycopg.connect(**config.pg_conninfo, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT current_setting('max_connections')::int,"
+                " current_setting('superuser_reserved_connections')::int,"
+                " coalesce(current_setting('reserved_connections', true), '0')::int").fetchone()
+    except psycopg.Error as e:
+        raise StoreUnavailable(f"cannot reach PostgreSQL to check max_connections: {e}") from e
+    assert row is not None
+    max_connections, superuser_reserved, reserved = row
+    available = max_connections - superuser_reserved - reserved - settings.connection_reserve
+    each = connections_per_process(settings, projector=projector)
+    needed = processes * each
+    if needed > available:
+        parts = f"2 pools × NTRACK_POOL_SIZE={settings.pool_size}"
+        if projector:
+            parts += f" + {PROJECTOR_CONNECTIONS} for the projector"
+        raise ConnectionBudgetExceeded(
+            f"{processes} process(es) × {each} connections ({parts}) = {needed} PostgreSQL "
+            f"connections, but max_connections={max_connections} less "
+            f"{superuser_reserved + reserved} reserved slots and "
+            f"NTRACK_CONNECTION_RESERVE={settings.connection_reserve} leaves {available}: "
+            "use fewer --workers, a smaller NTRACK_POOL_SIZE, or raise max_connections "
+            "(see docs/operations.md)")

@@ -16,17 +16,21 @@ from rich.progress import Progress
 from infra.settings import get_settings
 from infra.stores import StoreConfigError, StoreUnavailable
 from services.api.auth import TokenBook, TokenConfigError
-from services.bootstrap import Tracker, build
+from services.bootstrap import Tracker, build, check_connection_budget
+from services.logs import clear_metrics_dir, logging_config, setup_logging
 
 cli = typer.Typer(help="The negotiation tracker.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 err = Console(stderr=True)
 
 
-def open_tracker() -> Tracker:
-    """Build from the environment, or exit with a clear message (never a traceback)."""
+def open_tracker(*, processes: int = 0, projector: bool = False) -> Tracker:
+    """Build from the environment, or exit with a clear message (never a traceback).
+    With `processes`, first check that many such processes fit PostgreSQL's connections."""
     settings = get_settings()
     try:
+        if processes:
+            check_connection_budget(settings, processes=processes, projector=projector)
         return build(settings)
     except (StoreConfigError, StoreUnavailable) as e:
         err.print(f"[red]error:[/red] {e}")
@@ -39,28 +43,31 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     settings = get_settings()
+    setup_logging(settings.log_level)
+    clear_metrics_dir()
     try:
         TokenBook.from_setting(settings.api_tokens)
     except TokenConfigError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
-    open_tracker().close()  # fail fast, with a message, if the store is unusable
+    # fail fast, with a message, if the store is unusable or too small for the workers
+    open_tracker(processes=workers, projector=settings.embedded_projector).close()
     uvicorn.run("services.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(), http="httptools",
-                loop="uvloop", timeout_graceful_shutdown=10)
+                loop="uvloop", timeout_graceful_shutdown=10,
+                log_config=logging_config(settings.log_level), access_log=False)
 
 
 @cli.command()
 def project() -> None:
     """Run the projector alone until interrupted (SIGINT/SIGTERM)."""
-    logging.basicConfig(level=get_settings().log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    tracker = open_tracker()
+    setup_logging(get_settings().log_level)
+    tracker = open_tracker(processes=1, projector=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     tracker.start_projector()
-    err.print("projector running; Ctrl-C to stop")
+    logging.getLogger(__name__).info("projector running; Ctrl-C to stop")
     stop.wait()
     tracker.close()
 
@@ -97,6 +104,15 @@ def _register_audit_commands() -> None:
 
 
 _register_audit_commands()
+
+
+def _register_token_commands() -> None:
+    from services import cli_tokens
+
+    cli_tokens.register(cli)
+
+
+_register_token_commands()
 
 
 def main() -> None:

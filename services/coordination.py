@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import threading
 import zlib
 from collections.abc import Callable
@@ -17,6 +18,53 @@ from typing import Any
 import psycopg
 
 log = logging.getLogger(__name__)
+
+
+# A projector host that vanishes (power, network) sends no FIN: without keepalives its
+# session, and so its lock, would outlive it by the OS default of two hours. These make the
+# server drop such a session (and the client notice a dead server) within about 10 s.
+_KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 "
+               "-c tcp_keepalives_count=3",
+}
+
+
+def _connect(conninfo: dict[str, Any]) -> psycopg.Connection[Any]:
+    return psycopg.connect(**{**_KEEPALIVES, **conninfo}, autocommit=True)
+
+
+def sweep_dead_connections(pool: Any) -> None:
+    """Make a psycopg pool replace all its dead connections at the first sign of one.
+
+    A failover or restart ends every session at once. psycopg_pool's pre-ping (`check`)
+    finds the dead connections one per attempt and waits 1 s, 2 s, 4 s... between attempts,
+    so the first request after the outage stalls for the whole pool timeout (5 s measured
+    with 4 dead connections). Here a failed ping tests every idle connection in one go
+    (`pool.check()`: dead ones are discarded and reopened in the background), so the next
+    attempt, which the pool makes without waiting, gets a live or a fresh connection.
+
+    The ping itself is a round trip per checkout; it is only made when the connection has
+    something to read. An idle session receives nothing unless the server ended it (its
+    FATAL message or the end of the stream), so a zero-timeout poll of the socket finds
+    what the ping finds — a peer gone without a word stays unseen by both.
+    """
+    from psycopg_pool import ConnectionPool
+
+    def check(conn: Any) -> None:
+        try:
+            if conn.closed or conn.broken or _readable(conn):
+                ConnectionPool.check_connection(conn)
+        except Exception:
+            with contextlib.suppress(Exception):  # a closing pool: let the caller's fail
+                pool.check()
+            raise
+
+    pool._check = check  # psycopg_pool has no setter; the constructor argument lands here
+
+
+def _readable(conn: Any) -> bool:
+    return bool(select.select([conn.fileno()], [], [], 0)[0])
 
 
 def _lock_key(name: str) -> int:
@@ -35,7 +83,7 @@ class AdvisoryLockElection:
         try:
             if self._conn is None or self._conn.closed:
                 self._held = False
-                self._conn = psycopg.connect(**self._conninfo, autocommit=True)
+                self._conn = _connect(self._conninfo)
             if self._held:
                 self._conn.execute("SELECT 1")  # the lock lives as long as this session
                 return True
@@ -81,7 +129,7 @@ class NotifyListener:
     def _run(self, wake: Callable[[], None]) -> None:
         while not self._stop.is_set():
             try:
-                with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+                with _connect(self._conninfo) as conn:
                     conn.execute(f'LISTEN "{self._channel}"')
                     wake()  # catch up on anything committed while not listening
                     while not self._stop.is_set():

@@ -9,9 +9,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from infra.settings import Settings, get_settings
-from services.api import problems, routes_health, routes_statements, routes_tracks
+from infra.tokenstore import TokenStore
+from services.api import (
+    observability,
+    openapi,
+    problems,
+    routes_audit,
+    routes_events,
+    routes_health,
+    routes_statements,
+    routes_tracks,
+)
 from services.api.auth import TokenBook
-from services.api.bodylimit import BodyLimit
+from services.api.guards import BodyLimit, RefuseNul
 from services.bootstrap import build
 
 log = logging.getLogger(__name__)
@@ -29,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tracker = build(settings)
+        tokens.attach(TokenStore(tracker.read_model))
         if settings.embedded_projector:
             tracker.start_projector()
         app.state.tracker = tracker
@@ -41,8 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.tokens = tokens
     problems.install(app)
+    openapi.install(app, public_reads=settings.public_reads)
     app.include_router(routes_tracks.router)
     app.include_router(routes_statements.router)
+    app.include_router(routes_audit.router)
     app.include_router(routes_health.router)
+    app.include_router(routes_events.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNul)
+    observability.install(app)  # last: its middleware is the outermost
     return app

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Query, Request
 from starlette.responses import Response
 
 from domain.hashchain import canonical_json
+from services.api import observability
 from services.api.auth import ANONYMOUS, Principal
 from services.api.problems import ApiProblem
 from services.application import WriteResult, resolve_track_ref
@@ -74,7 +75,8 @@ class WriteOptions:
         if_match: Annotated[str | None, Header(
             description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
         idempotency_key: Annotated[str | None, Header(
-            max_length=200, description="replays the first answer for the same body")] = None,
+            min_length=1, max_length=200,
+            description="replays the first answer for the same body")] = None,
     ) -> None:
         self.if_match = _parse_if_match(if_match)
         self.key = idempotency_key
@@ -87,17 +89,16 @@ class WriteOptions:
         return {"if_match": self.if_match, "key": self.key, "digest": digest}
 
 
+# A version no track ever has: an If-Match that names no version can never match, so the
+# write is refused with 412 -- but only after the track (404) and the body (422) are checked.
+NO_VERSION = -1
+
+
 def _parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        # A version that cannot be ours can never match: the write is refused, not guessed.
-        raise ApiProblem(412, "Track version does not match If-Match",
-                         f"If-Match must be a track version such as \"3\", not {value!r}",
-                         slug="version-mismatch") from None
+    return int(text) if text.isdigit() and len(text) < 19 else NO_VERSION
 
 
 WriteOptionsDep = Annotated[WriteOptions, Depends()]
@@ -112,6 +113,10 @@ def projection_position(
     store = tracker.read_model
     if min_position is None:
         return store.position(PROJECTION)
+    if min_position > tracker.app.max_position():
+        # Nothing was committed there yet: waiting could not help, and would hold a worker.
+        raise ApiProblem(503, "Read model behind", f"position {min_position} has not been "
+                         "written yet", slug="projection-behind", headers={"Retry-After": "1"})
     tracker.after_write()  # nudge an idle in-process projector
     reached = store.wait_for(PROJECTION, min_position, tracker.settings.min_position_wait_seconds)
     if reached is None:
@@ -137,7 +142,8 @@ def read_response(body: Any, position: int) -> Response:
 def write_response(tracker: Tracker, result: WriteResult, body: Any, *, status: int,
                    location: str | None = None) -> Response:
     tracker.after_write()
-    headers = {"ETag": f'"{result.track.version}"'}
+    observability.count_write(result)
+    headers = {"ETag": f'"{result.version}"'}
     if location:
         headers["Location"] = location
     if result.replayed:
