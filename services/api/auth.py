@@ -107,6 +107,20 @@ class TokenBook:
             found = _match(self._stored(max_age=self._miss_reload_seconds), presented)
         return found
 
+    def identify_cached(self, secret: str) -> tuple[Principal | None, bool]:
+        """`identify` without I/O: the principal, and whether the stored tokens must be
+        (re)loaded to be sure -- then call `identify` where blocking is fine."""
+        presented = digest(secret)
+        found = _match(self._entries, presented)
+        if found is not None or self._store is None:
+            return found, False
+        with self._lock:
+            cached, age = self._cached, time.monotonic() - self._loaded_at
+        if cached is None or age >= self._cache_seconds:
+            return None, True
+        found = _match(cached, presented)
+        return found, found is None and age >= self._miss_reload_seconds
+
     def _stored(self, max_age: float) -> list[tuple[bytes, Principal]]:
         with self._lock:
             now = time.monotonic()

@@ -1,4 +1,9 @@
-"""Dependencies shared by the routes: the tracker, the caller, write headers, consistency."""
+"""Dependencies shared by the routes: the tracker, the caller, write headers, consistency.
+
+The dependencies are `async def` and do no I/O (FastAPI runs every plain `def` dependency
+in its own threadpool hop, which cost more than the work): the one blocking step, waiting
+for `min_position`, is done by the routes themselves through `reflect()`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from uuid import UUID
 
 import orjson
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from domain.hashchain import canonical_json
@@ -20,7 +26,7 @@ from services.bootstrap import Tracker
 from services.projector import PROJECTION
 
 
-def get_tracker(request: Request) -> Tracker:
+async def get_tracker(request: Request) -> Tracker:
     return request.app.state.tracker
 
 
@@ -28,9 +34,10 @@ TrackerDep = Annotated[Tracker, Depends(get_tracker)]
 
 
 def require(role: str) -> Callable[..., Principal]:
-    def dependency(request: Request,
-                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-                   ) -> Principal:
+    async def dependency(
+            request: Request,
+            authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+    ) -> Principal:
         tracker: Tracker = request.app.state.tracker
         if authorization is None:
             if role == "reader" and tracker.settings.public_reads:
@@ -39,7 +46,10 @@ def require(role: str) -> Callable[..., Principal]:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _unauthorized("use the Authorization: Bearer <token> scheme")
-        principal = request.app.state.tokens.identify(secret.strip())
+        tokens = request.app.state.tokens
+        principal, needs_store = tokens.identify_cached(secret.strip())
+        if needs_store:  # (re)loading stored tokens is I/O: off the event loop
+            principal = await run_in_threadpool(tokens.identify, secret.strip())
         if principal is None:
             raise _unauthorized("the token is not valid")
         if not principal.may(role):
@@ -60,7 +70,7 @@ Recorder = Annotated[Principal, Depends(require("recorder"))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
 
 
-def track_id(track: str) -> UUID:
+async def track_id(track: str) -> UUID:
     return resolve_track_ref(track)
 
 
@@ -70,14 +80,7 @@ TrackId = Annotated[UUID, Depends(track_id)]
 class WriteOptions:
     """`If-Match` and `Idempotency-Key` of a write to a track."""
 
-    def __init__(
-        self,
-        if_match: Annotated[str | None, Header(
-            description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
-        idempotency_key: Annotated[str | None, Header(
-            min_length=1, max_length=200,
-            description="replays the first answer for the same body")] = None,
-    ) -> None:
+    def __init__(self, if_match: str | None, idempotency_key: str | None) -> None:
         self.if_match = _parse_if_match(if_match)
         self.key = idempotency_key
 
@@ -87,6 +90,16 @@ class WriteOptions:
             payload = {"op": operation, "body": body}
             digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
         return {"if_match": self.if_match, "key": self.key, "digest": digest}
+
+
+async def write_options(
+    if_match: Annotated[str | None, Header(
+        description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
+    idempotency_key: Annotated[str | None, Header(
+        min_length=1, max_length=200,
+        description="replays the first answer for the same body")] = None,
+) -> WriteOptions:
+    return WriteOptions(if_match, idempotency_key)
 
 
 # A version no track ever has: an If-Match that names no version can never match, so the
@@ -101,15 +114,16 @@ def _parse_if_match(value: str | None) -> int | None:
     return int(text) if text.isdigit() and len(text) < 19 else NO_VERSION
 
 
-WriteOptionsDep = Annotated[WriteOptions, Depends()]
+WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
 
 
-def projection_position(
-    tracker: TrackerDep,
-    min_position: Annotated[int | None, Query(
-        ge=0, le=2**62, description="wait (up to 5 s) until the read model applied this")] = None,
-) -> int:
-    """The read-model position a read reflects, after waiting for `min_position`."""
+MinPosition = Annotated[int | None, Query(
+    ge=0, le=2**62, description="wait (up to 5 s) until the read model applied this position")]
+
+
+def reflect(tracker: Tracker, min_position: int | None) -> int:
+    """The read-model position a read reflects, after waiting for `min_position` (blocking:
+    call it from a plain `def` route, which runs in the threadpool)."""
     store = tracker.read_model
     if min_position is None:
         return store.position(PROJECTION)
@@ -124,9 +138,6 @@ def projection_position(
                          f"{min_position} yet; retry shortly", slug="projection-behind",
                          headers={"Retry-After": "1"})
     return reached
-
-
-ProjectionPosition = Annotated[int, Depends(projection_position)]
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None

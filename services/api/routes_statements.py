@@ -14,13 +14,14 @@ from domain.track import Track
 from domain.values import STATEMENT_TYPES, sort_key
 from infra.readmodel import TimelineFilter
 from services.api.deps import (
-    ProjectionPosition,
+    MinPosition,
     Reader,
     Recorder,
     TrackerDep,
     TrackId,
     WriteOptionsDep,
     read_response,
+    reflect,
     write_response,
 )
 from services.api.moments import Moment, moment_start
@@ -120,7 +121,7 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
 
 @router.get("/statements", summary="Timeline of a track")
 def timeline(
-    track_id: TrackId, tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+    track_id: TrackId, tracker: TrackerDep, _: Reader,
     type: StatementType | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -130,8 +131,10 @@ def timeline(
     include_retracted: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    min_position: MinPosition = None,
 ) -> Response:
     """Ordered by occurred_at, then version; `next_cursor` pages on."""
+    position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     filters = TimelineFilter(
         type=type, party=party, topic=topic, since_key=_moment_key("since", since),
@@ -145,7 +148,8 @@ def timeline(
 
 @router.get("/statements/{statement_id}", summary="One statement")
 def get_statement(track_id: TrackId, statement_id: str, tracker: TrackerDep, _: Reader,
-                  position: ProjectionPosition) -> Response:
+                  min_position: MinPosition = None) -> Response:
+    position = reflect(tracker, min_position)
     view = tracker.read_model.get_statement(str(track_id), statement_id)
     if view is None:
         _require_track(tracker, track_id)
@@ -154,9 +158,11 @@ def get_statement(track_id: TrackId, statement_id: str, tracker: TrackerDep, _: 
 
 
 @router.get("/demands", summary="Demand board")
-def demands(track_id: TrackId, tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+def demands(track_id: TrackId, tracker: TrackerDep, _: Reader,
             status: Literal["open", "accepted", "rejected", "partially_accepted", "countered",
-                            "withdrawn"] | None = None) -> Response:
+                            "withdrawn"] | None = None,
+            min_position: MinPosition = None) -> Response:
+    position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     return read_response({"items": tracker.read_model.demands(str(track_id), status)}, position)
 

@@ -11,13 +11,14 @@ from starlette.responses import Response
 from domain import errors, views
 from domain.track import Track
 from services.api.deps import (
-    ProjectionPosition,
+    MinPosition,
     Reader,
     Recorder,
     TrackerDep,
     TrackId,
     WriteOptionsDep,
     read_response,
+    reflect,
     write_response,
 )
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
@@ -39,19 +40,22 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
 
 @router.get("", summary="List tracks")
 def list_tracks(
-    tracker: TrackerDep, _: Reader, position: ProjectionPosition,
+    tracker: TrackerDep, _: Reader,
     kind: Literal["bilateral", "nato", "osce", "other"] | None = None,
     status: Literal["active", "suspended", "concluded"] | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    min_position: MinPosition = None,
 ) -> Response:
     """Tracks with their current state, most recent activity first."""
+    position = reflect(tracker, min_position)
     return read_response({"items": tracker.read_model.list_tracks(kind, status, party)}, position)
 
 
 @router.get("/{track}", summary="Current state of a track")
 def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader,
-              position: ProjectionPosition) -> Response:
+              min_position: MinPosition = None) -> Response:
     """`{track}` is the id or the slug. Served by the read model."""
+    position = reflect(tracker, min_position)
     state = tracker.read_model.get_track(str(track_id))
     if state is None:
         raise errors.TrackNotFound(f"no track {track_id} (if just created, pass min_position)")
