@@ -53,6 +53,7 @@ class Track(Aggregate):
     # Derived indexes, kept so views never scan or re-parse the whole track: statement ids
     # by type in recording order, and each record's "at" (a sortable UTC key).
     by_type: dict[str, list[str]]
+    live_counts: dict[str, int]  # non-retracted statements by type
     idempotency: dict[str, dict[str, Any]]
 
     def __init__(self) -> None:
@@ -113,6 +114,7 @@ class Track(Aggregate):
         self.responses_to = {}
         self.withdrawals_of = {}
         self.by_type = {}
+        self.live_counts = {}
         self.idempotency = {}
 
     # -- commands ----------------------------------------------------------------------
@@ -208,6 +210,7 @@ class Track(Aggregate):
         if fields.get("meeting_at") is not None:
             self.statements[event.statement_id]["meeting_key"] = sort_key(fields["meeting_at"])
         self.by_type.setdefault(fields["type"], []).append(event.statement_id)
+        self.live_counts[fields["type"]] = self.live_counts.get(fields["type"], 0) + 1
         if fields.get("responds_to") is not None:
             self.responses_to.setdefault(fields["responds_to"], []).append(event.statement_id)
         if fields.get("withdraws") is not None:
@@ -227,6 +230,7 @@ class Track(Aggregate):
     def on_retracted(self, event: StatementRetracted) -> None:
         record = self.statements[event.statement_id]
         record["retracted"] = True
+        self.live_counts[record["fields"]["type"]] -= 1
         record["retraction"] = {
             "recorded_at": event.timestamp.isoformat(),
             "recorded_by": event.recorded_by,

@@ -128,8 +128,7 @@ def next_meeting(track: Track) -> dict[str, Any] | None:
 
 
 def counts_by_type(track: Track) -> dict[str, int]:
-    counts = {kind: len(_live(track, ids)) for kind, ids in track.by_type.items()}
-    return {kind: n for kind, n in counts.items() if n}
+    return {kind: n for kind, n in track.live_counts.items() if n}
 
 
 def track_state(track: Track, position: int | None) -> dict[str, Any]:

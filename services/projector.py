@@ -16,7 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from domain import views
-from domain.events import StatementCorrected, StatementRecorded, StatementRetracted
+from domain.events import (
+    PartyAdded,
+    StatementCorrected,
+    StatementRecorded,
+    StatementRetracted,
+    TrackOpened,
+)
 from domain.track import Track
 from domain.values import sort_key
 from infra.readmodel import ReadModelStore, ReadModelTx
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 PROJECTION = "track_views"
 BATCH_SIZE = 500
 _STATEMENT_EVENTS = (StatementRecorded, StatementCorrected, StatementRetracted)
+_PARTY_EVENTS = (TrackOpened, PartyAdded)
 
 
 class LostRace(RuntimeError):
@@ -41,17 +48,22 @@ class Projector:
         self.store = store
         self._tracks: OrderedDict[UUID, Track] = OrderedDict()
         self._cache_size = cache_size
+        # The position this projector last committed. Trusting it saves a query per batch;
+        # the compare-and-set in `advance` still refuses it if someone else moved on.
+        self._position: int | None = None
 
     def catch_up_once(self, limit: int = BATCH_SIZE) -> int:
         """Apply the next batch of events; returns how many were applied."""
-        start = self.store.position(PROJECTION)
+        start = self._position if self._position is not None else self.store.position(PROJECTION)
         notifications = self.app.recorder.select_notifications(
             start=start, limit=limit, inclusive_of_start=False)
         if not notifications:
+            self._position = None  # idle: re-read next time, another projector may lead
             return 0
         batch: dict[UUID, Track] = {}
         dirty_tracks: dict[UUID, int] = {}
         dirty_statements: dict[UUID, set[str]] = {}
+        new_parties: set[UUID] = set()
         try:
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
@@ -61,15 +73,20 @@ class Projector:
                 if isinstance(event, _STATEMENT_EVENTS):
                     ids = views.affected_statements(track, event.statement_id)
                     dirty_statements.setdefault(track.id, set()).update(ids)
+                elif isinstance(event, _PARTY_EVENTS):
+                    new_parties.add(track.id)
             with self.store.transaction() as tx:
                 for track_id, position in dirty_tracks.items():
                     self._write_track(tx, batch[track_id], position,
-                                      dirty_statements.get(track_id, set()))
+                                      dirty_statements.get(track_id, set()),
+                                      parties=track_id in new_parties)
                 if not tx.advance(PROJECTION, start, notifications[-1].id):
                     raise LostRace(f"position moved past {start} by another projector")
         except BaseException:
             self._tracks.clear()  # in-memory tracks may be ahead of what was committed
+            self._position = None
             raise
+        self._position = notifications[-1].id
         return len(notifications)
 
     def catch_up(self) -> int:
@@ -95,9 +112,11 @@ class Projector:
         return track
 
     @staticmethod
-    def _write_track(tx: ReadModelTx, track: Track, position: int, statements: set[str]) -> None:
+    def _write_track(tx: ReadModelTx, track: Track, position: int, statements: set[str], *,
+                     parties: bool) -> None:
         tx.upsert_track(views.track_state(track, position), position)
-        tx.replace_parties(str(track.id), track.parties)
+        if parties:
+            tx.replace_parties(str(track.id), track.parties)
         for statement_id in sorted(statements):
             view = views.statement_view(track, statement_id)
             tx.upsert_statement(view, sort_key(view["occurred_at"]))
