@@ -1,0 +1,1 @@
+"""Load tools: `python -m benchmarks.run` measures the service against its anchors."""

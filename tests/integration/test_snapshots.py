@@ -1,0 +1,73 @@
+"""Snapshots: one per save that crosses an interval, taken from the track in memory, and
+a track rebuilt from a snapshot is the same as one replayed from its first event."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain import views
+from domain.track import Track
+from infra.settings import Settings
+from services.bootstrap import Tracker, build
+
+
+@pytest.fixture
+def snappy(database_url: str):
+    tracker = build(Settings(database_url=database_url, snapshot_interval=5,
+                             embedded_projector=False))
+    yield tracker
+    tracker.close()
+
+
+def _statement(n: int) -> dict:
+    return {"type": "demand" if n % 2 else "statement", "party": "Russia",
+            "occurred_at": f"2022-01-{1 + n % 28:02d}", "summary": f"statement {n}"}
+
+
+def _snapshot_versions(tracker: Tracker, track_id) -> list[int]:
+    assert tracker.app.snapshots is not None
+    return [s.originator_version for s in tracker.app.snapshots.get(track_id)]
+
+
+def _replayed(tracker: Tracker, track_id, version: int) -> Track:
+    track = None
+    for event in tracker.app.events.get(track_id, lte=version):
+        track = event.mutate(track)
+    assert track is not None
+    return track
+
+
+def test_a_batch_crossing_two_intervals_takes_one_snapshot_at_its_end(snappy: Tracker) -> None:
+    track_id = snappy.app.open_track(slug="snap", kind="other", title="t", venue=None,
+                                     parties=["Russia"], opened_at="2022-01-01",
+                                     recorded_by="t").track.id
+    snappy.app.record_statements(track_id, [_statement(n) for n in range(12)], recorded_by="t")
+    assert _snapshot_versions(snappy, track_id) == [13]
+
+
+def test_single_writes_snapshot_at_each_interval(snappy: Tracker) -> None:
+    track_id = snappy.app.open_track(slug="single", kind="other", title="t", venue=None,
+                                     parties=["Russia"], opened_at="2022-01-01",
+                                     recorded_by="t").track.id
+    for n in range(11):
+        snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+    assert _snapshot_versions(snappy, track_id) == [5, 10]
+
+
+def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Tracker) -> None:
+    track_id = snappy.app.open_track(slug="equal", kind="other", title="t", venue=None,
+                                     parties=["Russia", "NATO"], opened_at="2022-01-01",
+                                     recorded_by="t").track.id
+    ids = snappy.app.record_statements(track_id, [_statement(n) for n in range(7)],
+                                       recorded_by="t").targets
+    snappy.app.record_statements(track_id, [{
+        "type": "response", "party": "NATO", "occurred_at": "2022-01-20", "summary": "no",
+        "responds_to": ids[1], "position": "reject"}], recorded_by="t")
+    snappy.app.retract_statement(track_id, ids[3], "wrong", recorded_by="t")
+    for n in range(7, 16):
+        snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+    head = snappy.app.get_track(track_id).version
+    for version in range(1, head + 1):
+        from_snapshot = snappy.app.get_track(track_id, version=version)
+        assert views.track_state(from_snapshot, None) == \
+            views.track_state(_replayed(snappy, track_id, version), None), version
