@@ -91,20 +91,27 @@ class ReadModelTx:
             self._exec("INSERT INTO rm_track_parties (track_id, party) VALUES (?,?)",
                        (track_id, party))
 
-    def upsert_statement(self, view: dict[str, Any], occurred_key: str) -> None:
-        self._exec(
+    def upsert_statements(self, rows: list[tuple[dict[str, Any], str]]) -> None:
+        """Write statement views (with their timeline keys) and their topics, a few
+        round trips for the whole batch rather than a few per statement."""
+        if not rows:
+            return
+        self._cur.executemany(self._store.sql(
             "INSERT INTO rm_statements (id, track_id, version, type, party, occurred_key,"
             " retracted, status, view) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
             " party=excluded.party, occurred_key=excluded.occurred_key,"
-            " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
-            (view["id"], view["track_id"], view["version"], view["type"], view["party"],
-             occurred_key, int(view["retracted"]), view.get("status"), dumps(view)),
-        )
-        self._exec("DELETE FROM rm_statement_topics WHERE statement_id=?", (view["id"],))
-        for topic in dict.fromkeys(view.get("topics") or []):
-            self._exec(
-                "INSERT INTO rm_statement_topics (statement_id, track_id, topic) VALUES (?,?,?)",
-                (view["id"], view["track_id"], topic))
+            " retracted=excluded.retracted, status=excluded.status, view=excluded.view"),
+            [(v["id"], v["track_id"], v["version"], v["type"], v["party"], key,
+              int(v["retracted"]), v.get("status"), dumps(v)) for v, key in rows])
+        ids = [v["id"] for v, _ in rows]
+        marks = ",".join("?" * len(ids))
+        self._exec(f"DELETE FROM rm_statement_topics WHERE statement_id IN ({marks})", ids)
+        topics = [(v["id"], v["track_id"], topic) for v, _ in rows
+                  for topic in dict.fromkeys(v.get("topics") or [])]
+        if topics:
+            self._cur.executemany(self._store.sql(
+                "INSERT INTO rm_statement_topics (statement_id, track_id, topic) VALUES (?,?,?)"),
+                topics)
 
     def advance(self, projection: str, old: int, new: int) -> bool:
         """Move the tracking position from `old` to `new`; False if someone else moved it."""
@@ -188,6 +195,16 @@ class ReadModelStore:
                 return None
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
+
+    def track_document(self, track_id: str, projection: str) -> tuple[str | None, int]:
+        """The stored JSON of a track's state as is (no parse, no re-encode) and, from the same
+        query, the projection's position."""
+        rows = self._fetch(
+            "SELECT t.state, p.position FROM rm_tracking p LEFT JOIN rm_tracks t ON t.id=?"
+            " WHERE p.projection=?", (track_id, projection))
+        if not rows:
+            return None, 0
+        return rows[0][0], int(rows[0][1])
 
     def get_track(self, track_id: str) -> dict[str, Any] | None:
         rows = self._fetch("SELECT state, position FROM rm_tracks WHERE id=?", (track_id,))

@@ -117,9 +117,11 @@ class Projector:
         tx.upsert_track(views.track_state(track, position), position)
         if parties:
             tx.replace_parties(str(track.id), track.parties)
+        rows = []
         for statement_id in sorted(statements):
             view = views.statement_view(track, statement_id)
-            tx.upsert_statement(view, sort_key(view["occurred_at"]))
+            rows.append((view, sort_key(view["occurred_at"])))
+        tx.upsert_statements(rows)
 
 
 class ProjectorRunner:

@@ -63,22 +63,21 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
     for n in range(5):
         _record(tracker, track_id, _demand(f"demand {n}", day=10 + n))
     projector = Projector(tracker.app, tracker.read_model)
-    original = ReadModelTx.upsert_statement
+    original = ReadModelTx.upsert_statements
     calls = {"n": 0}
 
-    def crash_on_third(self, view, key):
+    def crash_after_writing_some(self, rows):
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("power cut")
-        return original(self, view, key)
+        original(self, rows[:2])
+        raise RuntimeError("power cut")
 
-    monkeypatch.setattr(ReadModelTx, "upsert_statement", crash_on_third)
+    monkeypatch.setattr(ReadModelTx, "upsert_statements", crash_after_writing_some)
     with pytest.raises(RuntimeError):
         projector.catch_up()
     assert tracker.read_model.position(PROJECTION) == 0
     assert _timeline_ids(tracker, track_id) == []
 
-    monkeypatch.setattr(ReadModelTx, "upsert_statement", original)
+    monkeypatch.setattr(ReadModelTx, "upsert_statements", original)
     assert projector.catch_up() == 6
     assert len(_timeline_ids(tracker, track_id)) == 5
 
