@@ -345,7 +345,8 @@ class PostgresReadModel(ReadModelStore):
             with self._pool.connection() as conn, conn.transaction():
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as e:
-            raise StoreUnavailable(f"PostgreSQL is unreachable: {e}") from e
+            # The driver's message can quote SQL; clients get the kind of failure only.
+            raise StoreUnavailable(f"PostgreSQL is unreachable ({type(e).__name__})") from e
 
     def close(self) -> None:
         self._pool.close()

@@ -133,7 +133,8 @@ class NotifyListener:
                     conn.execute(f'LISTEN "{self._channel}"')
                     wake()  # catch up on anything committed while not listening
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0):
+                        # A short timeout only bounds how long stop() waits.
+                        for _ in conn.notifies(timeout=0.25):
                             wake()
             except psycopg.Error as e:
                 log.warning("LISTEN connection lost (%s); reconnecting", e)

@@ -127,7 +127,12 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, errors.RuleViolation):
             extra["errors"] = [{"loc": ["body", exc.field] if exc.field else ["body"],
                                 "msg": str(exc), "type": slug}]
-        return problem(status, title, str(exc), slug=slug, **extra)
+        detail = str(exc)
+        if slug == "store-unavailable":
+            # Driver messages can quote SQL or hosts: log them, tell the client what to do.
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+            detail = "the store cannot be reached right now; retry shortly"
+        return problem(status, title, detail, slug=slug, **extra)
 
     # Known failures go through the routing layer's handlers; anything else reaches the
     # server-error middleware, which logs it and answers a 500 problem.
