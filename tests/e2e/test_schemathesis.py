@@ -16,9 +16,8 @@ What the configuration below relaxes, and why:
   parameters, `If-Match` is compared with the track's version, an idempotency key is bound
   to its first body. JSON Schema cannot say any of that;
 - a malformed `If-Match` is, by the contract (API.md), a precondition that fails: 412;
-- a read with a `min_position` the read model has not reached answers 503 after its wait
-  (checked to be exactly that by `only_a_projection_wait_is_a_503`), also when another
-  parameter is invalid: FastAPI runs the waiting dependency before it validates the rest;
+- a read with a `min_position` the read model has not reached answers 503 (checked to be
+  exactly that by `only_a_projection_wait_is_a_503`);
 - no unknown query parameters are generated (they are ignored, as HTTP APIs do) and the
   `Authorization` header is not fuzzed (the token tests cover it).
 """
