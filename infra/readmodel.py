@@ -206,6 +206,9 @@ class ReadModelStore:
             return None, 0
         return rows[0][0], int(rows[0][1])
 
+    def has_track(self, track_id: str) -> bool:
+        return bool(self._fetch("SELECT 1 FROM rm_tracks WHERE id=?", (track_id,)))
+
     def get_track(self, track_id: str) -> dict[str, Any] | None:
         rows = self._fetch("SELECT state, position FROM rm_tracks WHERE id=?", (track_id,))
         if not rows:

@@ -218,26 +218,28 @@ def _rebuilt(app: TrackerApp, track_id: UUID, version: int | None,
     return app.get_track(track_id, version=version)
 
 
-def as_of(app: TrackerApp, track_id: UUID, version: int | None = None,
-          recorded_at: datetime | str | None = None) -> dict[str, Any]:
-    """The track state (same shape as the current state) after `version`, or as recorded up
-    to the instant `recorded_at`; `position` is None since no read model is involved."""
-    track = _rebuilt(app, track_id, version, recorded_at)
+def _state_of(track: Track) -> dict[str, Any]:
     state = views.track_state(track, position=None)
     # last_activity_at is the timestamp of the newest event applied, i.e. of `version`.
     state["as_of"] = {"version": track.version, "recorded_at": track.last_activity_at}
     return state
 
 
+def as_of(app: TrackerApp, track_id: UUID, version: int | None = None,
+          recorded_at: datetime | str | None = None) -> dict[str, Any]:
+    """The track state (same shape as the current state) after `version`, or as recorded up
+    to the instant `recorded_at`; `position` is None since no read model is involved."""
+    return _state_of(_rebuilt(app, track_id, version, recorded_at))
+
+
 def replay(app: TrackerApp, track_id: UUID, version: int | None = None,
            recorded_at: datetime | str | None = None) -> dict[str, Any]:
     """`as_of` plus the timeline as it stood then (all statements, retracted ones marked)."""
     track = _rebuilt(app, track_id, version, recorded_at)
-    state = views.track_state(track, position=None)
-    state["as_of"] = {"version": track.version, "recorded_at": track.last_activity_at}
-    records = sorted(track.statements.values(),
-                     key=lambda r: (instant_of(r["fields"]["occurred_at"]), r["version"]))
-    return {"state": state, "statements": [views.statement_view(track, r["id"]) for r in records]}
+    # The aggregate keeps each statement's timeline key ("at"): no re-parsing of dates.
+    records = sorted(track.statements.values(), key=lambda r: (r["at"], r["version"]))
+    return {"state": _state_of(track),
+            "statements": [views.statement_view(track, r["id"]) for r in records]}
 
 
 # -- the hash chain ------------------------------------------------------------------------------
