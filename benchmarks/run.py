@@ -1,7 +1,8 @@
 """The benchmark: the service on PostgreSQL against its anchors, measured in one run.
 
     .venv/bin/python -m benchmarks.run [--database-url URL] [--workers 2] [--duration 10]
-                                       [--connections 16] [--quick] [--profile [active|gil]]
+                                       [--connections 16] [--topology separate|embedded]
+                                       [--quick] [--profile [active|gil]]
 
 Every run works in fresh schemas (`bench_<random>` for the service, `bench_<random>_anchor`
 for the anchors) and drops them at the end. It prints a table (measure, value, anchor,
@@ -11,9 +12,10 @@ M1 <= 250 MB, B1 >= 0.3. Nothing here is a test: no timed assertions.
 
 Phases, in order: anchors (hello-world on httptools+uvloop, and for information on plain
 h11+asyncio; raw INSERT+COMMIT on N and on 1 connection; library append), then the service
-(`ntrack serve --workers N`, embedded projector): W1, R1, L1 (benchmarks/lag_bench.py at half
-W1's rate, when it is there, plus a light cross-check on the main service), W2, M1 (topping
-the W2 tracks up to 100k statements through the batch endpoint, then VmRSS of the workers),
+(`ntrack serve --workers N` plus one `ntrack project`, as docker-compose.yml runs it; with
+`--topology embedded` the projector runs inside the workers instead): W1, R1, L1 (read-your-
+write lag at half W1's rate, benchmarks/lag.py), W2, M1 (topping the W2 tracks up to 100k
+statements through the batch endpoint, then VmRSS of the API workers and the projector),
 then, with the service stopped, B1 (`ntrack rebuild`) and the library's raw read rate over
 the same log. The M1 top-up and the rebuild have time budgets (--m1-budget, --b1-budget) so
 a run stays near five minutes; a phase cut short says so in the table.
@@ -27,7 +29,6 @@ on the machine disturb it far less than throughput.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import math
@@ -36,17 +37,17 @@ import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
 import orjson
 
 from benchmarks import anchors, load
+from benchmarks.lag import measure_lag
+from benchmarks.service import TOPOLOGIES, Service
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -54,9 +55,6 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PROJECTION = "track_views"
 BATCH = 500
 M1_TRACKS = 20
-LAG_SAMPLE_EVERY = 10  # GET-verify every 10th write of the L1 load
-LAG_POLL_SECONDS = 0.003
-_LAG_OWN = "benchmarks.run.measure_lag (light open-loop client; every 10th write GET-verified)"
 
 
 # -- helpers ------------------------------------------------------------------
@@ -135,218 +133,6 @@ def _with_cpu(result: load.LoadResult | None, cpu: float) -> dict[str, Any] | No
         return None
     return {**result.as_dict(), "worker_cpu_s": round(cpu, 2),
             "worker_cpu_ms_per_req": round(1000 * cpu / max(result.requests, 1), 3)}
-
-
-# -- the service ------------------------------------------------------------------
-
-
-class Service:
-    """`ntrack serve` in its own process group, with a recorder token."""
-
-    def __init__(self, url: str, workers: int, log: Path) -> None:
-        self.url, self.workers, self.log = url, workers, log
-        self.token = secrets.token_urlsafe(16)
-        self.port = load.free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.pids: list[int] = []
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NTRACK_")}
-        env.update(NTRACK_DATABASE_URL=self.url, NTRACK_API_TOKENS=f"bench:recorder:{self.token}",
-                   NTRACK_LOG_LEVEL="WARNING")
-        return env
-
-    def start(self) -> None:
-        ntrack = Path(sys.executable).parent / "ntrack"
-        cmd = [str(ntrack)] if ntrack.exists() else [
-            sys.executable, "-c", "from services.cli import main; main()"]
-        cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                "--workers", str(self.workers)]
-        self.proc = load.start(cmd, self.env(), self.log)
-        load.wait_http(self.base + "/healthz", self.proc, timeout=90)
-        self.pids = load.wait_workers(self.proc.pid, self.workers)
-        time.sleep(1.5)  # every worker past its lifespan startup
-        for _ in range(20):  # and answering (each worker takes some of these)
-            httpx.get(self.base + "/healthz", timeout=5).raise_for_status()
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            load.stop(self.proc)
-            self.proc = None
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=120,
-                            headers={"Authorization": f"Bearer {self.token}"})
-
-    def open_tracks(self, prefix: str, count: int) -> list[str]:
-        ids = []
-        with self.client() as c:
-            for i in range(count):
-                r = c.post("/v1/tracks", json={"kind": "bilateral", "title": f"Bench {prefix} {i}",
-                                               "slug": f"{prefix}-{i}", "parties": load.PARTIES})
-                r.raise_for_status()
-                ids.append(r.json()["id"])
-        return ids
-
-    def rss(self) -> dict[str, Any]:
-        per = {}
-        for pid in self.pids:
-            with contextlib.suppress(OSError, KeyError):
-                per[pid] = {"VmRSS_MB": round(load.status_kb(pid, "VmRSS") / 1024, 1),
-                            "VmHWM_MB": round(load.status_kb(pid, "VmHWM") / 1024, 1)}
-        supervisor = None
-        if self.proc is not None:
-            with contextlib.suppress(OSError, KeyError):
-                supervisor = round(load.status_kb(self.proc.pid, "VmRSS") / 1024, 1)
-        rss = [v["VmRSS_MB"] for v in per.values()]
-        return {"workers": per, "max_worker_rss_mb": max(rss, default=None),
-                "sum_worker_rss_mb": round(sum(rss), 1), "supervisor_rss_mb": supervisor}
-
-
-# -- L1: projection lag ------------------------------------------------------------------
-
-
-def measure_lag(svc: Service, conninfo: dict[str, str], schema: str, tracks: list[str],
-                *, rate: float, connections: int, duration: float) -> dict[str, Any]:
-    """Open-loop POSTs at `rate`/s. For every LAG_SAMPLE_EVERY-th 201, poll
-    GET .../statements/{id} until it answers 200: lag = that moment - the 201 (the
-    official L1). For every 201, also the moment the read model's tracking position
-    (polled in the database) reached the write's `position` (a cross-check, all writes)."""
-    import psycopg
-
-    writes: list[tuple[float, int]] = []
-    get_lags: list[float] = []
-    seen: list[tuple[float, int]] = []  # (time first seen, position), increasing
-    stop = threading.Event()
-
-    def poll_db() -> None:
-        with psycopg.connect(**conninfo, autocommit=True) as conn:
-            last = -1
-            sql = f'SELECT position FROM "{schema}".rm_tracking WHERE projection=%s'
-            while not stop.is_set():
-                row = conn.execute(sql, (PROJECTION,)).fetchone()
-                now = time.perf_counter()
-                if row and int(row[0]) != last:
-                    last = int(row[0])
-                    seen.append((now, last))
-                time.sleep(0.001)
-
-    poller = threading.Thread(target=poll_db, daemon=True)
-    poller.start()
-    host, port = "127.0.0.1", svc.port
-    headers = {"Authorization": f"Bearer {svc.token}"}
-
-    async def main() -> load.LoadResult:
-        polls: list[asyncio.Task[None]] = []
-        count = 0
-
-        async def verify(path: str, t201: float) -> None:
-            conn = load.HttpConnection(host, port)
-            try:
-                while time.perf_counter() - t201 < 10:
-                    status, _ = await conn.request("GET", path)
-                    if status == 200:
-                        get_lags.append(time.perf_counter() - t201)
-                        return
-                    await asyncio.sleep(LAG_POLL_SECONDS)
-            finally:
-                conn.close()
-
-        def on_response(i: int, t: float, status: int, body: bytes, path: str) -> None:
-            nonlocal count
-            if status != 201:
-                return
-            data = orjson.loads(body)
-            writes.append((t, int(data["position"])))
-            count += 1
-            if count % LAG_SAMPLE_EVERY == 0:
-                polls.append(asyncio.get_running_loop().create_task(
-                    verify(f"{path}/{data['id']}", t)))
-
-        def make(i: int, n: int) -> tuple[str, str, bytes | None]:
-            mine = load.own_tracks(tracks, connections, i)
-            k = 1_000_000 + n  # not the W1 bodies again
-            return ("POST", f"/v1/tracks/{mine[n % len(mine)]}/statements",
-                    orjson.dumps(load.statement(k, i)))
-
-        result = await load._python_load(host, port, make, connections=connections,
-                                          duration=duration, headers=headers, rate=rate,
-                                          on_response=on_response, max_requests=None)
-        await asyncio.gather(*polls)
-        latencies, counts, first_error, elapsed = result
-        ms = [x * 1000 for x in latencies]
-        return load.LoadResult(
-            tool="python-asyncio open loop", connections=connections, duration_s=elapsed,
-            requests=counts["ok"] + counts["non_2xx"], ok=counts["ok"],
-            p50_ms=load.percentile(ms, 50), p90_ms=load.percentile(ms, 90),
-            p99_ms=load.percentile(ms, 99), max_ms=max(ms, default=float("nan")),
-            non_2xx=counts["non_2xx"], first_error=first_error)
-
-    try:
-        import uvloop
-
-        writer = uvloop.run(main())
-    except ImportError:
-        writer = asyncio.run(main())
-    time.sleep(1.0)  # let the last writes show up in the database poll
-    stop.set()
-    poller.join(10)
-    db_lags = []
-    j = 0
-    for t, position in sorted(writes, key=lambda w: w[1]):
-        while j < len(seen) and seen[j][1] < position:
-            j += 1
-        if j < len(seen):
-            db_lags.append(max(0.0, seen[j][0] - t))
-    get_ms = [x * 1000 for x in get_lags]
-    db_ms = [x * 1000 for x in db_lags]
-    return {
-        "method": _LAG_OWN,
-        "p50_ms": round(load.percentile(get_ms, 50), 1),
-        "p99_ms": round(load.percentile(get_ms, 99), 1),
-        "target_rate": round(rate, 1), "achieved_rate": round(writer.rps, 1),
-        "writes": writer.ok, "write_p50_ms": round(writer.p50_ms, 2),
-        "write_p99_ms": round(writer.p99_ms, 2), "non_2xx": writer.non_2xx,
-        "via_get": {"samples": len(get_ms), "p50_ms": round(load.percentile(get_ms, 50), 1),
-                    "p99_ms": round(load.percentile(get_ms, 99), 1),
-                    "max_ms": round(max(get_ms, default=float("nan")), 1),
-                    "poll_ms": LAG_POLL_SECONDS * 1000, "every": LAG_SAMPLE_EVERY},
-        "via_db_position": {"samples": len(db_ms),
-                            "p50_ms": round(load.percentile(db_ms, 50), 1),
-                            "p99_ms": round(load.percentile(db_ms, 99), 1),
-                            "max_ms": round(max(db_ms, default=float("nan")), 1)},
-    }
-
-
-def lag_phase(svc: Service, conninfo: dict[str, str], schema: str, tracks: list[str], *,
-              rate: float, connections: int, duration: float, database_url: str
-              ) -> dict[str, Any]:
-    """L1 through benchmarks/lag_bench.py when it is there (its own `ntrack serve` with the
-    same workers, on its own fresh schema, every write GET-verified), else measure_lag."""
-    script = Path(__file__).resolve().parent / "lag_bench.py"
-    if not script.exists():
-        return measure_lag(svc, conninfo, schema, tracks, rate=rate, connections=connections,
-                           duration=duration)
-    out = RESULTS / "lag-l1.json"
-    out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(script), "--rate", f"{rate:.1f}", "--duration", f"{duration:g}",
-           "--workers", str(svc.workers), "--tracks", str(len(tracks)),
-           "--database-url", database_url, "--log-level", "WARNING", "--out", str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          timeout=duration + 300, env=svc.env())
-    if done.returncode != 0 or not out.exists():
-        raise RuntimeError(f"lag_bench.py exited {done.returncode}: {done.stderr[-800:]}")
-    data = json.loads(out.read_text())
-    return {"method": "benchmarks/lag_bench.py (own server, same workers, every write "
-                      "GET-verified)",
-            "p50_ms": data["lag_ms"]["p50"], "p99_ms": data["lag_ms"]["p99"],
-            "max_ms": data["lag_ms"]["max"], "target_rate": round(rate, 1),
-            "achieved_rate": data.get("achieved_rate"),
-            "write_p50_ms": data.get("write_latency_ms", {}).get("p50"),
-            "write_p99_ms": data.get("write_latency_ms", {}).get("p99"),
-            "writes": data.get("writes_acknowledged"), "errors": data.get("errors"),
-            "command": " ".join(cmd[1:]), "raw": data}
 
 
 # -- W2 + M1: batch ingest ------------------------------------------------------------------
@@ -505,9 +291,9 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
         row("R1 p99 latency", r1p99, "ms", None, "", None, "<= 25 ms", le(r1p99, 25)),
         row("L1 projection lag p99 (201 -> GET 200)", l1, "ms", _get(m, "L1", "achieved_rate"),
             "at write rate (req/s)", None, "<= 100 ms", le(l1, 100)),
-        row("L1 cross-check, DB position, all writes (info)",
-            _get(m, "L1_crosscheck", "via_db_position", "p99_ms"), "ms",
-            _get(m, "L1_crosscheck", "achieved_rate"), "at write rate (req/s), main service",
+        row("L1 same writes, DB position (info)",
+            _get(m, "L1", "via_db_position", "p99_ms"), "ms",
+            _get(m, "L1", "via_db_position", "samples"), "writes (all of them)",
             None, "<= 100 ms", None) | {"result": "info"},
         row("M1 API worker RSS (max) after fill", m1, "MB", _get(m, "M1", "statements"),
             "statements recorded" + ("" if m1_done else " (INCOMPLETE: budget)"), None,
@@ -568,9 +354,11 @@ def print_table(rows: list[dict[str, Any]], r: dict[str, Any]) -> None:
         ("L1 lag", _lagline(_get(m, "L1"))),
         ("L1 write latency", f"p50 {_fmt(_get(m, 'L1', 'write_p50_ms'))} ms, "
                              f"p99 {_fmt(_get(m, 'L1', 'write_p99_ms'))} ms"),
-        ("L1 cross-check: DB position, all writes",
-         _lagline(_get(m, "L1_crosscheck", "via_db_position"))),
+        ("L1 lag via DB position, all writes", _lagline(_get(m, "L1", "via_db_position"))),
+        ("L1 CPU ms per write", str(_get(m, "L1", "cpu_ms_per_write"))),
         ("M1 statements recorded via batch", _fmt(_get(m, "M1", "statements"))),
+        ("M1 topology; projector process RSS",
+         f"{_get(m, 'M1', 'topology')}; {_fmt(_get(m, 'M1', 'projector_rss_mb'))} MB"),
         ("M1 projector catch-up after fill", _fmt(_get(m, "M1", "catch_up", "waited_s")) + " s"),
         ("B1 method", _get(m, "B1", "method") or "-"),
         ("B1 events / seconds", f"{_fmt(_get(m, 'B1', 'events'))} in "
@@ -628,9 +416,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="3 s phases, 20k statements for M1, no informational anchors")
     p.add_argument("--no-wrk", action="store_true",
                    help="use the Python asyncio load generator even if wrk is installed")
-    p.add_argument("--skip-lag-crosscheck", action="store_true",
-                   help="skip the second L1 measure on the main service (light open-loop "
-                        "client; DB position for every write, GET for every 10th)")
+    p.add_argument("--topology", choices=TOPOLOGIES, default="separate",
+                   help="projector in its own process (as docker-compose.yml runs it) or "
+                        "embedded in the API workers")
     p.add_argument("--m1-budget", type=float, default=90.0,
                    help="seconds the M1 top-up may take before it stops (reported incomplete)")
     p.add_argument("--b1-budget", type=float, default=40.0,
@@ -645,7 +433,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.m1_statements = min(args.m1_statements, 20_000)
         args.m1_budget = min(args.m1_budget, 60.0)
         args.b1_budget = min(args.b1_budget, 30.0)
-        args.skip_lag_crosscheck = True
     args.batch_connections = args.batch_connections or 2 * args.workers
     return args
 
@@ -674,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     r: dict[str, Any] = {
         "meta": {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "workers": W,
                  "connections": C, "batch_connections": args.batch_connections,
-                 "duration_s": D, "quick": args.quick, "profiled": args.profile,
+                 "duration_s": D, "quick": args.quick, "topology": args.topology,
+                 "profiled": args.profile,
                  "m1_budget_s": args.m1_budget, "b1_budget_s": args.b1_budget,
                  "batch_size": BATCH, "m1_target_statements": args.m1_statements,
                  "load_generator": generator, "schema": schema, "anchor_schema": anchor_schema,
@@ -684,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     a, m = r["anchors"], r["measures"]
     logs = RESULTS / "logs"
     shutil.rmtree(logs, ignore_errors=True)
-    svc = Service(url, W, logs / "service.log")
+    svc = Service(url, W, logs / "service.log", topology=args.topology)
     began = time.perf_counter()
     say(f"schemas {schema}, {anchor_schema}; {W} workers; {C} connections; {D:g} s phases; "
         f"load: {generator}")
@@ -752,13 +540,8 @@ def main(argv: list[str] | None = None) -> int:
 
         rate = (w1.rps / 2) if w1 and w1.rps else 50.0
         say(f"L1: projection lag at {rate:.0f} writes/s (half of W1), {D:g} s")
-        m["L1"] = guarded(r, "L1", lambda: lag_phase(
-            svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D,
-            database_url=args.database_url))
-        if not args.skip_lag_crosscheck and _get(m, "L1", "method") != _LAG_OWN:
-            say(f"L1 cross-check on this service: DB-position and sampled GET lag at {rate:.0f}/s")
-            m["L1_crosscheck"] = guarded(r, "L1_crosscheck", lambda: measure_lag(
-                svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D))
+        m["L1"] = guarded(r, "L1", lambda: measure_lag(
+            svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D))
         wait_caught_up(conninfo, schema, 120)
 
         B = args.batch_connections
