@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,8 @@ _DDL = [
     """CREATE INDEX IF NOT EXISTS rm_statement_topics_by_topic
         ON rm_statement_topics (track_id, topic)""",
 ]
+
+IDLE_CHECK_SECONDS = 2.0  # pooled connections idle longer are pinged before use
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
 
@@ -75,15 +77,21 @@ class ReadModelTx:
         return self._exec(sql, params)
 
     def upsert_track(self, state: dict[str, Any], position: int) -> None:
-        self._exec(
+        self.upsert_tracks([(state, position)])
+
+    def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
+        """Write track documents (state, position): one round trip for the whole batch."""
+        if not rows:
+            return
+        self._cur.executemany(self._store.sql(
             "INSERT INTO rm_tracks (id, slug, kind, status, last_activity_at, version, position,"
             " state) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
             " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
             " last_activity_at=excluded.last_activity_at, version=excluded.version,"
-            " position=excluded.position, state=excluded.state",
-            (state["id"], state["slug"], state["kind"], state["status"],
-             state["last_activity_at"], state["version"], position, dumps(state)),
-        )
+            " position=excluded.position, state=excluded.state"),
+            [(state["id"], state["slug"], state["kind"], state["status"],
+              state["last_activity_at"], state["version"], position, dumps(state))
+             for state, position in rows])
 
     def replace_parties(self, track_id: str, parties: list[str]) -> None:
         self._exec("DELETE FROM rm_track_parties WHERE track_id=?", (track_id,))
@@ -118,9 +126,10 @@ class ReadModelTx:
         if old == 0:
             self._exec("INSERT INTO rm_tracking (projection, position) VALUES (?, 0)"
                        " ON CONFLICT (projection) DO NOTHING", (projection,))
-        cur = self._exec("UPDATE rm_tracking SET position=? WHERE projection=? AND position=?",
-                         (new, projection, old))
-        return cur.rowcount == 1
+        # RETURNING, not rowcount: fetching is what waits for a pipelined PostgreSQL batch.
+        cur = self._exec("UPDATE rm_tracking SET position=? WHERE projection=? AND position=?"
+                         " RETURNING position", (new, projection, old))
+        return len(cur.fetchall()) == 1
 
 
 class ReadModelStore:
@@ -333,7 +342,7 @@ class PostgresReadModel(ReadModelStore):
         kwargs = dict(config.pg_conninfo)
         kwargs["options"] = f"-c search_path={config.pg_schema}"
         self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=pool_size,
-                                    open=False, timeout=5, check=ConnectionPool.check_connection)
+                                    open=False, timeout=5, check=_check_if_idle)
         try:
             self._pool.open(wait=True, timeout=10)
         except Exception as e:
@@ -345,14 +354,31 @@ class PostgresReadModel(ReadModelStore):
         from psycopg_pool import PoolTimeout
 
         try:
-            with self._pool.connection() as conn, conn.transaction():
-                yield conn
+            with self._pool.connection() as conn:
+                try:
+                    # A write's statements go out pipelined: one wait for the whole batch
+                    # (at its RETURNING or the commit), not one per statement.
+                    with conn.pipeline() if write else nullcontext(), conn.transaction():
+                        yield conn
+                finally:
+                    conn.ntrack_last_used = time.monotonic()  # type: ignore[attr-defined]
         except (PoolTimeout, psycopg.OperationalError) as e:
             # The driver's message can quote SQL; clients get the kind of failure only.
             raise StoreUnavailable(f"PostgreSQL is unreachable ({type(e).__name__})") from e
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _check_if_idle(conn: Any) -> None:
+    """Ping a pooled connection before use only if it sat idle for a while: a connection in
+    steady use is known good, and a ping per checkout was a round trip per request. One the
+    server dropped meanwhile fails its query, is discarded by the pool, and the request
+    answers 503 (after a database restart, a busy pool sheds its old connections so)."""
+    from psycopg_pool import ConnectionPool
+
+    if time.monotonic() - getattr(conn, "ntrack_last_used", 0.0) > IDLE_CHECK_SECONDS:
+        ConnectionPool.check_connection(conn)
 
 
 def open_read_model(config: StoreConfig, *, pool_size: int = 5) -> ReadModelStore:

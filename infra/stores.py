@@ -68,7 +68,7 @@ def _postgres(url: str, pool_size: int) -> StoreConfig:
     user = unquote(parts.username or "postgres")
     password = unquote(parts.password or "")
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infra.pgstore:PostgresStore",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname,
         "POSTGRES_PORT": port,
