@@ -1,7 +1,8 @@
 """The anchors every goal is a ratio to, measured in the same run as the service.
 
 - `library_append`: the `eventsourcing` library appending the same Track events directly
-  (TrackerApp.record_statements: get -> call -> save, no HTTP, no projector) from N threads.
+  (TrackerApp.record_statements: get -> call -> save, no HTTP, no projector) from N threads,
+  on the library's own PostgreSQL recorders (the service binds inserts in binary instead).
   One track per thread: the W1 load gives every connection its own track too, so neither
   side measures version-conflict retries on a shared track, only the append path (the
   PostgreSQL recorder serialises all inserts with a table lock anyway, so one shared track
@@ -80,10 +81,15 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
     from pydantic import TypeAdapter
 
     from services.api.schemas import StatementIn, statement_fields
+    from services.application import TrackerApp
     from services.bootstrap import build
 
     tracker = build(_settings(url))
-    app = tracker.app
+    # The anchor is the library as shipped: its own PostgreSQL recorders, not the service's
+    # binary-insert ones (infra/pgstore.py); tables and domain are the same.
+    app = TrackerApp({**tracker.config.library_env,
+                      "PERSISTENCE_MODULE": "eventsourcing.postgres"},
+                     snapshot_interval=tracker.settings.snapshot_interval)
     try:
         track_ids: list[UUID] = []
         for i in range(threads):
@@ -110,6 +116,7 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
         latencies, elapsed = _run_threads(threads, duration, body)
         cpu = time.process_time() - cpu0
     finally:
+        app.close()
         tracker.close()
     flat = [x for per in latencies for x in per]
     return {"threads": threads, "tracks": threads, "saves": len(flat),
