@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ _DDL = [
         ON rm_statement_topics (track_id, topic)""",
 ]
 
+ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
 IDLE_CHECK_SECONDS = 2.0  # pooled connections idle longer are pinged before use
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
@@ -79,47 +80,58 @@ class ReadModelTx:
     def upsert_track(self, state: dict[str, Any], position: int) -> None:
         self.upsert_tracks([(state, position)])
 
+    def _insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """`head VALUES (…),(…) tail`: many rows in one statement. (executemany costs a
+        protocol message and driver bookkeeping per row: for a live projector's small
+        batches that was most of its CPU.)"""
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start:start + ROWS_PER_STATEMENT]
+            group = "(" + ",".join("?" * len(chunk[0])) + ")"
+            self._exec(f"{head} VALUES {','.join([group] * len(chunk))} {tail}",
+                       [value for row in chunk for value in row])
+
     def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
-        """Write track documents (state, position): one round trip for the whole batch."""
+        """Write track documents (state, position)."""
         if not rows:
             return
-        self._cur.executemany(self._store.sql(
+        self._insert_rows(
             "INSERT INTO rm_tracks (id, slug, kind, status, last_activity_at, version, position,"
-            " state) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-            " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
-            " last_activity_at=excluded.last_activity_at, version=excluded.version,"
-            " position=excluded.position, state=excluded.state"),
+            " state)",
             [(state["id"], state["slug"], state["kind"], state["status"],
               state["last_activity_at"], state["version"], position, dumps(state))
-             for state, position in rows])
+             for state, position in rows],
+            "ON CONFLICT (id) DO UPDATE SET"
+            " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
+            " last_activity_at=excluded.last_activity_at, version=excluded.version,"
+            " position=excluded.position, state=excluded.state")
 
     def replace_parties(self, track_id: str, parties: list[str]) -> None:
         self._exec("DELETE FROM rm_track_parties WHERE track_id=?", (track_id,))
-        for party in parties:
-            self._exec("INSERT INTO rm_track_parties (track_id, party) VALUES (?,?)",
-                       (track_id, party))
+        self._insert_rows("INSERT INTO rm_track_parties (track_id, party)",
+                          [(track_id, party) for party in parties])
 
     def upsert_statements(self, rows: list[tuple[dict[str, Any], str]]) -> None:
-        """Write statement views (with their timeline keys) and their topics, a few
-        round trips for the whole batch rather than a few per statement."""
+        """Write statement views (with their timeline keys) and their topics."""
         if not rows:
             return
-        self._cur.executemany(self._store.sql(
+        self._insert_rows(
             "INSERT INTO rm_statements (id, track_id, version, type, party, occurred_key,"
-            " retracted, status, view) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-            " party=excluded.party, occurred_key=excluded.occurred_key,"
-            " retracted=excluded.retracted, status=excluded.status, view=excluded.view"),
+            " retracted, status, view)",
             [(v["id"], v["track_id"], v["version"], v["type"], v["party"], key,
-              int(v["retracted"]), v.get("status"), dumps(v)) for v, key in rows])
+              int(v["retracted"]), v.get("status"), dumps(v)) for v, key in rows],
+            "ON CONFLICT (id) DO UPDATE SET"
+            " party=excluded.party, occurred_key=excluded.occurred_key,"
+            " retracted=excluded.retracted, status=excluded.status, view=excluded.view")
         ids = [v["id"] for v, _ in rows]
-        marks = ",".join("?" * len(ids))
-        self._exec(f"DELETE FROM rm_statement_topics WHERE statement_id IN ({marks})", ids)
+        for start in range(0, len(ids), ROWS_PER_STATEMENT):
+            chunk = ids[start:start + ROWS_PER_STATEMENT]
+            self._exec("DELETE FROM rm_statement_topics WHERE statement_id IN"
+                       f" ({','.join('?' * len(chunk))})", chunk)
         topics = [(v["id"], v["track_id"], topic) for v, _ in rows
                   for topic in dict.fromkeys(v.get("topics") or [])]
         if topics:
-            self._cur.executemany(self._store.sql(
-                "INSERT INTO rm_statement_topics (statement_id, track_id, topic) VALUES (?,?,?)"),
-                topics)
+            self._insert_rows("INSERT INTO rm_statement_topics (statement_id, track_id, topic)",
+                              topics)
 
     def advance(self, projection: str, old: int, new: int) -> bool:
         """Move the tracking position from `old` to `new`; False if someone else moved it."""
@@ -356,9 +368,7 @@ class PostgresReadModel(ReadModelStore):
         try:
             with self._pool.connection() as conn:
                 try:
-                    # A write's statements go out pipelined: one wait for the whole batch
-                    # (at its RETURNING or the commit), not one per statement.
-                    with conn.pipeline() if write else nullcontext(), conn.transaction():
+                    with conn.transaction():
                         yield conn
                 finally:
                     conn.ntrack_last_used = time.monotonic()  # type: ignore[attr-defined]
