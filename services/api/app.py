@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,7 +22,7 @@ from services.api import (
     routes_tracks,
 )
 from services.api.auth import TokenBook
-from services.api.guards import BodyLimit, RefuseNul
+from services.api.guards import Guards
 from services.bootstrap import build
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,19 @@ DESCRIPTION = """An event-sourced record of diplomatic negotiations: what each p
 proposed, answered, conceded, threatened, scheduled and agreed, track by track.
 Errors are RFC 9457 problem+json. Reads accept `min_position` and answer
 `X-Projection-Position`; writes answer `position` and `ETag`."""
+
+
+def _without_telemetry() -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry instrumentation, off: this service reports through
+    Prometheus and its JSON access log (services.api.observability), and with it merely on,
+    FastAPI asked the OpenTelemetry providers on every request whether they were configured.
+    (FastAPI versions before native telemetry have nothing to switch off.)"""
+    try:
+        import fastapi.telemetry  # noqa: F401
+    except ImportError:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                          "operation_spans": False}}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tracker.close()
 
     app = FastAPI(title="Negotiation tracker", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, **_without_telemetry())
     app.state.tokens = tokens
     problems.install(app)
     openapi.install(app, public_reads=settings.public_reads)
@@ -58,7 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_audit.router)
     app.include_router(routes_health.router)
     app.include_router(routes_events.router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RefuseNul)
+    app.add_middleware(Guards, max_bytes=settings.max_body_bytes)
     observability.install(app)  # last: its middleware is the outermost
     return app

@@ -38,26 +38,32 @@ def require(role: str) -> Callable[..., Principal]:
             request: Request,
             authorization: Annotated[str | None, Header(include_in_schema=False)] = None
     ) -> Principal:
-        tracker: Tracker = request.app.state.tracker
-        if authorization is None:
-            if role == "reader" and tracker.settings.public_reads:
-                return ANONYMOUS
-            raise _unauthorized("this endpoint needs a bearer token")
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise _unauthorized("use the Authorization: Bearer <token> scheme")
-        tokens = request.app.state.tokens
-        principal, needs_store = tokens.identify_cached(secret.strip())
-        if needs_store:  # (re)loading stored tokens is I/O: off the event loop
-            principal = await run_in_threadpool(tokens.identify, secret.strip())
-        if principal is None:
-            raise _unauthorized("the token is not valid")
-        if not principal.may(role):
-            raise ApiProblem(403, "Forbidden", f"the {principal.role} role cannot do this; "
-                             f"it needs {role}", slug="forbidden")
-        return principal
+        return await authorize(request, authorization, role)
 
     return dependency
+
+
+async def authorize(request: Request, authorization: str | None, role: str) -> Principal:
+    """Who presents `authorization` (the header's value), if they may act as `role`;
+    else 401 or 403. (Also called by the shortcuts, which read the header themselves.)"""
+    tracker: Tracker = request.app.state.tracker
+    if authorization is None:
+        if role == "reader" and tracker.settings.public_reads:
+            return ANONYMOUS
+        raise _unauthorized("this endpoint needs a bearer token")
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise _unauthorized("use the Authorization: Bearer <token> scheme")
+    tokens = request.app.state.tokens
+    principal, needs_store = tokens.identify_cached(secret.strip())
+    if needs_store:  # (re)loading stored tokens is I/O: off the event loop
+        principal = await run_in_threadpool(tokens.identify, secret.strip())
+    if principal is None:
+        raise _unauthorized("the token is not valid")
+    if not principal.may(role):
+        raise ApiProblem(403, "Forbidden", f"the {principal.role} role cannot do this; "
+                         f"it needs {role}", slug="forbidden")
+    return principal
 
 
 def _unauthorized(detail: str) -> ApiProblem:
@@ -92,11 +98,14 @@ class WriteOptions:
         return {"if_match": self.if_match, "key": self.key, "digest": digest}
 
 
+IDEMPOTENCY_KEY_LENGTH = (1, 200)  # characters, least and most
+
+
 async def write_options(
     if_match: Annotated[str | None, Header(
         description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
     idempotency_key: Annotated[str | None, Header(
-        min_length=1, max_length=200,
+        min_length=IDEMPOTENCY_KEY_LENGTH[0], max_length=IDEMPOTENCY_KEY_LENGTH[1],
         description="replays the first answer for the same body")] = None,
 ) -> WriteOptions:
     return WriteOptions(if_match, idempotency_key)

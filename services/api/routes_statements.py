@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors, views
 from domain.track import Track
 from domain.values import STATEMENT_TYPES, sort_key
 from infra.readmodel import TimelineFilter
+from services.api.auth import Principal
 from services.api.deps import (
+    IDEMPOTENCY_KEY_LENGTH,
     MinPosition,
     Reader,
     Recorder,
     TrackerDep,
     TrackId,
+    WriteOptions,
     WriteOptionsDep,
+    authorize,
     read_response,
     reflect,
     write_response,
@@ -33,12 +39,16 @@ from services.api.schemas import (
     StatementIn,
     statement_fields,
 )
-from services.application import WriteResult
+from services.api.shortcuts import ShortcutRoute, header, in_thread, is_plain_json, shortcut
+from services.application import WriteResult, resolve_track_ref
+from services.bootstrap import Tracker
 
-router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
+router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"],
+                   route_class=ShortcutRoute)
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
+_one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
 
 
 def _statement(track: Track, ids: list[str]) -> dict[str, Any]:
@@ -63,9 +73,39 @@ def _written(result: WriteResult) -> dict[str, Any]:
     return body
 
 
+async def _plain_record(request: Request) -> Response | None:
+    """One statement whose body validates, sent as application/json with a Content-Length
+    and an Idempotency-Key (if any) of the allowed length: no dependency solving, and the
+    body validated from its bytes (see services.api.shortcuts); otherwise, or on any doubt
+    about the body, the endpoint below answers, with the errors the schema describes."""
+    key = header(request, b"idempotency-key")
+    least, most = IDEMPOTENCY_KEY_LENGTH
+    if (key is not None and not least <= len(key) <= most) or not is_plain_json(request) \
+            or header(request, b"content-length") is None:
+        return None
+    try:
+        raw = await request.body()
+    except Exception:  # a disconnect, a body over the limit: FastAPI answers as it always does
+        return None
+    try:
+        body = _one_statement.validate_json(raw)
+    except ValidationError:  # reported by FastAPI, in its terms (400 or 422, with `errors`)
+        return None
+    who = await authorize(request, header(request, b"authorization"), "recorder")
+    track_id = resolve_track_ref(request.path_params["track"])
+    write = WriteOptions(header(request, b"if-match"), key)
+    return await in_thread(record_one, request.app.state.tracker, track_id, body, who, write)
+
+
 @router.post("/statements", status_code=201, summary="Record a statement")
+@shortcut(_plain_record)
 def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder,
                      write: WriteOptionsDep) -> Response:
+    return record_one(tracker, track_id, body, who, write)
+
+
+def record_one(tracker: Tracker, track_id: UUID, body: BaseModel, who: Principal,
+               write: WriteOptions) -> Response:
     fields = statement_fields(body)
     result = tracker.app.record_statements(
         track_id, [fields], recorded_by=who.name, present=_statement,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query
+from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors, views
@@ -17,14 +19,18 @@ from services.api.deps import (
     TrackerDep,
     TrackId,
     WriteOptionsDep,
+    authorize,
     read_response,
     reflect,
     write_response,
 )
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
+from services.api.shortcuts import ShortcutRoute, header, in_thread, shortcut
+from services.application import resolve_track_ref
+from services.bootstrap import Tracker
 from services.projector import PROJECTION
 
-router = APIRouter(prefix="/v1/tracks", tags=["tracks"])
+router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
 
 
 @router.post("", status_code=201, summary="Open a track")
@@ -52,12 +58,27 @@ def list_tracks(
     return read_response({"items": tracker.read_model.list_tracks(kind, status, party)}, position)
 
 
+async def _plain_read(request: Request) -> Response | None:
+    """`GET /v1/tracks/{track}` without a query string: no dependency solving (see
+    services.api.shortcuts); with `min_position` or anything else, the endpoint below."""
+    if request.scope["query_string"]:
+        return None
+    await authorize(request, header(request, b"authorization"), "reader")
+    track_id = resolve_track_ref(request.path_params["track"])
+    return await in_thread(current_state, request.app.state.tracker, track_id)
+
+
 @router.get("/{track}", summary="Current state of a track")
+@shortcut(_plain_read)
 def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader,
               min_position: MinPosition = None) -> Response:
     """`{track}` is the id or the slug. Served by the read model."""
     if min_position is not None:
         reflect(tracker, min_position)
+    return current_state(tracker, track_id)
+
+
+def current_state(tracker: Tracker, track_id: UUID) -> Response:
     # The stored document goes out as stored: the hottest read skips a parse and an encode.
     document, position = tracker.read_model.track_document(str(track_id), PROJECTION)
     if document is None:
