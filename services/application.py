@@ -32,6 +32,7 @@ from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
 
 MAX_WRITE_ATTEMPTS = 50
+SNAPSHOT_GROWTH = 4  # past the fixed interval, snapshot every version // SNAPSHOT_GROWTH events
 
 
 class TooMuchContention(errors.TrackerError):
@@ -75,8 +76,8 @@ class TrackerApp(Application[UUID]):
         The library snapshots at every event whose version is a multiple of the interval,
         each time rebuilding the track from the store (a batch of 500 took five rebuilds of
         a multi-megabyte state: 60% of batch ingest). The saved track is the state right
-        after its last event, so that is what we snapshot, whenever a save crosses an
-        interval boundary."""
+        after its last event, so that is what we snapshot, whenever a save crosses one of
+        `snapshot_points`."""
         if self.snapshots is None:
             return
         versions: dict[Any, list[int]] = {}
@@ -87,7 +88,7 @@ class TrackerApp(Application[UUID]):
             interval = self.snapshotting_intervals.get(type(track))
             if track is None or not interval:
                 continue
-            if max(saved) // interval > (min(saved) - 1) // interval:
+            if crosses_snapshot_point(min(saved) - 1, max(saved), interval):
                 self.snapshots.put([Snapshot.take(track)])
 
     # -- reads from the event store ------------------------------------------------------
@@ -229,6 +230,31 @@ class TrackerApp(Application[UUID]):
             return [statement_id]
 
         return self.write(track_id, command, **options)
+
+
+def snapshot_points(interval: int) -> Iterator[int]:
+    """The versions a track is snapshotted at: every `interval` events at first, then every
+    quarter of the version (100, 200, 300, 400, 500, 625, 781, 976, …, 9082, 11352, …).
+
+    A snapshot costs the size of the track (a 5,000-statement track: 2.3 MB, 24 ms to
+    encode and ~90 ms for PostgreSQL to compress and store). At a fixed interval, writing
+    and storing them grows with the square of the track's length; spaced in proportion to
+    it, the cost per event stays flat and a long track's snapshots take a few times its own
+    size. Loading replays at most a fifth of the track's events after its snapshot."""
+    point = interval
+    while True:
+        yield point
+        point += max(interval, point // SNAPSHOT_GROWTH)
+
+
+def crosses_snapshot_point(before: int, after: int, interval: int) -> bool:
+    """Whether a save that took a track from version `before` to `after` passed one."""
+    for point in snapshot_points(interval):
+        if point > after:
+            return False
+        if point > before:
+            return True
+    return False  # unreachable: the points grow without bound
 
 
 def resolve_track_ref(ref: str) -> UUID:

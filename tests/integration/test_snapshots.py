@@ -1,4 +1,4 @@
-"""Snapshots: one per save that crosses an interval, taken from the track in memory, and
+"""Snapshots: one per save that crosses a snapshot point, taken from the track in memory, and
 a track rebuilt from a snapshot is the same as one replayed from its first event."""
 
 from __future__ import annotations
@@ -52,6 +52,16 @@ def test_single_writes_snapshot_at_each_interval(snappy: Tracker) -> None:
     for n in range(11):
         snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
     assert _snapshot_versions(snappy, track_id) == [5, 10]
+
+
+def test_a_long_track_is_snapshotted_ever_more_sparsely(snappy: Tracker) -> None:
+    track_id = snappy.app.open_track(slug="long", kind="other", title="t", venue=None,
+                                     parties=["Russia"], opened_at="2022-01-01",
+                                     recorded_by="t").track.id
+    for n in range(49):
+        snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+    # every 5 events up to 20, then every quarter of the version
+    assert _snapshot_versions(snappy, track_id) == [5, 10, 15, 20, 25, 31, 38, 47]
 
 
 def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Tracker) -> None:
