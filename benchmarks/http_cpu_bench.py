@@ -91,7 +91,8 @@ def _phase(name: str, pids: list[int], run: Any, profile: Path | None,
     per = 1000 / max(result.requests, 1)
     row = {"rps": round(result.rps, 1), "requests": result.requests,
            "non_2xx": result.non_2xx, "p50_ms": round(result.p50_ms, 2),
-           "p99_ms": round(result.p99_ms, 2),
+           "p90_ms": round(result.p90_ms, 2), "p99_ms": round(result.p99_ms, 2),
+           "max_ms": round(result.max_ms, 1),
            "cpu_ms_per_req": round(per * (user1 - user0 + system1 - system0), 3),
            "user_ms": round(per * (user1 - user0), 3),
            "sys_ms": round(per * (system1 - system0), 3)}

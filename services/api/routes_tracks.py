@@ -65,7 +65,8 @@ async def _plain_read(request: Request) -> Response | None:
         return None
     await authorize(request, header(request, b"authorization"), "reader")
     track_id = resolve_track_ref(request.path_params["track"])
-    return await in_thread(current_state, request.app.state.tracker, track_id)
+    return await in_thread(request.app.state.threads.reads, current_state,
+                           request.app.state.tracker, track_id)
 
 
 @router.get("/{track}", summary="Current state of a track")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
@@ -63,19 +63,35 @@ class ShortcutRoute(APIRoute):
         return shortcut_first
 
 
-# The shortcuts' blocking store calls run here rather than in anyio's threadpool (FastAPI's
-# `run_in_threadpool`): a hop through anyio cost ~60 us of CPU, one through a plain
-# concurrent.futures pool ~25 us, on a read that costs ~250 us in all. Threads start only
-# when needed; more than the store's connection pools hold would only wait on them.
-_STORE_CALLS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="ntrack-store")
+class StoreThreads:
+    """Worker threads for the shortcuts' blocking store calls, reads apart from writes.
+
+    Not anyio's threadpool (FastAPI's `run_in_threadpool`): a hop through it cost ~60 us of
+    CPU, one through a concurrent.futures pool ~25 us. And few threads: every thread that
+    wakes for a call contends for the GIL with the event loop. A read is one short query,
+    so two threads keep up with thousands a second; with 16 a GET of a track cost ~0.65 ms
+    of worker CPU and had a longer tail, with 1 or 2 ~0.47 ms. A write holds its store
+    connection for a commit, so writes get as many threads as the store's pool has
+    connections (more would only wait for one). Threads start when first needed."""
+
+    READERS = 2
+
+    def __init__(self, connections: int) -> None:
+        self.reads = ThreadPoolExecutor(self.READERS, thread_name_prefix="ntrack-read")
+        self.writes = ThreadPoolExecutor(connections, thread_name_prefix="ntrack-write")
+
+    def close(self) -> None:
+        # After the server drained its requests: let a call still running finish before
+        # the store closes under it.
+        self.reads.shutdown(cancel_futures=True)
+        self.writes.shutdown(cancel_futures=True)
 
 
-async def in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a worker thread, in a copy of this context (so log records written
-    there carry the request id, as in FastAPI's threadpool)."""
+async def in_thread(pool: Executor, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in one of `pool`'s threads, in a copy of this context (so log records
+    written there carry the request id, as in FastAPI's threadpool)."""
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_STORE_CALLS, context.run, fn,
-                                                            *args)
+    return await asyncio.get_running_loop().run_in_executor(pool, context.run, fn, *args)
 
 
 def header(request: Request, name: bytes) -> str | None:

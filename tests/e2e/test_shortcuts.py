@@ -46,9 +46,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     counts = {"read": 0, "write": 0}
 
     def counting(name: str, original: Any) -> Any:
-        async def wrapper(fn: Any, *args: Any) -> Any:
+        async def wrapper(pool: Any, fn: Any, *args: Any) -> Any:
             counts[name] += 1
-            return await original(fn, *args)
+            return await original(pool, fn, *args)
         return wrapper
 
     monkeypatch.setattr(routes_tracks, "in_thread", counting("read", routes_tracks.in_thread))
