@@ -24,7 +24,6 @@ from domain.events import (
     TrackOpened,
 )
 from domain.track import Track
-from domain.values import sort_key
 from infra.readmodel import ReadModelStore, ReadModelTx
 from services.application import TrackerApp
 
@@ -119,9 +118,11 @@ class Projector:
             tx.replace_parties(str(track_id), tracks[track_id].parties)
         rows = []
         for track_id, ids in statements.items():
+            track = tracks[track_id]
             for statement_id in sorted(ids):
-                view = views.statement_view(tracks[track_id], statement_id)
-                rows.append((view, sort_key(view["occurred_at"])))
+                # the record's "at" is sort_key(occurred_at), kept current by the track
+                rows.append((views.statement_view(track, statement_id),
+                             track.statements[statement_id]["at"]))
         tx.upsert_statements(rows)
 
 
