@@ -23,7 +23,7 @@ from services.api import (
 )
 from services.api.auth import TokenBook
 from services.api.guards import Guards
-from services.api.shortcuts import StoreThreads
+from services.api.workers import StoreWorkers
 from services.bootstrap import build
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.embedded_projector:
             tracker.start_projector()
         app.state.tracker = tracker
-        app.state.threads = StoreThreads(connections=settings.pool_size)
+        app.state.workers = StoreWorkers(store_connections=settings.pool_size)
         try:
             yield
         finally:
-            app.state.threads.close()
+            app.state.workers.close()
             tracker.close()
 
     app = FastAPI(title="Negotiation tracker", version="1.0.0", description=DESCRIPTION,

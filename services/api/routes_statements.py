@@ -39,7 +39,7 @@ from services.api.schemas import (
     StatementIn,
     statement_fields,
 )
-from services.api.shortcuts import ShortcutRoute, header, in_thread, is_plain_json, shortcut
+from services.api.shortcuts import ShortcutRoute, header, is_plain_json, shortcut
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
 
@@ -94,8 +94,8 @@ async def _plain_record(request: Request) -> Response | None:
     who = await authorize(request, header(request, b"authorization"), "recorder")
     track_id = resolve_track_ref(request.path_params["track"])
     write = WriteOptions(header(request, b"if-match"), key)
-    return await in_thread(request.app.state.threads.writes, record_one,
-                           request.app.state.tracker, track_id, body, who, write)
+    return await request.app.state.workers.writes.call(
+        record_one, request.app.state.tracker, track_id, body, who, write)
 
 
 @router.post("/statements", status_code=201, summary="Record a statement")

@@ -25,7 +25,7 @@ from services.api.deps import (
     write_response,
 )
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
-from services.api.shortcuts import ShortcutRoute, header, in_thread, shortcut
+from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 from services.projector import PROJECTION
@@ -65,8 +65,8 @@ async def _plain_read(request: Request) -> Response | None:
         return None
     await authorize(request, header(request, b"authorization"), "reader")
     track_id = resolve_track_ref(request.path_params["track"])
-    return await in_thread(request.app.state.threads.reads, current_state,
-                           request.app.state.tracker, track_id)
+    return await request.app.state.workers.reads.call(current_state,
+                                                      request.app.state.tracker, track_id)
 
 
 @router.get("/{track}", summary="Current state of a track")

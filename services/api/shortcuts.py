@@ -19,10 +19,7 @@ limit, NUL refusal) and the OpenAPI document are the route's own, untouched.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
@@ -31,7 +28,6 @@ from starlette.responses import Response
 
 Shortcut = Callable[[Request], Awaitable[Response | None]]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-T = TypeVar("T")
 
 _ATTRIBUTE = "__ntrack_shortcut__"
 
@@ -61,37 +57,6 @@ class ShortcutRoute(APIRoute):
             return response if response is not None else await handler(request)
 
         return shortcut_first
-
-
-class StoreThreads:
-    """Worker threads for the shortcuts' blocking store calls, reads apart from writes.
-
-    Not anyio's threadpool (FastAPI's `run_in_threadpool`): a hop through it cost ~60 us of
-    CPU, one through a concurrent.futures pool ~25 us. And few threads: every thread that
-    wakes for a call contends for the GIL with the event loop. A read is one short query,
-    so two threads keep up with thousands a second; with 16 a GET of a track cost ~0.65 ms
-    of worker CPU and had a longer tail, with 1 or 2 ~0.47 ms. A write holds its store
-    connection for a commit, so writes get as many threads as the store's pool has
-    connections (more would only wait for one). Threads start when first needed."""
-
-    READERS = 2
-
-    def __init__(self, connections: int) -> None:
-        self.reads = ThreadPoolExecutor(self.READERS, thread_name_prefix="ntrack-read")
-        self.writes = ThreadPoolExecutor(connections, thread_name_prefix="ntrack-write")
-
-    def close(self) -> None:
-        # After the server drained its requests: let a call still running finish before
-        # the store closes under it.
-        self.reads.shutdown(cancel_futures=True)
-        self.writes.shutdown(cancel_futures=True)
-
-
-async def in_thread(pool: Executor, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in one of `pool`'s threads, in a copy of this context (so log records
-    written there carry the request id, as in FastAPI's threadpool)."""
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(pool, context.run, fn, *args)
 
 
 def header(request: Request, name: bytes) -> str | None:

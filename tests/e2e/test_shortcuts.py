@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.api import routes_statements, routes_tracks
+from services.api.workers import Workers
 from tests.e2e.conftest import (
     AUDITOR,
     READER,
@@ -44,16 +45,14 @@ def same_answer(shortcut: httpx.Response, full: httpx.Response) -> None:
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often each shortcut got as far as its store call (the shortcut was taken)."""
     counts = {"read": 0, "write": 0}
+    names = {routes_tracks.current_state: "read", routes_statements.record_one: "write"}
+    original = Workers.call
 
-    def counting(name: str, original: Any) -> Any:
-        async def wrapper(pool: Any, fn: Any, *args: Any) -> Any:
-            counts[name] += 1
-            return await original(pool, fn, *args)
-        return wrapper
+    async def counting(self: Workers, fn: Any, *args: Any) -> Any:
+        counts[names[fn]] += 1
+        return await original(self, fn, *args)
 
-    monkeypatch.setattr(routes_tracks, "in_thread", counting("read", routes_tracks.in_thread))
-    monkeypatch.setattr(routes_statements, "in_thread",
-                        counting("write", routes_statements.in_thread))
+    monkeypatch.setattr(Workers, "call", counting)
     return counts
 
 
