@@ -14,7 +14,9 @@ track. A route whose endpoint is marked `@shortcut(fn)` runs `fn(request)` first
 
 What a shortcut raises is handled as if the endpoint had raised it (the app's exception
 handlers: problem+json). Routing, the middlewares (metrics, request id, access log, body
-limit, NUL refusal) and the OpenAPI document are the route's own, untouched.
+limit, NUL refusal) and the OpenAPI document are the route's own, untouched. Its blocking
+store call runs on the app's `services.api.workers` threads, not FastAPI's threadpool.
+tests/e2e/test_shortcuts.py holds both ways to the same answers.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ _ATTRIBUTE = "__ntrack_shortcut__"
 
 
 def shortcut(fn: Shortcut) -> Callable[[Endpoint], Endpoint]:
-    """Mark an endpoint: `fn` is tried first (the router must use `ShortcutRoute`)."""
+    """Mark an endpoint: `fn` is tried first. Goes below the route decorator (the route is
+    built when that runs), on a router with `route_class=ShortcutRoute`."""
 
     def mark(endpoint: Endpoint) -> Endpoint:
         setattr(endpoint, _ATTRIBUTE, fn)
