@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.stores import StoreUnavailable
 from services.api import routes_statements, routes_tracks
 from services.api.workers import Workers
 from tests.e2e.conftest import (
@@ -165,3 +166,27 @@ def test_a_write_the_domain_refuses_is_the_same_problem_both_ways(client: Api) -
             assert shortcut.status_code == full.status_code
             if shortcut.status_code >= 400:
                 same_answer(shortcut, full)
+
+
+@pytest.mark.parametrize("failure, status", [
+    (StoreUnavailable("PostgreSQL is unreachable (OperationalError)"), 503),
+    (ZeroDivisionError("a bug"), 500),
+])
+def test_a_failing_store_call_answers_the_same_problem_both_ways(
+        client: Api, monkeypatch: pytest.MonkeyPatch, failure: Exception, status: int) -> None:
+    track = client.open_track("ssd")["id"]
+    body = httpx.Request("POST", "/", json=statement("demand")).content
+    tracker = client.http.app.state.tracker  # type: ignore[attr-defined]
+
+    def fail(*_: Any, **__: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(tracker.read_model, "track_document", fail)
+    monkeypatch.setattr(tracker.app, "record_statements", fail)
+    shortcut, full = read_both(client, f"/v1/tracks/{track}", {})
+    assert_problem(shortcut, status)
+    same_answer(shortcut, full)
+    shortcut = post(client, track, body, "application/json")
+    full = post(client, track, body, FULL_ROUTE_JSON)
+    assert_problem(shortcut, status)
+    same_answer(shortcut, full)
