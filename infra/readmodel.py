@@ -378,6 +378,9 @@ class PostgresReadModel(ReadModelStore):
         assert config.pg_conninfo is not None
         kwargs = dict(config.pg_conninfo)
         kwargs["options"] = f"-c search_path={config.pg_schema}"
+        # Reads are single SELECTs: in autocommit each is its own transaction, one round
+        # trip instead of BEGIN / SELECT / COMMIT. Writes open a transaction explicitly.
+        kwargs["autocommit"] = True
         self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=pool_size,
                                     open=False, timeout=5, check=_check_if_idle)
         try:
@@ -393,7 +396,10 @@ class PostgresReadModel(ReadModelStore):
         try:
             with self._pool.connection() as conn:
                 try:
-                    with conn.transaction():
+                    if write:
+                        with conn.transaction():
+                            yield conn
+                    else:
                         yield conn
                 finally:
                     conn.ntrack_last_used = time.monotonic()  # type: ignore[attr-defined]
