@@ -87,8 +87,7 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
     tracker = build(_settings(url))
     # The anchor is the library as shipped: its own PostgreSQL recorders, not the service's
     # binary-insert ones (infra/pgstore.py); tables and domain are the same.
-    app = TrackerApp({**tracker.config.library_env,
-                      "PERSISTENCE_MODULE": "eventsourcing.postgres"},
+    app = TrackerApp({**tracker.app.library_env, "PERSISTENCE_MODULE": "eventsourcing.postgres"},
                      snapshot_interval=tracker.settings.snapshot_interval)
     try:
         track_ids: list[UUID] = []

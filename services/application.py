@@ -66,6 +66,11 @@ class TrackerApp(Application[UUID]):
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
 
+    @property
+    def library_env(self) -> dict[str, str]:
+        """The library settings this application was built with (a copy)."""
+        return dict(self._explicit_env)
+
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only what infra.settings mapped: the library would otherwise read os.environ too.
         return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **self._explicit_env})
