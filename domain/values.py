@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 TRACK_KINDS = ("bilateral", "nato", "osce", "other")
@@ -98,6 +99,7 @@ def instant_of(value: str) -> datetime:
         raise ValueError(f"out of range once converted to UTC: {value!r}") from None
 
 
+@lru_cache(maxsize=8192)  # the same dates and times recur across a track's statements
 def sort_key(value: str) -> str:
     """A fixed-width UTC string that sorts like the instant (for SQL ordering)."""
     return instant_of(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
