@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 # Attributes that are the chain itself or the library's envelope, not content.
@@ -19,7 +21,31 @@ _ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "hash
 
 
 def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 as is: `json.dumps(value, sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`, the form every stored hash was made with."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """`canonical_json(value)` in UTF-8, made by orjson where its output is the same byte
+    for byte (JSON without floats, whose spelling differs, e.g. 1e+16 against 1e16), which
+    is four times faster: hashing was a tenth of batch ingest's CPU."""
+    if not _has_float(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits, a lone surrogate
+            pass
+    return canonical_json(value).encode("utf-8")
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
 
 
 def event_content(
@@ -38,7 +64,7 @@ def event_content(
 def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     digest.update(prev_hash.encode("ascii"))
-    digest.update(canonical_json(content).encode("utf-8"))
+    digest.update(canonical_bytes(content))
     return digest.hexdigest()
 
 

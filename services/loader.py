@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from domain import errors
-from domain.hashchain import canonical_json
+from domain.hashchain import canonical_bytes
 from domain.values import sort_key, track_id_for
 from services.api.schemas import StatementIn, TrackCreate, statement_fields
 from services.application import TrackerApp
@@ -70,7 +70,7 @@ def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
             fields = statement_fields(_statement.validate_python(raw))
         except ValidationError as e:
             raise ScenarioError(f"statement {ref!r}: {e}") from e
-        digest = hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+        digest = hashlib.sha256(canonical_bytes(fields)).hexdigest()
         try:
             result = app.record_statements(track_id_for(slug), [fields], recorded_by=recorded_by,
                                            key=f"load:{ref}", digest=digest, if_match=None)

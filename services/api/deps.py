@@ -17,7 +17,7 @@ from fastapi import Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from domain.hashchain import canonical_json
+from domain.hashchain import canonical_bytes
 from services.api import observability
 from services.api.auth import ANONYMOUS, Principal
 from services.api.problems import ApiProblem
@@ -94,7 +94,7 @@ class WriteOptions:
         digest = None
         if self.key is not None:
             payload = {"op": operation, "body": body}
-            digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+            digest = hashlib.sha256(canonical_bytes(payload)).hexdigest()
         return {"if_match": self.if_match, "key": self.key, "digest": digest}
 
 

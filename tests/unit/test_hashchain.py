@@ -24,6 +24,7 @@ from domain import errors
 from domain.events import DemandMade, ProposalTabled
 from domain.hashchain import (
     GENESIS_HASH,
+    canonical_bytes,
     canonical_json,
     chain_hash,
     event_content,
@@ -292,6 +293,18 @@ def test_canonical_json_sorts_keys_is_compact_and_keeps_non_ascii_text():
     assert canonical_json({"b": 1, "a": {"d": [1, 2], "c": "Лавров"}}) == (
         '{"a":{"c":"Лавров","d":[1,2]},"b":1}'
     )
+
+
+@pytest.mark.parametrize("value", [
+    {"b": 1, "a": {"d": [1, 2], "c": "Лавров"}},
+    {"text": "tab\t nl\n cr\r nul\x00 us\x1f del\x7f quote\" backslash\\ slash/"},
+    {"unicode": "\u2028\u2029 é 😀 \ufeff", "keys": {"é": 1, "B": 2, "a": 3, "😀": 4}},
+    {"ints": [0, -1, 2**63 - 1, -(2**63), 2**64, 10**30], "flags": [True, False, None]},
+    {"floats": [1.0, 0.1, 1e16, 1e-7, -0.0, 123456789.123]},
+    [], {}, "", "plain",
+])
+def test_canonical_bytes_are_the_canonical_json_text_in_utf8(value):
+    assert canonical_bytes(value) == canonical_json(value).encode("utf-8")
 
 
 def test_the_order_of_fields_does_not_change_the_hash():
