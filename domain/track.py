@@ -7,6 +7,7 @@ the only place state changes, called by the events' `apply` (so replay == live).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -200,8 +201,8 @@ class Track(Aggregate):
             "id": event.statement_id,
             "version": event.originator_version,
             "recorded_at": event.timestamp.isoformat(),
-            "recorded_by": event.recorded_by,
-            "fields": dict(fields),
+            "recorded_by": sys.intern(event.recorded_by),
+            "fields": _shared(fields),
             "at": sort_key(fields["occurred_at"]),
             "retracted": False,
             "retraction": None,
@@ -292,3 +293,19 @@ class Track(Aggregate):
     @property
     def track_id(self) -> UUID:
         return self.id
+
+
+_SHARED_UP_TO = 40  # characters: types, parties, dates, codes, topics, publishers
+
+
+def _shared(value: Any) -> Any:
+    """A copy in which short strings are interned. A long track repeats the same few types,
+    parties, dates and topics thousands of times; each decoded or validated copy of them was
+    its own object (a fifth of a cached statement's memory)."""
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= _SHARED_UP_TO else value
+    if isinstance(value, dict):
+        return {key: _shared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shared(item) for item in value]
+    return value
