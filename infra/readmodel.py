@@ -10,7 +10,7 @@ import copy
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -131,8 +131,12 @@ class ReadModelTx:
         self._insert_rows("rm_track_parties", {"track_id": "text", "party": "text"},
                           [(track_id, party) for party in parties])
 
-    def upsert_statements(self, rows: list[tuple[dict[str, Any], str]]) -> None:
-        """Write statement views (with their timeline keys) and their topics."""
+    def upsert_statements(self, rows: list[tuple[dict[str, Any], str]],
+                          changed_topics: Collection[str] | None = None) -> None:
+        """Write statement views (with their timeline keys) and their topics. Topics change
+        only when a statement is corrected: `changed_topics` names those whose old topic
+        rows go first (None: every row's), and the rest only add what is missing, so a
+        batch without corrections skips a DELETE round trip."""
         if not rows:
             return
         self._insert_rows(
@@ -142,11 +146,14 @@ class ReadModelTx:
             "ON CONFLICT (id) DO UPDATE SET"
             " party=excluded.party, occurred_key=excluded.occurred_key,"
             " retracted=excluded.retracted, status=excluded.status, view=excluded.view")
-        self._delete_topics([v["id"] for v, _ in rows])
+        stale = [v["id"] for v, _ in rows] if changed_topics is None else list(changed_topics)
+        if stale:
+            self._delete_topics(stale)
         self._insert_rows(
             "rm_statement_topics", {"statement_id": "text", "track_id": "text", "topic": "text"},
             [(v["id"], v["track_id"], topic) for v, _ in rows
-             for topic in dict.fromkeys(v.get("topics") or [])])
+             for topic in dict.fromkeys(v.get("topics") or [])],
+            "ON CONFLICT (statement_id, topic) DO NOTHING")
 
     def _delete_topics(self, ids: list[str]) -> None:
         if self._store.placeholder != "?":  # one statement text whatever the count

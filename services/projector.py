@@ -62,6 +62,7 @@ class Projector:
         batch: dict[UUID, Track] = {}
         dirty_tracks: dict[UUID, int] = {}
         dirty_statements: dict[UUID, set[str]] = {}
+        corrected: set[str] = set()  # their topics may have changed
         new_parties: set[UUID] = set()
         try:
             for notification in notifications:
@@ -72,10 +73,12 @@ class Projector:
                 if isinstance(event, _STATEMENT_EVENTS):
                     ids = views.affected_statements(track, event.statement_id)
                     dirty_statements.setdefault(track.id, set()).update(ids)
+                    if isinstance(event, StatementCorrected):
+                        corrected.add(event.statement_id)
                 elif isinstance(event, _PARTY_EVENTS):
                     new_parties.add(track.id)
             with self.store.transaction() as tx:
-                self._write(tx, batch, dirty_tracks, dirty_statements, new_parties)
+                self._write(tx, batch, dirty_tracks, dirty_statements, new_parties, corrected)
                 if not tx.advance(PROJECTION, start, notifications[-1].id):
                     raise LostRace(f"position moved past {start} by another projector")
         except BaseException:
@@ -109,7 +112,8 @@ class Projector:
 
     @staticmethod
     def _write(tx: ReadModelTx, tracks: dict[UUID, Track], positions: dict[UUID, int],
-               statements: dict[UUID, set[str]], new_parties: set[UUID]) -> None:
+               statements: dict[UUID, set[str]], new_parties: set[UUID],
+               corrected: set[str]) -> None:
         """The batch's rows, table by table: a few round trips per batch, however many
         tracks it touched (per track, they were most of a live projector's CPU)."""
         tx.upsert_tracks([(views.track_state(tracks[track_id], position), position)
@@ -123,7 +127,7 @@ class Projector:
                 # the record's "at" is sort_key(occurred_at), kept current by the track
                 rows.append((views.statement_view(track, statement_id),
                              track.statements[statement_id]["at"]))
-        tx.upsert_statements(rows)
+        tx.upsert_statements(rows, changed_topics=corrected)
 
 
 class ProjectorRunner:

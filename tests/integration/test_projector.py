@@ -66,9 +66,9 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
     original = ReadModelTx.upsert_statements
     calls = {"n": 0}
 
-    def crash_after_writing_some(self, rows):
+    def crash_after_writing_some(self, rows, **options):
         calls["n"] += 1
-        original(self, rows[:2])
+        original(self, rows[:2], **options)
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(ReadModelTx, "upsert_statements", crash_after_writing_some)
