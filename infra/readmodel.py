@@ -48,7 +48,6 @@ _STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "t
                       "party": "text", "occurred_key": "text", "retracted": "integer",
                       "status": "text", "view": "text"}
 ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
-IDLE_CHECK_SECONDS = 2.0  # pooled connections idle longer are pinged before use
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
 
@@ -389,7 +388,7 @@ class PostgresReadModel(ReadModelStore):
         # trip instead of BEGIN / SELECT / COMMIT. Writes open a transaction explicitly.
         kwargs["autocommit"] = True
         self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=pool_size,
-                                    open=False, timeout=5, check=_check_if_idle)
+                                    open=False, timeout=5, check=ConnectionPool.check_connection)
         try:
             self._pool.open(wait=True, timeout=10)
         except Exception as e:
@@ -402,31 +401,17 @@ class PostgresReadModel(ReadModelStore):
 
         try:
             with self._pool.connection() as conn:
-                try:
-                    if write:
-                        with conn.transaction():
-                            yield conn
-                    else:
+                if write:
+                    with conn.transaction():
                         yield conn
-                finally:
-                    conn.ntrack_last_used = time.monotonic()  # type: ignore[attr-defined]
+                else:
+                    yield conn
         except (PoolTimeout, psycopg.OperationalError) as e:
             # The driver's message can quote SQL; clients get the kind of failure only.
             raise StoreUnavailable(f"PostgreSQL is unreachable ({type(e).__name__})") from e
 
     def close(self) -> None:
         self._pool.close()
-
-
-def _check_if_idle(conn: Any) -> None:
-    """Ping a pooled connection before use only if it sat idle for a while: a connection in
-    steady use is known good, and a ping per checkout was a round trip per request. One the
-    server dropped meanwhile fails its query, is discarded by the pool, and the request
-    answers 503 (after a database restart, a busy pool sheds its old connections so)."""
-    from psycopg_pool import ConnectionPool
-
-    if time.monotonic() - getattr(conn, "ntrack_last_used", 0.0) > IDLE_CHECK_SECONDS:
-        ConnectionPool.check_connection(conn)
 
 
 def open_read_model(config: StoreConfig, *, pool_size: int = 5) -> ReadModelStore:
