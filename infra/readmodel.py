@@ -41,12 +41,15 @@ _DDL = [
         ON rm_statement_topics (track_id, topic)""",
 ]
 
-_TRACK_COLUMNS = {"id": "text", "slug": "text", "kind": "text", "status": "text",
-                  "last_activity_at": "text", "version": "integer", "position": "bigint",
-                  "state": "text"}
-_STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "type": "text",
-                      "party": "text", "occurred_key": "text", "retracted": "integer",
-                      "status": "text", "view": "text"}
+# The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
+TRACK_COLUMNS = {"id": "text", "slug": "text", "kind": "text", "status": "text",
+                 "last_activity_at": "text", "version": "integer", "position": "bigint",
+                 "state": "text"}
+PARTY_COLUMNS = {"track_id": "text", "party": "text"}
+STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "type": "text",
+                     "party": "text", "occurred_key": "text", "retracted": "integer",
+                     "status": "text", "view": "text"}
+TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
@@ -116,7 +119,7 @@ class ReadModelTx:
     def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
         """Write track documents (state, position)."""
         self._insert_rows(
-            "rm_tracks", _TRACK_COLUMNS,
+            "rm_tracks", TRACK_COLUMNS,
             [(state["id"], state["slug"], state["kind"], state["status"],
               state["last_activity_at"], state["version"], position, dumps(state))
              for state, position in rows],
@@ -127,7 +130,7 @@ class ReadModelTx:
 
     def replace_parties(self, track_id: str, parties: list[str]) -> None:
         self._exec("DELETE FROM rm_track_parties WHERE track_id=?", (track_id,))
-        self._insert_rows("rm_track_parties", {"track_id": "text", "party": "text"},
+        self._insert_rows("rm_track_parties", PARTY_COLUMNS,
                           [(track_id, party) for party in parties])
 
     def upsert_statements(self, rows: list[tuple[dict[str, Any], str]],
@@ -139,7 +142,7 @@ class ReadModelTx:
         if not rows:
             return
         self._insert_rows(
-            "rm_statements", _STATEMENT_COLUMNS,
+            "rm_statements", STATEMENT_COLUMNS,
             [(v["id"], v["track_id"], v["version"], v["type"], v["party"], key,
               int(v["retracted"]), v.get("status"), dumps(v)) for v, key in rows],
             "ON CONFLICT (id) DO UPDATE SET"
@@ -149,7 +152,7 @@ class ReadModelTx:
         if stale:
             self._delete_topics(stale)
         self._insert_rows(
-            "rm_statement_topics", {"statement_id": "text", "track_id": "text", "topic": "text"},
+            "rm_statement_topics", TOPIC_COLUMNS,
             [(v["id"], v["track_id"], topic) for v, _ in rows
              for topic in dict.fromkeys(v.get("topics") or [])],
             "ON CONFLICT (statement_id, topic) DO NOTHING")

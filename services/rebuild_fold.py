@@ -21,7 +21,14 @@ from typing import Any, Protocol, TypeVar
 
 from domain import views
 from domain.track import Track
-from infra.readmodel import ReadModelStore, dumps
+from infra.readmodel import (
+    PARTY_COLUMNS,
+    STATEMENT_COLUMNS,
+    TOPIC_COLUMNS,
+    TRACK_COLUMNS,
+    ReadModelStore,
+    dumps,
+)
 from infra.stores import StoreConfig
 from services.application import TrackerApp
 from services.projector import PROJECTION
@@ -32,14 +39,12 @@ CHUNK = 5000  # rows per SQLite write transaction: the write lock is held only b
 Progress = Callable[[int, int], None]  # (position reached, position to reach)
 T = TypeVar("T")
 
-# The columns of ReadModelTx's upserts, which the live projector writes with; the rows here
-# must equal its rows, which tests/integration/test_rebuild.py checks on both stores.
-_TRACK_COLUMNS = ("id", "slug", "kind", "status", "last_activity_at", "version", "position",
-                  "state")
-_PARTY_COLUMNS = ("track_id", "party")
-_STATEMENT_COLUMNS = ("id", "track_id", "version", "type", "party", "occurred_key",
-                      "retracted", "status", "view")
-_TOPIC_COLUMNS = ("statement_id", "track_id", "topic")
+# The live projector's columns (ReadModelTx's upserts): the rows here must equal its rows,
+# which tests/integration/test_rebuild.py checks on both stores.
+_TRACK_COLUMNS = tuple(TRACK_COLUMNS)
+_PARTY_COLUMNS = tuple(PARTY_COLUMNS)
+_STATEMENT_COLUMNS = tuple(STATEMENT_COLUMNS)
+_TOPIC_COLUMNS = tuple(TOPIC_COLUMNS)
 _LARGE_TABLES = ("rm_statements", "rm_statement_topics")  # a row or more per statement
 
 
