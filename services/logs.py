@@ -32,7 +32,14 @@ _SECRETS = (
 )
 
 
+# Every pattern above needs one of these words or an "@": most lines have none, and one
+# search is cheaper than four substitutions on every log record (the access log included).
+_MAY_HOLD_SECRETS = re.compile(r"(?i)bearer|authorization|password|@")
+
+
 def redact(text: str) -> str:
+    if not _MAY_HOLD_SECRETS.search(text):
+        return text
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
