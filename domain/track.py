@@ -27,6 +27,7 @@ from domain.events import (
     TrackStatusChanged,
 )
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
+from domain.records import StatementRecord
 from domain.values import WITHDRAWABLE_TYPES, default_cameo, sort_key, track_id_for
 
 # Which statuses may follow which: a concluded track stays concluded.
@@ -38,7 +39,10 @@ _TRANSITIONS = {
 
 
 class Track(Aggregate):
-    # State (set by `on_*`): JSON-native, so snapshots round-trip through the transcoder.
+    # State (set by `on_*`): JSON-native or StatementRecord (which the application registers
+    # with its transcoder), so snapshots round-trip.
+    # Version 2: statements are StatementRecord objects; version 1 snapshots held dicts.
+    class_version = 2
     slug: str
     kind: str
     title: str
@@ -48,7 +52,7 @@ class Track(Aggregate):
     opened_at: str
     last_activity_at: str
     head_hash: str
-    statements: dict[str, dict[str, Any]]
+    statements: dict[str, StatementRecord]
     responses_to: dict[str, list[str]]
     withdrawals_of: dict[str, list[str]]
     # Derived indexes, kept so views never scan or re-parse the whole track: statement ids
@@ -197,19 +201,11 @@ class Track(Aggregate):
 
     def on_statement(self, event: StatementRecorded) -> None:
         fields = event.statement
-        self.statements[event.statement_id] = {
-            "id": event.statement_id,
-            "version": event.originator_version,
-            "recorded_at": event.timestamp.isoformat(),
-            "recorded_by": sys.intern(event.recorded_by),
-            "fields": _shared(fields),
-            "at": sort_key(fields["occurred_at"]),
-            "retracted": False,
-            "retraction": None,
-            "corrections": [],
-        }
-        if fields.get("meeting_at") is not None:
-            self.statements[event.statement_id]["meeting_key"] = sort_key(fields["meeting_at"])
+        meeting_at = fields.get("meeting_at")
+        self.statements[event.statement_id] = StatementRecord(
+            event.statement_id, event.originator_version, event.timestamp.isoformat(),
+            sys.intern(event.recorded_by), _shared(fields), sort_key(fields["occurred_at"]),
+            sort_key(meeting_at) if meeting_at is not None else None)
         self.by_type.setdefault(fields["type"], []).append(event.statement_id)
         self.live_counts[fields["type"]] = self.live_counts.get(fields["type"], 0) + 1
         if fields.get("responds_to") is not None:
@@ -219,9 +215,11 @@ class Track(Aggregate):
 
     def on_corrected(self, event: StatementCorrected) -> None:
         record = self.statements[event.statement_id]
-        record["fields"].update(event.changes)
-        record["at"] = sort_key(record["fields"]["occurred_at"])
-        record["corrections"].append({
+        record.fields.update(event.changes)
+        record.at = sort_key(record.fields["occurred_at"])
+        if record.fields.get("meeting_at") is not None:
+            record.meeting_key = sort_key(record.fields["meeting_at"])
+        record.corrections = (*record.corrections, {
             "recorded_at": event.timestamp.isoformat(),
             "recorded_by": event.recorded_by,
             "reason": event.reason,
@@ -230,9 +228,8 @@ class Track(Aggregate):
 
     def on_retracted(self, event: StatementRetracted) -> None:
         record = self.statements[event.statement_id]
-        record["retracted"] = True
-        self.live_counts[record["fields"]["type"]] -= 1
-        record["retraction"] = {
+        self.live_counts[record.type] -= 1
+        record.retraction = {
             "recorded_at": event.timestamp.isoformat(),
             "recorded_by": event.recorded_by,
             "reason": event.reason,
@@ -258,41 +255,47 @@ class Track(Aggregate):
         if self.status != "active":
             raise errors.TrackClosed(f"the track is {self.status}; nothing can be recorded on it")
 
-    def _live_statement(self, statement_id: str) -> dict[str, Any]:
+    def _live_statement(self, statement_id: str) -> StatementRecord:
         record = self.statements.get(statement_id)
         if record is None:
             raise errors.StatementNotFound(f"no statement {statement_id} on this track")
-        if record["retracted"]:
+        if record.retracted:
             raise errors.AlreadyRetracted(f"statement {statement_id} was retracted")
         return record
 
-    def _resolve(self, statement_id: Any, field: str) -> dict[str, Any]:
+    def _resolve(self, statement_id: Any, field: str) -> StatementRecord:
         record = self.statements.get(str(statement_id))
         if record is None:
             raise errors.UnresolvableReference(
                 f"{field} names no statement of this track: {statement_id}", field)
-        if record["retracted"]:
+        if record.retracted:
             raise errors.UnresolvableReference(
                 f"{field} names a retracted statement: {statement_id}", field)
         return record
 
     def _check_withdrawable(self, target_id: str, party: str) -> None:
         target = self._resolve(target_id, "withdraws")
-        if target["fields"]["type"] not in WITHDRAWABLE_TYPES:
+        if target.type not in WITHDRAWABLE_TYPES:
             raise errors.UnresolvableReference(
                 "withdraws must name a demand, proposal or sanction warning", "withdraws")
-        if target["fields"]["party"] != party:
+        if target.party != party:
             raise errors.UnresolvableReference(
                 "a party can only withdraw its own demand, proposal or sanction warning",
                 "withdraws")
         for withdrawal_id in self.withdrawals_of.get(target_id, []):
-            if not self.statements[withdrawal_id]["retracted"]:
+            if not self.statements[withdrawal_id].retracted:
                 raise errors.UnresolvableReference(
                     f"statement {target_id} is already withdrawn", "withdraws")
 
     @property
     def track_id(self) -> UUID:
         return self.id
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 snapshots held each statement as a dict."""
+        state["statements"] = {statement_id: StatementRecord.from_dict(record)
+                               for statement_id, record in state["statements"].items()}
 
 
 # Statement fields whose few values recur across a track (types, parties, dates, codes...).

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import STATUS_BEARING_TYPES, status_for_position
 
 
-def _live(track: Track, ids: list[str]) -> list[dict[str, Any]]:
-    return [track.statements[i] for i in ids if not track.statements[i]["retracted"]]
+def _live(track: Track, ids: list[str]) -> list[StatementRecord]:
+    return [track.statements[i] for i in ids if not track.statements[i].retracted]
 
 
-def _by_occurrence(record: dict[str, Any]) -> tuple[str, int]:
-    return record["at"], record["version"]
+def _by_occurrence(record: StatementRecord) -> tuple[str, int]:
+    return record.at, record.version
 
 
-def _live_of_type(track: Track, kind: str) -> list[dict[str, Any]]:
+def _live_of_type(track: Track, kind: str) -> list[StatementRecord]:
     return _live(track, track.by_type.get(kind, []))
 
 
@@ -34,78 +35,78 @@ def status_of(track: Track, statement_id: str) -> str:
     """A demand's or proposal's status by API.md's rule."""
     if is_withdrawn(track, statement_id):
         return "withdrawn"
-    author = track.statements[statement_id]["fields"]["party"]
+    author = track.statements[statement_id].party
     answers = [
         r for r in _live(track, track.responses_to.get(statement_id, []))
-        if r["fields"]["type"] == "response" and r["fields"]["party"] != author
+        if r.type == "response" and r.party != author
     ]
     if not answers:
         return "open"
     latest = max(answers, key=_by_occurrence)
-    return status_for_position(latest["fields"]["position"])
+    return status_for_position(latest.fields["position"])
 
 
 def responses_of(track: Track, statement_id: str) -> list[dict[str, Any]]:
     answers = [
         r for r in _live(track, track.responses_to.get(statement_id, []))
-        if r["fields"]["type"] == "response"
+        if r.type == "response"
     ]
-    return [statement_view(track, r["id"]) for r in sorted(answers, key=_by_occurrence)]
+    return [statement_view(track, r.id) for r in sorted(answers, key=_by_occurrence)]
 
 
 def statement_view(track: Track, statement_id: str) -> dict[str, Any]:
     record = track.statements[statement_id]
     view: dict[str, Any] = {
-        "id": record["id"],
+        "id": record.id,
         "track_id": str(track.id),
-        **record["fields"],
-        "version": record["version"],
-        "recorded_at": record["recorded_at"],
-        "recorded_by": record["recorded_by"],
-        "retracted": record["retracted"],
-        "corrections": list(record["corrections"]),
+        **record.fields,
+        "version": record.version,
+        "recorded_at": record.recorded_at,
+        "recorded_by": record.recorded_by,
+        "retracted": record.retracted,
+        "corrections": list(record.corrections),
     }
-    kind = record["fields"]["type"]
+    kind = record.type
     if kind in STATUS_BEARING_TYPES:
         view["status"] = status_of(track, statement_id)
         view["responses"] = responses_of(track, statement_id)
     elif kind == "sanction_warning":
-        if record["retracted"]:
+        if record.retracted:
             view["status"] = "retracted"
         else:
             view["status"] = "withdrawn" if is_withdrawn(track, statement_id) else "active"
     return view
 
 
-def live_statements(track: Track) -> list[dict[str, Any]]:
-    return [r for r in track.statements.values() if not r["retracted"]]
+def live_statements(track: Track) -> list[StatementRecord]:
+    return [r for r in track.statements.values() if not r.retracted]
 
 
 def open_demands(track: Track) -> list[dict[str, Any]]:
     demands = _live_of_type(track, "demand")
     return [
         {
-            "id": r["id"],
-            "party": r["fields"]["party"],
-            "summary": r["fields"]["summary"],
-            "occurred_at": r["fields"]["occurred_at"],
-            "red_line": bool(r["fields"].get("red_line", False)),
+            "id": r.id,
+            "party": r.party,
+            "summary": r.fields["summary"],
+            "occurred_at": r.fields["occurred_at"],
+            "red_line": bool(r.fields.get("red_line", False)),
         }
         for r in sorted(demands, key=_by_occurrence)
-        if status_of(track, r["id"]) == "open"
+        if status_of(track, r.id) == "open"
     ]
 
 
 def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
     warnings = [r for r in _live_of_type(track, "sanction_warning")
-                if not is_withdrawn(track, r["id"])]
+                if not is_withdrawn(track, r.id)]
     return [
         {
-            "id": r["id"],
-            "party": r["fields"]["party"],
-            "target": r["fields"]["target"],
-            "summary": r["fields"]["summary"],
-            "occurred_at": r["fields"]["occurred_at"],
+            "id": r.id,
+            "party": r.party,
+            "target": r.fields["target"],
+            "summary": r.fields["summary"],
+            "occurred_at": r.fields["occurred_at"],
         }
         for r in sorted(warnings, key=_by_occurrence)
     ]
@@ -113,17 +114,17 @@ def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
 
 def next_meeting(track: Track) -> dict[str, Any] | None:
     """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
-    held = [r["at"] for r in _live_of_type(track, "meeting_held")]
+    held = [r.at for r in _live_of_type(track, "meeting_held")]
     newest_held = max(held) if held else None
     upcoming = [r for r in _live_of_type(track, "meeting_scheduled")
-                if newest_held is None or r["meeting_key"] > newest_held]
+                if newest_held is None or r.meeting_key > newest_held]
     if not upcoming:
         return None
-    first = min(upcoming, key=lambda r: (r["meeting_key"], r["version"]))
+    first = min(upcoming, key=lambda r: (r.meeting_key, r.version))
     return {
-        "id": first["id"],
-        "meeting_at": first["fields"]["meeting_at"],
-        "location": first["fields"]["location"],
+        "id": first.id,
+        "meeting_at": first.fields["meeting_at"],
+        "location": first.fields["location"],
     }
 
 
@@ -157,7 +158,7 @@ def track_state(track: Track, position: int | None) -> dict[str, Any]:
 def affected_statements(track: Track, statement_id: str) -> list[str]:
     """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
     itself and the statement it answers or withdraws (its status and responses)."""
-    fields = track.statements[statement_id]["fields"]
+    fields = track.statements[statement_id].fields
     ids = [statement_id]
     for ref in (fields.get("responds_to"), fields.get("withdraws")):
         if ref is not None and ref in track.statements:

@@ -23,10 +23,11 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 
 from domain import errors
+from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
@@ -65,6 +66,10 @@ class TrackerApp(Application[UUID]):
         self.snapshotting_intervals = {Track: snapshot_interval}
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(StatementRecordAsList())
 
     @property
     def library_env(self) -> dict[str, str]:
@@ -260,6 +265,19 @@ def crosses_snapshot_point(before: int, after: int, interval: int) -> bool:
         if point > before:
             return True
     return False  # unreachable: the points grow without bound
+
+
+class StatementRecordAsList(Transcoding):
+    """A track's statement records in snapshots: a JSON list each, keys implied."""
+
+    type = StatementRecord
+    name = "statement_record"
+
+    def encode(self, obj: StatementRecord) -> list[Any]:
+        return obj.as_list()
+
+    def decode(self, data: list[Any]) -> StatementRecord:
+        return StatementRecord.from_list(data)
 
 
 def resolve_track_ref(ref: str) -> UUID:

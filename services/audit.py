@@ -237,9 +237,9 @@ def replay(app: TrackerApp, track_id: UUID, version: int | None = None,
     """`as_of` plus the timeline as it stood then (all statements, retracted ones marked)."""
     track = _rebuilt(app, track_id, version, recorded_at)
     # The aggregate keeps each statement's timeline key ("at"): no re-parsing of dates.
-    records = sorted(track.statements.values(), key=lambda r: (r["at"], r["version"]))
+    records = sorted(track.statements.values(), key=lambda r: (r.at, r.version))
     return {"state": _state_of(track),
-            "statements": [views.statement_view(track, r["id"]) for r in records]}
+            "statements": [views.statement_view(track, r.id) for r in records]}
 
 
 # -- the hash chain ------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ class Projector:
             for statement_id in sorted(ids):
                 # the record's "at" is sort_key(occurred_at), kept current by the track
                 rows.append((views.statement_view(track, statement_id),
-                             track.statements[statement_id]["at"]))
+                             track.statements[statement_id].at))
         tx.upsert_statements(rows, changed_topics=corrected)
 
 

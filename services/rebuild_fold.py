@@ -137,7 +137,7 @@ def _statement_rows(tracks: list[Track],
             # The record's "at" is sort_key(occurred_at), kept up to date by the aggregate:
             # the key the projector computes from the view, without parsing the instant again.
             yield (view["id"], view["track_id"], view["version"], view["type"], view["party"],
-                   record["at"], int(view["retracted"]), view.get("status"), dumps(view))
+                   record.at, int(view["retracted"]), view.get("status"), dumps(view))
 
 
 @contextmanager

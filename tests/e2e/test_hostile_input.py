@@ -268,7 +268,7 @@ def test_four_hundred_random_junk_writes_cause_no_server_error_and_record_nothin
     assert events == tracker.app.get_track(track_id).version
     Projector(tracker.app, tracker.read_model).catch_up()
     track = tracker.app.get_track(track_id)
-    live = [s for s in track.statements.values() if not s.get("retracted")]
+    live = [s for s in track.statements.values() if not s.retracted]
     state = tracker.read_model.get_track(str(track_id))
     assert state is not None
     assert state["version"] == track.version

@@ -98,9 +98,9 @@ def test_an_encrypted_store_still_reads_replays_projects_and_verifies(
     track_id, (demand, statement) = record_some(encrypted)
     track = encrypted.app.get_track(track_id)
     assert track.version == 4
-    assert track.statements[statement]["fields"]["summary"] == f"Fixed {MARKER}"
+    assert track.statements[statement].fields["summary"] == f"Fixed {MARKER}"
     as_of = encrypted.app.get_track(track_id, version=3)
-    assert as_of.statements[statement]["fields"]["summary"] == "Reciprocal transparency."
+    assert as_of.statements[statement].fields["summary"] == "Reciprocal transparency."
 
     prev = GENESIS_HASH
     for event in encrypted.app.repository.event_store.get(track_id):

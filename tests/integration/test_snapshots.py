@@ -4,8 +4,10 @@ a track rebuilt from a snapshot is the same as one replayed from its first event
 from __future__ import annotations
 
 import pytest
+from eventsourcing.domain import Snapshot
 
 from domain import views
+from domain.records import StatementRecord
 from domain.track import Track
 from infra.settings import Settings
 from services.bootstrap import Tracker, build
@@ -81,3 +83,59 @@ def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Track
         from_snapshot = snappy.app.get_track(track_id, version=version)
         assert views.track_state(from_snapshot, None) == \
             views.track_state(_replayed(snappy, track_id, version), None), version
+
+
+def _as_version_1(record: StatementRecord) -> dict:
+    """A statement as snapshots of Track class version 1 held it."""
+    old = {"id": record.id, "version": record.version, "recorded_at": record.recorded_at,
+           "recorded_by": record.recorded_by, "fields": record.fields, "at": record.at,
+           "retracted": record.retracted, "retraction": record.retraction,
+           "corrections": list(record.corrections)}
+    if record.meeting_key is not None:
+        old["meeting_key"] = record.meeting_key
+    return old
+
+
+def test_a_snapshot_stored_by_the_previous_track_version_still_loads(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker = build(Settings(database_url=database_url, snapshot_interval=10_000,
+                             embedded_projector=False))
+    try:
+        app = tracker.app
+        track_id = app.open_track(slug="old-snapshot", kind="other", title="t", venue=None,
+                                  parties=["Russia", "NATO"], opened_at="2022-01-01",
+                                  recorded_by="t").track.id
+        ids = app.record_statements(track_id, [_statement(n) for n in range(6)],
+                                    recorded_by="t").targets
+        app.record_statements(track_id, [{
+            "type": "meeting_scheduled", "party": "NATO", "occurred_at": "2022-01-05",
+            "summary": "next round", "meeting_at": "2022-02-01", "location": "Vienna"}],
+            recorded_by="t")
+        app.correct_statement(track_id, ids[0], {"summary": "corrected"}, "typo",
+                              recorded_by="t")
+        app.retract_statement(track_id, ids[1], "wrong", recorded_by="t")
+        head = app.get_track(track_id, version=None)
+        taken = Snapshot.take(head)
+        state = {k: v for k, v in taken.state.items() if k != "class_version"}
+        state["statements"] = {i: _as_version_1(r) for i, r in state["statements"].items()}
+        assert app.snapshots is not None
+        app.snapshots.put([Snapshot(originator_id=taken.originator_id,
+                                    originator_version=taken.originator_version,
+                                    timestamp=taken.timestamp, topic=taken.topic,
+                                    state=state)])
+
+        upcasts = []
+        upcast = Track.upcast_v1_v2
+        monkeypatch.setattr(Track, "upcast_v1_v2",
+                            staticmethod(lambda state: (upcasts.append(1), upcast(state))))
+
+        loaded = app.repository.get(track_id, version=head.version)  # from that snapshot
+
+        assert upcasts == [1]
+        assert [s.originator_version for s in app.snapshots.get(track_id)] == [head.version]
+        assert all(isinstance(r, StatementRecord) for r in loaded.statements.values())
+        assert views.track_state(loaded, None) == views.track_state(head, None)
+        assert [views.statement_view(loaded, i) for i in loaded.statements] == \
+            [views.statement_view(head, i) for i in head.statements]
+    finally:
+        tracker.close()

@@ -32,6 +32,7 @@ from domain.hashchain import (
 )
 from domain.track import Track
 from domain.views import statement_view, track_state
+from services.application import StatementRecordAsList
 from tests.unit.builders import (
     NATO,
     RECORDER,
@@ -365,7 +366,7 @@ def _views(track: Track) -> dict[str, Any]:
 def _transcoded_round_trip(track: Track) -> Track:
     """Snapshot -> JSON bytes -> snapshot -> aggregate, as a stored snapshot would go."""
     transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
+    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr(), StatementRecordAsList()):
         transcoder.register(transcoding)
     snapshot = Snapshot.take(track)
     state = transcoder.decode(transcoder.encode(snapshot.state))

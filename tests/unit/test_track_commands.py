@@ -181,13 +181,13 @@ def test_a_recorded_statement_carries_all_its_api_fields_in_the_event_and_the_st
     event = last_event(track)
     assert event.statement == {**body, "cameo_code": "100"}
     stored = track.statements["d1"]
-    assert stored["fields"] == {**body, "cameo_code": "100"}
-    assert stored["id"] == "d1"
-    assert stored["version"] == 2
-    assert stored["recorded_by"] == RECORDER
-    assert stored["recorded_at"] == event.timestamp.isoformat()
-    assert stored["retracted"] is False
-    assert stored["corrections"] == []
+    assert stored.fields == {**body, "cameo_code": "100"}
+    assert stored.id == "d1"
+    assert stored.version == 2
+    assert stored.recorded_by == RECORDER
+    assert stored.recorded_at == event.timestamp.isoformat()
+    assert stored.retracted is False
+    assert stored.corrections == ()
 
 
 def test_recording_a_statement_leaves_the_callers_dict_untouched():
@@ -256,7 +256,7 @@ def test_a_statement_without_a_cameo_code_gets_its_types_default(kind, extras, c
     record(track, "s1", kind, party, **extras)
 
     assert last_event(track).statement["cameo_code"] == cameo
-    assert track.statements["s1"]["fields"]["cameo_code"] == cameo
+    assert track.statements["s1"].fields["cameo_code"] == cameo
 
 
 @pytest.mark.parametrize("kind", list(REQUIRED_EXTRAS))
@@ -271,7 +271,7 @@ def test_an_explicit_cameo_code_is_kept_whatever_the_type(kind):
     record(track, "s1", kind, party, cameo_code="0214", **extras)
 
     assert last_event(track).statement["cameo_code"] == "0214"
-    assert track.statements["s1"]["fields"]["cameo_code"] == "0214"
+    assert track.statements["s1"].fields["cameo_code"] == "0214"
 
 
 # -- parties ---------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_adding_a_party_records_party_added_and_lets_it_make_statements():
     assert isinstance(added, PartyAdded)
     assert added.name == NATO
     assert track.parties == [RUSSIA, USA, NATO]
-    assert track.statements["d1"]["fields"]["party"] == NATO
+    assert track.statements["d1"].fields["party"] == NATO
 
 
 def test_adding_a_party_that_is_already_on_the_track_is_a_rule_violation():
@@ -418,7 +418,7 @@ def test_a_withdrawal_of_another_partys_statement_is_an_unresolvable_reference()
 def test_a_withdrawal_of_a_type_other_than_demand_proposal_or_sanction_warning_is_refused(kind):
     track = a_track_with_one_of_each_referable_type()
     _record_any(track, "target", kind)
-    author = track.statements["target"]["fields"]["party"]
+    author = track.statements["target"].fields["party"]
     unchanged = _Unchanged(track)
 
     with pytest.raises(errors.UnresolvableReference) as refused:
@@ -633,7 +633,7 @@ def test_a_correction_records_statement_corrected_and_updates_the_fields():
     assert event.statement_id == "d1"
     assert event.changes == {"summary": "better wording", "occurred_at": "2021-12-15"}
     assert event.reason == "checked the transcript"
-    fields = track.statements["d1"]["fields"]
+    fields = track.statements["d1"].fields
     assert fields["summary"] == "better wording"
     assert fields["occurred_at"] == "2021-12-15"
     assert fields["party"] == RUSSIA
@@ -646,7 +646,7 @@ def test_a_correction_is_listed_with_who_when_why_and_what():
     track.correct_statement("d1", {"topics": ["arms-control"]}, "tagging",
                             recorded_by="editor")
 
-    (correction,) = track.statements["d1"]["corrections"]
+    (correction,) = track.statements["d1"].corrections
     assert correction == {
         "recorded_at": last_event(track).timestamp.isoformat(),
         "recorded_by": "editor",
@@ -664,9 +664,9 @@ def test_a_correction_leaves_the_original_event_as_recorded():
 
     original = track.pending_events[1]
     assert original.statement["summary"] == "first wording"
-    assert [c["changes"]["summary"] for c in track.statements["d1"]["corrections"]] == [
+    assert [c["changes"]["summary"] for c in track.statements["d1"].corrections] == [
         "second wording", "third wording"]
-    assert track.statements["d1"]["fields"]["summary"] == "third wording"
+    assert track.statements["d1"].fields["summary"] == "third wording"
 
 
 def test_a_correction_without_changes_is_a_rule_violation():
@@ -716,8 +716,8 @@ def test_a_retraction_records_statement_retracted_and_marks_the_statement():
     assert event.statement_id == "d1"
     assert event.reason == "duplicate entry"
     stored = track.statements["d1"]
-    assert stored["retracted"] is True
-    assert stored["retraction"] == {
+    assert stored.retracted is True
+    assert stored.retraction == {
         "recorded_at": event.timestamp.isoformat(),
         "recorded_by": "editor",
         "reason": "duplicate entry",
@@ -730,7 +730,7 @@ def test_a_retracted_statement_stays_in_the_record():
 
     retract(track, "d1")
 
-    assert track.statements["d1"]["fields"]["summary"] == "kept for history"
+    assert track.statements["d1"].fields["summary"] == "kept for history"
     assert isinstance(track.pending_events[1], DemandMade)
 
 

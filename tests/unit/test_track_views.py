@@ -553,6 +553,16 @@ def test_with_no_meeting_held_the_next_meeting_is_the_earliest_scheduled():
                                    "location": "Geneva"}
 
 
+def test_a_meeting_moved_by_a_correction_is_ordered_by_its_new_date():
+    track = open_track()
+    schedule_meeting(track, "m1", "2022-01-10", location="Geneva")
+    schedule_meeting(track, "m2", "2022-01-12", location="Brussels")
+    correct(track, "m1", reason="postponed", meeting_at="2022-01-20")
+
+    assert next_meeting(track) == {"id": "m2", "meeting_at": "2022-01-12",
+                                   "location": "Brussels"}
+
+
 def test_with_no_meeting_held_a_meeting_scheduled_in_the_past_still_counts():
     track = open_track()
     schedule_meeting(track, "m1", "2000-01-01")
