@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,11 @@ def ensure_postgres_schema(config: StoreConfig) -> None:
 
     assert config.pg_conninfo is not None
     try:
-        with psycopg.connect(**config.pg_conninfo, autocommit=True) as conn:
+        # IF NOT EXISTS is not safe against a concurrent CREATE: processes started together
+        # on a fresh schema race here, and the loser finds the schema made.
+        with psycopg.connect(**config.pg_conninfo, autocommit=True) as conn, \
+                contextlib.suppress(psycopg.errors.UniqueViolation,
+                                    psycopg.errors.DuplicateSchema):
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.pg_schema}"')
     except psycopg.Error as e:
         host = f"{config.pg_conninfo['host']}:{config.pg_conninfo['port']}"

@@ -6,7 +6,12 @@ import pytest
 
 from domain import errors
 from infra.settings import Settings
-from infra.stores import StoreConfigError, StoreUnavailable, parse_database_url
+from infra.stores import (
+    StoreConfigError,
+    StoreUnavailable,
+    ensure_postgres_schema,
+    parse_database_url,
+)
 from services.bootstrap import Tracker, build
 
 
@@ -73,3 +78,45 @@ def test_if_match_refuses_a_write_against_another_version(tracker: Tracker) -> N
     with pytest.raises(errors.VersionMismatch):
         tracker.app.add_party(track_id, "B", recorded_by="t", if_match=7)
     assert tracker.app.add_party(track_id, "B", recorded_by="t", if_match=1).track.version == 2
+
+
+def test_processes_creating_the_same_fresh_schema_at_once_all_succeed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import psycopg
+
+    from tests.conftest import drop_schema, postgres_url_or_skip
+
+    url = postgres_url_or_skip()
+    config = parse_database_url(url)
+    racers = 6
+    # Every racer connects first, then all send CREATE SCHEMA together: the moment two
+    # `ntrack` processes started side by side reach it.
+    barrier = threading.Barrier(racers)
+    connect = psycopg.connect
+
+    def connect_then_wait(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        barrier.wait(timeout=10)
+        return conn
+
+    monkeypatch.setattr(psycopg, "connect", connect_then_wait)
+    failures: list[Exception] = []
+
+    def race() -> None:
+        try:
+            ensure_postgres_schema(config)
+        except Exception as e:
+            failures.append(e)
+
+    threads = [threading.Thread(target=race) for _ in range(racers)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        monkeypatch.undo()
+        drop_schema(url)
+    assert failures == []
