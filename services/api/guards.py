@@ -41,19 +41,27 @@ class Guards:
         """Count what arrives, also under a Content-Length: the limit must not depend on
         the server holding the client to it."""
         seen = 0
-        started = False
+        started = too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if too_large:
+                # The app caught the error while reading (FastAPI answers 400 "error parsing
+                # the body"): what it says about a body it never got whole is replaced by 413.
+                if not started:
+                    started = True
+                    await self._refuse(scope, receive, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

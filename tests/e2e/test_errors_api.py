@@ -295,6 +295,19 @@ def test_a_body_over_1_mib_is_413_and_one_just_under_is_not(ssd: Api) -> None:
     assert response.status_code == 201, response.text
 
 
+def test_a_chunked_body_over_1_mib_is_413_too(ssd: Api) -> None:
+    def chunks() -> Any:  # no Content-Length: the size shows only while it arrives
+        yield json.dumps(statement("statement"))[:-1].encode() + b', "quote": "'
+        for _ in range(17):
+            yield b"q" * 65536
+        yield b'"}'
+
+    response = ssd.http.post(STATEMENTS, content=chunks(),
+                             headers={**RECORDER, "Content-Type": "application/json"})
+    assert_problem(response, 413)
+    assert ssd.track("ssd")["statement_count"] == 0
+
+
 def test_an_unknown_route_is_a_404_problem_and_a_wrong_method_a_405_problem(
         client: Api) -> None:
     for path in ("/v2/tracks", "/v1/track", "/v1/tracks/ssd/speeches", "/nothing"):
