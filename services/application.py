@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -107,9 +107,9 @@ class TrackerApp(Application[UUID]):
         """A private copy of the track (now, or as it stood after `version`)."""
         try:
             if version is not None:
-                return self.repository.get(track_id, version=version)
+                return self.repository.get(track_id, version=version, projector_func=_replay)
             with self._turn(track_id):  # copy the cached track between writes, not during one
-                return self.repository.get(track_id)
+                return self.repository.get(track_id, projector_func=_replay)
         except AggregateNotFoundError:
             raise errors.TrackNotFound(f"no track {track_id}") from None
 
@@ -144,7 +144,8 @@ class TrackerApp(Application[UUID]):
     def _current(self, track_id: UUID) -> Track:
         """The cached track, brought up to date; the caller holds the track's turn."""
         try:
-            return self.repository.get(track_id, deepcopy_from_cache=False)
+            return self.repository.get(track_id, deepcopy_from_cache=False,
+                                       projector_func=_replay)
         except AggregateNotFoundError:
             raise errors.TrackNotFound(f"no track {track_id}") from None
 
@@ -278,6 +279,14 @@ class StatementRecordAsList(Transcoding):
 
     def decode(self, data: list[Any]) -> StatementRecord:
         return StatementRecord.from_list(data)
+
+
+def _replay(track: Track | None, events: Iterable[Any]) -> Track | None:
+    """The library's `project_aggregate` without its per-event `isinstance` against a runtime
+    Protocol, which Python 3.11 answers slowly: 40 of 215 ms of an as-of on a long track."""
+    for event in events:
+        track = event.mutate(track)
+    return track
 
 
 def resolve_track_ref(ref: str) -> UUID:
