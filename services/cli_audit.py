@@ -52,8 +52,9 @@ def _tracker(ref: str | None = None) -> Iterator[Tracker]:
 
 
 def _verify_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="hash chain")
-    for column in ("track", "valid", "events", "first invalid version", "head hash"):
+    table = Table(title="hash chain and snapshots")
+    for column in ("track", "valid", "events", "first invalid version", "head hash",
+                   "snapshots", "invalid snapshots"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -62,6 +63,8 @@ def _verify_table(rows: list[dict[str, Any]]) -> Table:
             str(row["events_checked"]),
             "" if row["first_invalid_version"] is None else str(row["first_invalid_version"]),
             f"{row['head_hash'][:16]}…" if row["head_hash"] else "-",
+            str(row["snapshots_checked"]),
+            ", ".join(map(str, row["invalid_snapshots"])),
         )
     return table
 

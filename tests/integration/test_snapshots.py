@@ -10,6 +10,7 @@ from domain import views
 from domain.records import StatementRecord
 from domain.track import Track
 from infra.settings import Settings
+from services import audit
 from services.bootstrap import Tracker, build
 
 
@@ -137,5 +138,7 @@ def test_a_snapshot_stored_by_the_previous_track_version_still_loads(
         assert views.track_state(loaded, None) == views.track_state(head, None)
         assert [views.statement_view(loaded, i) for i in loaded.statements] == \
             [views.statement_view(head, i) for i in head.statements]
+        report = audit.verify(app, track_id)  # the old snapshot agrees with the events
+        assert (report["valid"], report["snapshots_checked"]) == (True, 1)
     finally:
         tracker.close()

@@ -38,21 +38,22 @@ def _sqlite_id(conn: sqlite3.Connection, track_id: uuid.UUID) -> str:
 
 
 def edit_stored_state(tracker: Tracker, track_id: uuid.UUID, version: int,
-                      edit: Callable[[bytes], bytes]) -> None:
-    """Rewrite one stored event's state directly in the event store."""
+                      edit: Callable[[bytes], bytes], rows: str = "events") -> None:
+    """Rewrite one stored event's (or, rows="snapshots", snapshot's) state directly in the
+    event store."""
     if tracker.config.kind == "sqlite":
         assert tracker.config.sqlite_path is not None
         with sqlite3.connect(tracker.config.sqlite_path) as conn:
             stored_id = _sqlite_id(conn, track_id)
             (state,) = conn.execute(
-                "SELECT state FROM stored_events WHERE originator_id=? AND originator_version=?",
+                f"SELECT state FROM stored_{rows} WHERE originator_id=? AND originator_version=?",
                 (stored_id, version)).fetchone()
             conn.execute(
-                "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+                f"UPDATE stored_{rows} SET state=? WHERE originator_id=? AND originator_version=?",
                 (edit(bytes(state)), stored_id, version))
         return
     assert tracker.config.pg_conninfo is not None
-    table = f'"{tracker.config.pg_schema}".ntrack_events'  # originator_id is a uuid there
+    table = f'"{tracker.config.pg_schema}".ntrack_{rows}'  # originator_id is a uuid there
     with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
         (state,) = conn.execute(
             f"SELECT state FROM {table} WHERE originator_id=%s AND originator_version=%s",
@@ -93,7 +94,8 @@ def test_verify_reports_an_edited_row_at_its_version(tracker: Tracker, edit) -> 
     assert report["head_hash"] == audit.history(tracker.app, tampered)["items"][1]["hash"]
     assert audit.verify(tracker.app, untouched) == {
         "valid": True, "events_checked": 5, "first_invalid_version": None,
-        "head_hash": audit.history(tracker.app, untouched)["items"][-1]["hash"]}
+        "head_hash": audit.history(tracker.app, untouched)["items"][-1]["hash"],
+        "snapshots_checked": 0, "invalid_snapshots": []}
 
 
 @pytest.mark.parametrize("edit", [change_text, garbage])
@@ -181,3 +183,65 @@ def test_verify_reads_in_pages_and_still_finds_the_edited_row(
     assert single["events_checked"] == 7 and single["first_invalid_version"] == 6
     assert everything["items"][0]["first_invalid_version"] == 6
     assert everything["events_checked"] == 7
+
+
+# -- snapshots ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def snapshotting(database_url: str):
+    from infra.settings import Settings
+    from services.bootstrap import build
+
+    tracker = build(Settings(database_url=database_url, snapshot_interval=3,
+                             embedded_projector=False))
+    yield tracker
+    tracker.close()
+
+
+def _one_by_one(tracker: Tracker, n: int) -> uuid.UUID:
+    track_id = tracker.app.open_track(
+        slug=f"snap-{uuid.uuid4().hex[:8]}", kind="bilateral", title="Geneva",
+        venue=None, parties=PARTIES, opened_at="2021-12-01", recorded_by="tester").track.id
+    for i in range(n):
+        tracker.app.record_statements(track_id, [
+            {"type": "demand", "party": "Russia", "occurred_at": "2021-12-17",
+             "summary": f"demand number {i}"}], recorded_by="tester")
+    return track_id
+
+
+def _snapshot_versions(tracker: Tracker, track_id: uuid.UUID) -> list[int]:
+    assert tracker.app.snapshots is not None
+    return [s.originator_version for s in tracker.app.snapshots.get(track_id)]
+
+
+def test_verify_checks_every_snapshot_against_the_events(snapshotting: Tracker) -> None:
+    track_id = _one_by_one(snapshotting, 8)  # versions 2..9; snapshots at 3, 6, 9
+    assert _snapshot_versions(snapshotting, track_id) == [3, 6, 9]
+
+    report = audit.verify(snapshotting.app, track_id)
+
+    assert report["valid"] is True
+    assert report["snapshots_checked"] == 3
+    assert report["invalid_snapshots"] == []
+
+
+def change_a_snapshotted_text(state: bytes) -> bytes:
+    assert b"demand number 2" in state
+    return state.replace(b"demand number 2", b"demand number 9")
+
+
+@pytest.mark.parametrize("edit", [change_a_snapshotted_text, flip_a_byte, garbage])
+def test_an_edited_snapshot_is_reported_while_the_chain_stays_valid(
+        snapshotting: Tracker, edit) -> None:
+    track_id = _one_by_one(snapshotting, 8)
+
+    edit_stored_state(snapshotting, track_id, 6, edit, rows="snapshots")
+    report = audit.verify(snapshotting.app, track_id)
+    everything = audit.verify_all(snapshotting.app)
+
+    assert report["first_invalid_version"] is None  # the events are untouched
+    assert report["invalid_snapshots"] == [6]
+    assert report["valid"] is False
+    assert everything["valid"] is False
+    assert [item["invalid_snapshots"] for item in everything["items"]] == [[6]]
