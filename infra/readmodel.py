@@ -50,6 +50,7 @@ STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "ty
                      "party": "text", "occurred_key": "text", "retracted": "integer",
                      "status": "text", "view": "text"}
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
+_TABLE_LOCK_RETRIES = 400  # x 5 ms: a shared-cache read waits up to 2 s for a write
 ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
@@ -349,6 +350,20 @@ class SQLiteReadModel(ReadModelStore):
         self._keepalive: sqlite3.Connection | None = None
         if uri:  # an in-memory database lives only while a connection holds it
             self._keepalive = self._connect()
+
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # An in-memory database (memory:// URLs) is shared between connections through
+        # SQLite's shared cache, which locks whole tables: a read that meets the projector's
+        # write fails at once with "database table is locked" (SQLITE_LOCKED), which the
+        # busy timeout does not cover. Wait for the write to end instead.
+        for attempt in range(_TABLE_LOCK_RETRIES):
+            try:
+                return super()._fetch(sql, params)
+            except sqlite3.OperationalError as e:
+                if "table is locked" not in str(e) or attempt == _TABLE_LOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.005)
+        raise AssertionError("unreachable")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, uri=self._uri, timeout=30,

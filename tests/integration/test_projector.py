@@ -125,3 +125,45 @@ def test_topic_and_party_filters_come_from_the_projected_rows(tracker: Tracker) 
     by_us, _ = tracker.read_model.timeline(str(track_id), TimelineFilter(party="United States"))
     assert [i["summary"] for i in tagged] == ["tagged"]
     assert [i["summary"] for i in by_us] == ["untagged"]
+
+
+def test_reads_of_an_in_memory_store_wait_out_the_projectors_writes() -> None:
+    import threading
+    import uuid as uuid_module
+
+    from infra.settings import Settings
+    from services.bootstrap import build
+
+    # memory:// shares one SQLite database between connections through the shared cache,
+    # whose table locks fail a concurrent read at once unless the read waits.
+    tracker = build(Settings(database_url=f"memory://{uuid_module.uuid4().hex}",
+                             embedded_projector=True))
+    tracker.start_projector()
+    failures: list[Exception] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                tracker.read_model.position(PROJECTION)
+                tracker.read_model.list_tracks(None, None, None)
+            except Exception as e:
+                failures.append(e)
+                return
+
+    try:
+        track_id = _open(tracker, "busy")
+        readers = [threading.Thread(target=read) for _ in range(3)]
+        for reader in readers:
+            reader.start()
+        for n in range(150):
+            _record(tracker, track_id, _demand(f"demand {n}", day=1 + n % 28))
+            tracker.after_write()
+        assert tracker.read_model.wait_for(PROJECTION, tracker.app.max_position(), 10)
+        done.set()
+        for reader in readers:
+            reader.join()
+    finally:
+        done.set()
+        tracker.close()
+    assert failures == []
