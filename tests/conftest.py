@@ -86,6 +86,26 @@ def tracker(settings: Settings) -> Iterator[Tracker]:
 
 
 @pytest.fixture
+def snapshot_interval() -> int:
+    """Events between snapshots for `snappy`; a test module overrides this fixture."""
+    return 5
+
+
+@pytest.fixture
+def snappy(database_url: str, snapshot_interval: int) -> Iterator[Tracker]:
+    """A tracker that snapshots every `snapshot_interval` events."""
+    instance = build(Settings(database_url=database_url, snapshot_interval=snapshot_interval,
+                              embedded_projector=False))
+    yield instance
+    instance.close()
+
+
+def snapshot_versions(tracker: Tracker, track_id: uuid.UUID) -> list[int]:
+    assert tracker.app.snapshots is not None
+    return [s.originator_version for s in tracker.app.snapshots.get(track_id)]
+
+
+@pytest.fixture
 def memory_tracker() -> Iterator[Tracker]:
     instance = build(Settings(database_url=f"memory://{uuid.uuid4().hex}",
                               embedded_projector=False))

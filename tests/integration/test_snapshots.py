@@ -12,24 +12,12 @@ from domain.track import Track
 from infra.settings import Settings
 from services import audit
 from services.bootstrap import Tracker, build
-
-
-@pytest.fixture
-def snappy(database_url: str):
-    tracker = build(Settings(database_url=database_url, snapshot_interval=5,
-                             embedded_projector=False))
-    yield tracker
-    tracker.close()
+from tests.conftest import snapshot_versions
 
 
 def _statement(n: int) -> dict:
     return {"type": "demand" if n % 2 else "statement", "party": "Russia",
             "occurred_at": f"2022-01-{1 + n % 28:02d}", "summary": f"statement {n}"}
-
-
-def _snapshot_versions(tracker: Tracker, track_id) -> list[int]:
-    assert tracker.app.snapshots is not None
-    return [s.originator_version for s in tracker.app.snapshots.get(track_id)]
 
 
 def _replayed(tracker: Tracker, track_id, version: int) -> Track:
@@ -45,7 +33,7 @@ def test_a_batch_crossing_two_intervals_takes_one_snapshot_at_its_end(snappy: Tr
                                      parties=["Russia"], opened_at="2022-01-01",
                                      recorded_by="t").track.id
     snappy.app.record_statements(track_id, [_statement(n) for n in range(12)], recorded_by="t")
-    assert _snapshot_versions(snappy, track_id) == [13]
+    assert snapshot_versions(snappy, track_id) == [13]
 
 
 def test_single_writes_snapshot_at_each_interval(snappy: Tracker) -> None:
@@ -54,7 +42,7 @@ def test_single_writes_snapshot_at_each_interval(snappy: Tracker) -> None:
                                      recorded_by="t").track.id
     for n in range(11):
         snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
-    assert _snapshot_versions(snappy, track_id) == [5, 10]
+    assert snapshot_versions(snappy, track_id) == [5, 10]
 
 
 def test_a_long_track_is_snapshotted_ever_more_sparsely(snappy: Tracker) -> None:
@@ -64,7 +52,7 @@ def test_a_long_track_is_snapshotted_ever_more_sparsely(snappy: Tracker) -> None
     for n in range(49):
         snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
     # every 5 events up to 20, then every quarter of the version
-    assert _snapshot_versions(snappy, track_id) == [5, 10, 15, 20, 25, 31, 38, 47]
+    assert snapshot_versions(snappy, track_id) == [5, 10, 15, 20, 25, 31, 38, 47]
 
 
 def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Tracker) -> None:

@@ -13,6 +13,7 @@ import pytest
 from domain.hashchain import chain_hash, event_content
 from services import audit
 from services.bootstrap import Tracker
+from tests.conftest import snapshot_versions
 
 PARTIES = ["Russia", "United States"]
 
@@ -189,14 +190,8 @@ def test_verify_reads_in_pages_and_still_finds_the_edited_row(
 
 
 @pytest.fixture
-def snapshotting(database_url: str):
-    from infra.settings import Settings
-    from services.bootstrap import build
-
-    tracker = build(Settings(database_url=database_url, snapshot_interval=3,
-                             embedded_projector=False))
-    yield tracker
-    tracker.close()
+def snapshot_interval() -> int:  # for `snappy` (tests/conftest.py)
+    return 3
 
 
 def _one_by_one(tracker: Tracker, n: int) -> uuid.UUID:
@@ -210,16 +205,11 @@ def _one_by_one(tracker: Tracker, n: int) -> uuid.UUID:
     return track_id
 
 
-def _snapshot_versions(tracker: Tracker, track_id: uuid.UUID) -> list[int]:
-    assert tracker.app.snapshots is not None
-    return [s.originator_version for s in tracker.app.snapshots.get(track_id)]
+def test_verify_checks_every_snapshot_against_the_events(snappy: Tracker) -> None:
+    track_id = _one_by_one(snappy, 8)  # versions 2..9; snapshots at 3, 6, 9
+    assert snapshot_versions(snappy, track_id) == [3, 6, 9]
 
-
-def test_verify_checks_every_snapshot_against_the_events(snapshotting: Tracker) -> None:
-    track_id = _one_by_one(snapshotting, 8)  # versions 2..9; snapshots at 3, 6, 9
-    assert _snapshot_versions(snapshotting, track_id) == [3, 6, 9]
-
-    report = audit.verify(snapshotting.app, track_id)
+    report = audit.verify(snappy.app, track_id)
 
     assert report["valid"] is True
     assert report["snapshots_checked"] == 3
@@ -233,12 +223,12 @@ def change_a_snapshotted_text(state: bytes) -> bytes:
 
 @pytest.mark.parametrize("edit", [change_a_snapshotted_text, flip_a_byte, garbage])
 def test_an_edited_snapshot_is_reported_while_the_chain_stays_valid(
-        snapshotting: Tracker, edit) -> None:
-    track_id = _one_by_one(snapshotting, 8)
+        snappy: Tracker, edit) -> None:
+    track_id = _one_by_one(snappy, 8)
 
-    edit_stored_state(snapshotting, track_id, 6, edit, rows="snapshots")
-    report = audit.verify(snapshotting.app, track_id)
-    everything = audit.verify_all(snapshotting.app)
+    edit_stored_state(snappy, track_id, 6, edit, rows="snapshots")
+    report = audit.verify(snappy.app, track_id)
+    everything = audit.verify_all(snappy.app)
 
     assert report["first_invalid_version"] is None  # the events are untouched
     assert report["invalid_snapshots"] == [6]
