@@ -105,17 +105,11 @@ class ReadModelTx:
         # PostgreSQL: one array per column, so the statement's text is the same for any
         # number of rows (psycopg parses every new query text for placeholders: a VALUES
         # list of 200 rows cost 5 ms of it).
+        # `%b` (left alone by `sql()`, which rewrites `?`): the arrays go in binary; as text,
+        # psycopg escapes every element with a regular expression (most of a large batch's CPU).
         arrays = ", ".join(f"%b::{kind}[]" for kind in columns.values())
-        self._exec_binary(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
-                          [list(column) for column in zip(*rows, strict=True)])
-
-    def _exec_binary(self, sql: str, params: Sequence[Any]) -> Any:
-        """PostgreSQL only, `%b` placeholders: arrays go in binary (as text, psycopg escapes
-        every element with a regular expression: most of a large batch's CPU)."""
-        return self._cur.execute(self._store.sql(sql), params)
-
-    def upsert_track(self, state: dict[str, Any], position: int) -> None:
-        self.upsert_tracks([(state, position)])
+        self._exec(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                   [list(column) for column in zip(*rows, strict=True)])
 
     def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
         """Write track documents (state, position)."""
@@ -160,8 +154,8 @@ class ReadModelTx:
 
     def _delete_topics(self, ids: list[str]) -> None:
         if self._store.placeholder != "?":  # one statement text whatever the count
-            self._exec_binary("DELETE FROM rm_statement_topics WHERE statement_id"
-                              " = ANY(%b::text[])", (ids,))
+            self._exec("DELETE FROM rm_statement_topics WHERE statement_id = ANY(%b::text[])",
+                       (ids,))
             return
         for start in range(0, len(ids), ROWS_PER_STATEMENT):
             chunk = ids[start:start + ROWS_PER_STATEMENT]
