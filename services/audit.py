@@ -341,7 +341,8 @@ def check_snapshots(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
     what an auditor is shown while the chain stays valid. Both sides are compared as this
     version of the application writes them (an old snapshot is upcast first), one snapshot
     in memory at a time. A snapshot that cannot be decoded, or stands past the last event,
-    differs."""
+    differs. The events are read again here rather than folded during the chain pass:
+    `verify_all` checks every track in one pass and must not hold them all in memory."""
     if app.snapshots is None:
         return 0, []
     checked, invalid = 0, []
