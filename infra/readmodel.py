@@ -10,6 +10,7 @@ import copy
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +59,25 @@ TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics
 
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+# -- change announcements (PostgreSQL NOTIFY; services.document_cache listens) -------------
+
+EVERYTHING = "*"
+
+
+def changes_channel(schema: str) -> str:
+    """The NOTIFY channel of a schema's live read model (channels are database-wide and at
+    most 63 bytes; schema names need not be identifiers)."""
+    return f"ntrack_rm_{zlib.crc32(schema.encode()):08x}"
+
+
+def announcement(position: int, track_ids: Collection[str] | None) -> str:
+    """The payload: the position reached, then the changed track ids, or `*` for all of them
+    (NOTIFY payloads are limited to 8000 bytes: a batch touching more tracks says `*`)."""
+    if track_ids is None or 40 * len(track_ids) > 7000:
+        return f"{position} {EVERYTHING}"
+    return " ".join([str(position), *track_ids])
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,14 @@ class ReadModelTx:
             self._exec("DELETE FROM rm_statement_topics WHERE statement_id IN"
                        f" ({','.join('?' * len(chunk))})", chunk)
 
+    def announce(self, position: int, track_ids: Collection[str] | None) -> None:
+        """Tell API processes' document caches, at commit, which tracks changed (None: all).
+        Only the live tables are announced; SQLite has no one to tell."""
+        channel = self._store.channel
+        if channel is not None and self._store.prefix == "rm_":
+            self._cur.execute("SELECT pg_notify(%s, %s)",
+                              (channel, announcement(position, track_ids)))
+
     def advance(self, projection: str, old: int, new: int) -> bool:
         """Move the tracking position from `old` to `new`; False if someone else moved it."""
         if old == 0:
@@ -178,6 +206,7 @@ class ReadModelStore:
     # Tables are written `rm_*` in the SQL; a sibling store with another prefix holds a
     # second copy of the read model (rebuilds build beside the live one, then swap).
     prefix = "rm_"
+    channel: str | None = None  # where changes are announced (PostgreSQL)
 
     def sql(self, text: str) -> str:
         if self.prefix != "rm_":
@@ -394,6 +423,7 @@ class PostgresReadModel(ReadModelStore):
         from psycopg_pool import ConnectionPool
 
         assert config.pg_conninfo is not None
+        self.channel = changes_channel(config.pg_schema)
         kwargs = dict(config.pg_conninfo)
         kwargs["options"] = f"-c search_path={config.pg_schema}"
         # Reads are single SELECTs: in autocommit each is its own transaction, one round

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(1000, ge=0, description="events the read model may lag and be ready")
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(256, ge=0)
+    document_cache_mb: int = Field(
+        16, ge=0, description="per API process, on PostgreSQL: rendered track documents kept "
+        "in memory, invalidated by the projector's NOTIFY (0: every read asks the database)")
     pool_size: int = Field(5, ge=1, description="PostgreSQL connections per pool")
     connection_reserve: int = Field(
         10, ge=0, description="PostgreSQL connections the startup budget check leaves free for "

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 
@@ -22,6 +23,9 @@ from infra.stores import (
 )
 from services.application import TrackerApp
 from services.projector import PROJECTION, Projector, ProjectorRunner
+
+if TYPE_CHECKING:
+    from services.document_cache import TrackDocumentCache
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,20 @@ class Tracker:
                                       election=election, listener=listener)
         self.runner.start()
         return self.runner
+
+    def document_cache(self) -> TrackDocumentCache | None:
+        """A started cache of rendered track documents for an API process (PostgreSQL only:
+        SQLite has no NOTIFY to keep it true), or None."""
+        if self.config.kind != "postgres" or not self.settings.document_cache_mb:
+            return None
+        from services.document_cache import TrackDocumentCache
+
+        assert self.config.pg_conninfo is not None and self.read_model.channel is not None
+        cache = TrackDocumentCache(self.config.pg_conninfo, self.read_model.channel,
+                                   self.settings.document_cache_mb * 1024 * 1024,
+                                   lambda: self.read_model.position(PROJECTION))
+        cache.start()
+        return cache
 
     def after_write(self) -> None:
         """Wake the in-process projector so a write shows up in reads without a poll delay."""
@@ -121,19 +139,23 @@ def _open(settings: Settings, config: StoreConfig) -> Tracker:
 # -- connection budget (docs/operations.md) ----------------------------------------------
 
 PROJECTOR_CONNECTIONS = 2  # the advisory-lock session and the LISTEN connection
+DOCUMENT_CACHE_CONNECTIONS = 1  # an API process's LISTEN for read-model changes
 
 
 class ConnectionBudgetExceeded(StoreConfigError):
     """The processes to start would open more PostgreSQL connections than the server allows."""
 
 
-def connections_per_process(settings: Settings, *, projector: bool) -> int:
-    """At most: the event-store pool and the read-model pool (`pool_size` each), and where a
-    projector runs, its election session and its LISTEN connection."""
-    return 2 * settings.pool_size + (PROJECTOR_CONNECTIONS if projector else 0)
+def connections_per_process(settings: Settings, *, projector: bool, api: bool = False) -> int:
+    """At most: the event-store pool and the read-model pool (`pool_size` each); where a
+    projector runs, its election session and its LISTEN connection; in an API process with
+    a document cache, the cache's LISTEN connection."""
+    return (2 * settings.pool_size + (PROJECTOR_CONNECTIONS if projector else 0)
+            + (DOCUMENT_CACHE_CONNECTIONS if api and settings.document_cache_mb else 0))
 
 
-def check_connection_budget(settings: Settings, *, processes: int, projector: bool) -> None:
+def check_connection_budget(settings: Settings, *, processes: int, projector: bool,
+                            api: bool = False) -> None:
     """Refuse to start `processes` processes that together could exceed PostgreSQL's
     `max_connections` less its reserved slots and `connection_reserve`. No-op off PostgreSQL."""
     config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
@@ -153,12 +175,14 @@ def check_connection_budget(settings: Settings, *, processes: int, projector: bo
     assert row is not None
     max_connections, superuser_reserved, reserved = row
     available = max_connections - superuser_reserved - reserved - settings.connection_reserve
-    each = connections_per_process(settings, projector=projector)
+    each = connections_per_process(settings, projector=projector, api=api)
     needed = processes * each
     if needed > available:
         parts = f"2 pools × NTRACK_POOL_SIZE={settings.pool_size}"
         if projector:
             parts += f" + {PROJECTOR_CONNECTIONS} for the projector"
+        if api and settings.document_cache_mb:
+            parts += f" + {DOCUMENT_CACHE_CONNECTIONS} for the document cache"
         raise ConnectionBudgetExceeded(
             f"{processes} process(es) × {each} connections ({parts}) = {needed} PostgreSQL "
             f"connections, but max_connections={max_connections} less "

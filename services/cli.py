@@ -24,13 +24,14 @@ cli = typer.Typer(help="The negotiation tracker.", no_args_is_help=True,
 err = Console(stderr=True)
 
 
-def open_tracker(*, processes: int = 0, projector: bool = False) -> Tracker:
+def open_tracker(*, processes: int = 0, projector: bool = False, api: bool = False) -> Tracker:
     """Build from the environment, or exit with a clear message (never a traceback).
     With `processes`, first check that many such processes fit PostgreSQL's connections."""
     settings = get_settings()
     try:
         if processes:
-            check_connection_budget(settings, processes=processes, projector=projector)
+            check_connection_budget(settings, processes=processes, projector=projector,
+                                    api=api)
         return build(settings)
     except (StoreConfigError, StoreUnavailable) as e:
         err.print(f"[red]error:[/red] {e}")
@@ -51,7 +52,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
     # fail fast, with a message, if the store is unusable or too small for the workers
-    open_tracker(processes=workers, projector=settings.embedded_projector).close()
+    open_tracker(processes=workers, projector=settings.embedded_projector, api=True).close()
     uvicorn.run("services.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(), http="httptools",
                 loop="uvloop", timeout_graceful_shutdown=10,

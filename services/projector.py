@@ -81,6 +81,7 @@ class Projector:
                 self._write(tx, batch, dirty_tracks, dirty_statements, new_parties, corrected)
                 if not tx.advance(PROJECTION, start, notifications[-1].id):
                     raise LostRace(f"position moved past {start} by another projector")
+                tx.announce(notifications[-1].id, [str(track_id) for track_id in batch])
         except BaseException:
             self._tracks.clear()  # in-memory tracks may be ahead of what was committed
             self._position = None

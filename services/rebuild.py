@@ -99,6 +99,7 @@ def _swap(tracker: Tracker, prefix: str) -> None:
         for table in _ALL_TABLES:
             tx.execute(f"ALTER TABLE {prefix}{table[3:]} RENAME TO {table}")
         _rename_indexes(tx, prefix, tracker.config.kind == "postgres")
+        tx.announce(_position(tx, "rm_tracking"), None)  # every cached document is stale
 
 
 def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int]:

@@ -59,9 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tracker.start_projector()
         app.state.tracker = tracker
         app.state.workers = StoreWorkers(store_connections=settings.pool_size)
+        app.state.documents = tracker.document_cache()
         try:
             yield
         finally:
+            if app.state.documents is not None:
+                app.state.documents.stop()
             app.state.workers.close()
             tracker.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -28,6 +29,7 @@ from services.api.schemas import PartyCreate, StatusChange, TrackCreate
 from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
+from services.document_cache import TrackDocumentCache
 from services.projector import PROJECTION
 
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
@@ -58,33 +60,58 @@ def list_tracks(
     return read_response({"items": tracker.read_model.list_tracks(kind, status, party)}, position)
 
 
+_MIN_POSITION_ONLY = re.compile(rb"min_position=(\d{1,18})")
+
+
 async def _plain_read(request: Request) -> Response | None:
-    """`GET /v1/tracks/{track}` without a query string: no dependency solving (see
-    services.api.shortcuts); with `min_position` or anything else, the endpoint below."""
-    if request.scope["query_string"]:
-        return None
+    """`GET /v1/tracks/{track}` without dependency solving (see services.api.shortcuts):
+    from the document cache when it has the track (with `min_position`, only if the cache
+    has seen that position), else from the read model without a query string. Anything
+    else, and a `min_position` the cache has not seen, takes the endpoint below."""
+    query = request.scope["query_string"]
+    min_position = None
+    if query:
+        if (match := _MIN_POSITION_ONLY.fullmatch(query)) is None:
+            return None
+        min_position = int(match[1])
     await authorize(request, header(request, b"authorization"), "reader")
     track_id = resolve_track_ref(request.path_params["track"])
+    documents: TrackDocumentCache | None = request.app.state.documents
+    if documents is not None and (hit := documents.get(str(track_id))) is not None \
+            and (min_position is None or hit.position >= min_position):
+        return _document_response(hit.body, hit.position)
+    if min_position is not None:
+        return None  # the endpoint waits for the projector
     return await request.app.state.workers.reads.call(current_state,
-                                                      request.app.state.tracker, track_id)
+                                                      request.app.state.tracker, track_id,
+                                                      documents)
 
 
 @router.get("/{track}", summary="Current state of a track")
 @shortcut(_plain_read)
-def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader,
+def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader, request: Request,
               min_position: MinPosition = None) -> Response:
     """`{track}` is the id or the slug. Served by the read model."""
     if min_position is not None:
         reflect(tracker, min_position)
-    return current_state(tracker, track_id)
+    return current_state(tracker, track_id, request.app.state.documents)
 
 
-def current_state(tracker: Tracker, track_id: UUID) -> Response:
+def current_state(tracker: Tracker, track_id: UUID,
+                  documents: TrackDocumentCache | None = None) -> Response:
     # The stored document goes out as stored: the hottest read skips a parse and an encode.
+    ticket = documents.ticket() if documents is not None else None
     document, position = tracker.read_model.track_document(str(track_id), PROJECTION)
     if document is None:
         raise errors.TrackNotFound(f"no track {track_id} (if just created, pass min_position)")
-    return Response(document, media_type="application/json",
+    body = document.encode()
+    if ticket is not None:
+        documents.put(ticket, str(track_id), body, position)  # type: ignore[union-attr]
+    return _document_response(body, position)
+
+
+def _document_response(body: bytes, position: int) -> Response:
+    return Response(body, media_type="application/json",
                     headers={"X-Projection-Position": str(position)})
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -64,6 +65,24 @@ def test_a_read_answers_an_x_projection_position_at_least_the_min_position(ssd: 
         state = ssd.get("/v1/tracks/ssd", min_position=written["position"], expect=200).json()
         assert state["statement_count"] == n
         assert state["version"] >= written["track_version"]
+
+
+def test_a_plain_read_soon_shows_a_write_and_never_claims_a_position_it_does_not_show(
+        ssd: Api) -> None:
+    """Without `min_position` a read may lag (on PostgreSQL it may come from the API's
+    document cache), but the position it reports is one its document reflects."""
+    for n in range(1, 6):
+        written = ssd.record("ssd", "demand", summary=f"demand {n}")
+        deadline = time.monotonic() + 5
+        while True:
+            response = ssd.http.get("/v1/tracks/ssd")
+            assert response.status_code == 200, response.text
+            shown = response.json()["statement_count"]
+            if int(response.headers["x-projection-position"]) >= written["position"]:
+                assert shown == n
+                break
+            assert shown == n - 1 and time.monotonic() < deadline
+            time.sleep(0.005)
 
 
 def test_a_min_position_never_reached_is_503_with_retry_after(start_app: StartApp) -> None:

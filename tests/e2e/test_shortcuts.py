@@ -1,13 +1,14 @@
 """The shortcuts of the two hottest routes (services.api.shortcuts) answer exactly what the
 full FastAPI route answers: same status, headers and body, refusals included.
 
-A read with a query string, and a write whose Content-Type is another JSON type
-(`application/vnd.test+json`, which FastAPI parses as JSON too), take the full route; the
-same request without them takes the shortcut.
+A read with a query string (other than `min_position` alone), and a write whose
+Content-Type is another JSON type (`application/vnd.test+json`, which FastAPI parses as JSON
+too), take the full route; the same request without them takes the shortcut.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 from infra.stores import StoreUnavailable
 from services.api import routes_statements, routes_tracks
 from services.api.workers import Workers
+from services.document_cache import TrackDocumentCache
 from tests.e2e.conftest import (
     AUDITOR,
     READER,
@@ -44,7 +46,8 @@ def same_answer(shortcut: httpx.Response, full: httpx.Response) -> None:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How often each shortcut got as far as its store call (the shortcut was taken)."""
+    """How often each shortcut got as far as its store call or, for a read, its document
+    cache (the shortcut was taken)."""
     counts = {"read": 0, "write": 0}
     names = {routes_tracks.current_state: "read", routes_statements.record_one: "write"}
     original = Workers.call
@@ -54,12 +57,22 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return await original(self, fn, *args)
 
     monkeypatch.setattr(Workers, "call", counting)
+    cached = TrackDocumentCache.get
+
+    def counting_hits(self: TrackDocumentCache, track_id: str) -> Any:
+        hit = cached(self, track_id)
+        counts["read"] += hit is not None  # answered from memory (PostgreSQL), no store call
+        return hit
+
+    monkeypatch.setattr(TrackDocumentCache, "get", counting_hits)
     return counts
 
 
 def read_both(client: Api, path: str, headers: dict[str, str]) -> tuple[httpx.Response, ...]:
     shortcut = client.http.get(path, headers=headers)
-    full = client.http.get(path, params={"min_position": 0}, headers=headers)
+    # A query string other than `min_position` alone takes the full route (an unknown
+    # parameter is ignored by it).
+    full = client.http.get(path, params={"min_position": 0, "route": "full"}, headers=headers)
     return shortcut, full
 
 
@@ -75,6 +88,23 @@ def test_a_plain_read_of_a_track_answers_what_the_full_route_answers(
             assert shortcut.headers["x-projection-position"]
             same_answer(shortcut, full)
     assert calls["read"] == 8
+
+
+def test_a_read_at_a_position_the_document_cache_has_seen_makes_no_store_call(
+        client: Api, store_kind: str, calls: dict[str, int]) -> None:
+    if store_kind != "postgres":
+        pytest.skip("SQLite has no NOTIFY, so the API keeps no document cache")
+    track = client.open_track("ssd")["id"]
+    written = client.record(track, "demand", summary="No further enlargement")
+    first = client.get(f"/v1/tracks/{track}", min_position=written["position"], expect=200)
+    deadline = time.monotonic() + 5
+    while calls["read"] == 0:  # until the change's announcement has reached the cache
+        assert time.monotonic() < deadline
+        again = client.get(f"/v1/tracks/{track}", min_position=written["position"], expect=200)
+        assert again.content == first.content
+    later = client.record(track, "demand", summary="No missiles")
+    state = client.get(f"/v1/tracks/{track}", min_position=later["position"], expect=200)
+    assert state.json()["statement_count"] == 2
 
 
 def test_refused_and_missing_reads_are_the_full_routes_problems(

@@ -1,0 +1,171 @@
+"""Rendered track documents kept in the API process, invalidated by the projector's NOTIFY.
+
+`GET /v1/tracks/{track}` is the hottest read. From the read model it costs a pool checkout
+and a PostgreSQL round trip, whose server-side CPU competes with the API for the same cores.
+Served from memory it costs a dict lookup on the event loop.
+
+Correctness rests on three rules:
+
+- The projector announces, in the transaction that writes them, the tracks a batch changed
+  and the position it reached (`ReadModelTx.announce`); PostgreSQL delivers NOTIFY at
+  commit, in commit order. A rebuild's swap announces "everything".
+- A document read from the database is cached only if no announcement touching its track
+  was received since the read began (a `ticket` taken before the read): otherwise an
+  announcement processed between the read and the insert would be lost and the stale
+  document kept.
+- While the LISTEN connection is down nothing is cached or served from the cache; when it
+  is back the cache starts empty. Announcements missed meanwhile cannot leave stale entries.
+
+A document served from the cache reflects at least every change up to the newest
+announced position (`X-Projection-Position`), as a read from the database would.
+Requests with `min_position` do not use the cache: they wait on the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any, NamedTuple
+
+import psycopg
+
+from infra.readmodel import EVERYTHING
+from services.coordination import _connect
+
+log = logging.getLogger(__name__)
+
+class Cached(NamedTuple):
+    body: bytes
+    position: int
+
+
+class TrackDocumentCache:
+    """At most `max_bytes` of documents, least recently used evicted first."""
+
+    def __init__(self, conninfo: dict[str, Any], channel: str, max_bytes: int,
+                 read_position: Any) -> None:
+        self._conninfo = conninfo
+        self._channel = channel
+        self._max_bytes = max_bytes
+        self._read_position = read_position  # () -> the projection's committed position
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._bytes = 0
+        self._live = False
+        self._epoch = 0  # bumped whenever the cache is emptied or goes live
+        self._announcements = 0
+        self._touched: dict[str, int] = {}  # track id -> announcement number last touching it
+        self.seen = 0  # the newest position announced (or read when going live)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- reads (any thread, including the event loop: nothing here blocks on I/O) --------
+
+    def get(self, track_id: str) -> Cached | None:
+        # `seen` first: it moves only after the invalidations up to it are done, so an entry
+        # found afterwards reflects at least that position.
+        seen = self.seen
+        entry = self._entries.get(track_id)
+        if entry is None or not self._live:
+            return None
+        with contextlib.suppress(KeyError):  # evicted meanwhile: still a valid answer
+            self._entries.move_to_end(track_id)
+        return Cached(entry.body, max(entry.position, seen))
+
+    def ticket(self) -> tuple[int, int]:
+        """Take before reading a document from the database; give to `put`."""
+        with self._lock:
+            return self._epoch, self._announcements
+
+    def put(self, ticket: tuple[int, int], track_id: str, body: bytes, position: int) -> None:
+        if len(body) > self._max_bytes // 4:
+            return  # one huge track would push out everything else
+        with self._lock:
+            epoch, announcements = ticket
+            if (not self._live or epoch != self._epoch
+                    or self._touched.get(track_id, 0) > announcements):
+                return  # the document may predate a change announced since the read began
+            old = self._entries.pop(track_id, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[track_id] = Cached(body, position)
+            self._bytes += len(body)
+            while self._bytes > self._max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- invalidation (the listener thread) ----------------------------------------------
+
+    def apply(self, payload: str) -> None:
+        """Act on one announcement (see `infra.readmodel.announcement`)."""
+        position_text, _, rest = payload.partition(" ")
+        try:
+            position = int(position_text)
+        except ValueError:
+            log.warning("malformed read-model announcement %r: emptying the cache", payload[:80])
+            self._empty(live=self._live)
+            return
+        track_ids = rest.split()
+        if EVERYTHING in track_ids:
+            self._empty(live=self._live)
+            self.seen = position  # a rebuild's swap may move the position either way
+            return
+        with self._lock:
+            self._announcements += 1
+            for track_id in track_ids:
+                self._touched[track_id] = self._announcements
+                old = self._entries.pop(track_id, None)
+                if old is not None:
+                    self._bytes -= len(old.body)
+        # After the invalidation: a reader seeing the new position finds no stale entry.
+        self.seen = max(self.seen, position)
+
+    def listening(self, position: int) -> None:
+        """The LISTEN is in place and `position` was read after it: serve from here on,
+        starting empty (what was announced before is unknown)."""
+        self.seen = position
+        self._empty(live=True)
+
+    def deaf(self) -> None:
+        """Announcements may be missed: stop serving and caching, and forget everything."""
+        self._empty(live=False)
+
+    def _empty(self, *, live: bool) -> None:
+        with self._lock:
+            self._live = live
+            self._epoch += 1
+            self._entries.clear()
+            self._touched.clear()
+            self._bytes = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="document-cache", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with _connect(self._conninfo) as conn:
+                    conn.execute(f'LISTEN "{self._channel}"')
+                    # Listening now: anything committed from here on is announced to us, and
+                    # what was committed before is what a database read returns.
+                    self.listening(self._read_position())
+                    while not self._stop.is_set():
+                        # A short timeout only bounds how long stop() waits.
+                        for notify in conn.notifies(timeout=0.25):
+                            self.apply(notify.payload)
+            except Exception as e:  # psycopg.Error, or the position read failing
+                level = logging.WARNING if isinstance(e, psycopg.Error) else logging.ERROR
+                log.log(level, "document cache: LISTEN lost (%s); reads go to the database", e)
+            self.deaf()
+            self._stop.wait(1.0)
