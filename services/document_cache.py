@@ -162,7 +162,7 @@ class TrackDocumentCache:
                     self.listening(self._read_position())
                     while not self._stop.is_set():
                         # A short timeout only bounds how long stop() waits.
-                        for notify in conn.notifies(timeout=0.25):
+                        for notify in conn.notifies(timeout=0.05):
                             self.apply(notify.payload)
             except Exception as e:  # psycopg.Error, or the position read failing
                 level = logging.WARNING if isinstance(e, psycopg.Error) else logging.ERROR

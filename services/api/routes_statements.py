@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -39,7 +40,7 @@ from services.api.schemas import (
     StatementIn,
     statement_fields,
 )
-from services.api.shortcuts import ShortcutRoute, header, is_plain_json, shortcut
+from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
 
@@ -49,6 +50,7 @@ router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"],
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 _one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
+_statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
 
 
 def _statement(track: Track, ids: list[str]) -> dict[str, Any]:
@@ -73,36 +75,34 @@ def _written(result: WriteResult) -> dict[str, Any]:
     return body
 
 
-async def _plain_record(request: Request) -> Response | None:
-    """One statement whose body validates, sent as application/json with a Content-Length
-    and an Idempotency-Key (if any) of the allowed length: no dependency solving, and the
-    body validated from its bytes (see services.api.shortcuts); otherwise, or on any doubt
-    about the body, the endpoint below answers, with the errors the schema describes."""
-    key = header(request, b"idempotency-key")
-    least, most = IDEMPOTENCY_KEY_LENGTH
-    if (key is not None and not least <= len(key) <= most) or not is_plain_json(request) \
-            or header(request, b"content-length") is None:
-        return None
-    try:
-        raw = await request.body()
-    except Exception:  # a disconnect, a body over the limit: FastAPI answers as it always does
-        return None
-    try:
-        body = _one_statement.validate_json(raw)
-    except ValidationError:  # reported by FastAPI, in its terms (400 or 422, with `errors`)
-        return None
-    who = await authorize(request, header(request, b"authorization"), "recorder")
-    track_id = resolve_track_ref(request.path_params["track"])
-    write = WriteOptions(header(request, b"if-match"), key)
-    return await request.app.state.workers.writes.call(
-        record_one, request.app.state.tracker, track_id, body, who, write)
+def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> Shortcut:
+    """A write whose body validates against `schema`, sent as application/json with a
+    Content-Length and an Idempotency-Key (if any) of the allowed length: no dependency
+    solving, and the body validated from its bytes (see services.api.shortcuts); otherwise,
+    or on any doubt about the body, the endpoint answers, with the errors the schema
+    describes. `record(tracker, track_id, body, who, write)` is what the endpoint calls."""
 
+    async def plain(request: Request) -> Response | None:
+        key = header(request, b"idempotency-key")
+        least, most = IDEMPOTENCY_KEY_LENGTH
+        if (key is not None and not least <= len(key) <= most) or not is_plain_json(request) \
+                or header(request, b"content-length") is None:
+            return None
+        try:
+            raw = await request.body()
+        except Exception:  # a disconnect, a body over the limit: FastAPI answers as always
+            return None
+        try:
+            body = schema.validate_json(raw)
+        except ValidationError:  # reported by FastAPI, in its terms (400 or 422, `errors`)
+            return None
+        who = await authorize(request, header(request, b"authorization"), "recorder")
+        track_id = resolve_track_ref(request.path_params["track"])
+        write = WriteOptions(header(request, b"if-match"), key)
+        return await request.app.state.workers.writes.call(
+            record, request.app.state.tracker, track_id, body, who, write)
 
-@router.post("/statements", status_code=201, summary="Record a statement")
-@shortcut(_plain_record)
-def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder,
-                     write: WriteOptionsDep) -> Response:
-    return record_one(tracker, track_id, body, who, write)
+    return plain
 
 
 def record_one(tracker: Tracker, track_id: UUID, body: BaseModel, who: Principal,
@@ -116,10 +116,8 @@ def record_one(tracker: Tracker, track_id: UUID, body: BaseModel, who: Principal
                           location=f"/v1/tracks/{track_id}/statements/{statement_id}")
 
 
-@router.post("/statements:batch", status_code=201, summary="Record up to 500 statements")
-def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, who: Recorder,
-                 write: WriteOptionsDep) -> Response:
-    """All or nothing, in one transaction."""
+def record_many(tracker: Tracker, track_id: UUID, body: StatementBatch, who: Principal,
+                write: WriteOptions) -> Response:
     fields = [statement_fields(s) for s in body.statements]
     result = tracker.app.record_statements(
         track_id, fields, recorded_by=who.name, present=_batch,
@@ -127,6 +125,21 @@ def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, w
     return write_response(tracker, result, {"items": result.answer,
                                             "track_version": result.version,
                                             "position": result.position}, status=201)
+
+
+@router.post("/statements", status_code=201, summary="Record a statement")
+@shortcut(_plain_write(_one_statement, record_one))
+def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder,
+                     write: WriteOptionsDep) -> Response:
+    return record_one(tracker, track_id, body, who, write)
+
+
+@router.post("/statements:batch", status_code=201, summary="Record up to 500 statements")
+@shortcut(_plain_write(_statement_batch, record_many))
+def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, who: Recorder,
+                 write: WriteOptionsDep) -> Response:
+    """All or nothing, in one transaction."""
+    return record_many(tracker, track_id, body, who, write)
 
 
 def _cursor(item: dict[str, Any]) -> str:

@@ -49,7 +49,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often each shortcut got as far as its store call or, for a read, its document
     cache (the shortcut was taken)."""
     counts = {"read": 0, "write": 0}
-    names = {routes_tracks.current_state: "read", routes_statements.record_one: "write"}
+    names = {routes_tracks.current_state: "read", routes_statements.record_one: "write",
+             routes_statements.record_many: "write"}
     original = Workers.call
 
     async def counting(self: Workers, fn: Any, *args: Any) -> Any:
@@ -184,6 +185,72 @@ def test_refused_writes_are_the_full_routes_problems(
     full = post(client, track, body, FULL_ROUTE_JSON, headers)
     assert_problem(shortcut, status)
     same_answer(shortcut, full)
+
+
+def post_batch(client: Api, track: str, body: bytes, content_type: str,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+    return client.http.post(f"/v1/tracks/{track}/statements:batch", content=body,
+                            headers={**RECORDER, "Content-Type": content_type,
+                                     **(headers or {})})
+
+
+def test_a_plain_batch_answers_like_the_full_route(client: Api, calls: dict[str, int]) -> None:
+    first, second = client.open_track("one")["id"], client.open_track("two")["id"]
+    body = httpx.Request("POST", "/", json={"statements": [
+        statement("demand", summary="Written guarantees", topics=["nato"]),
+        statement("statement", summary="No return to 1997", quote="No.")]}).content
+    shortcut = post_batch(client, first, body, "application/json")
+    full = post_batch(client, second, body, FULL_ROUTE_JSON)
+    assert calls["write"] == 1
+    assert shortcut.status_code == full.status_code == 201
+    assert set(shortcut.headers) - VOLATILE_HEADERS == set(full.headers) - VOLATILE_HEADERS
+    a, b = shortcut.json(), full.json()
+    assert (a["track_version"], len(a["items"])) == (b["track_version"], len(b["items"])) == (3, 2)
+    differ = {"id", "track_id", "recorded_at"}
+    for mine, theirs in zip(a["items"], b["items"], strict=True):
+        assert {k: v for k, v in mine.items() if k not in differ} == \
+            {k: v for k, v in theirs.items() if k not in differ}
+    keyed = post_batch(client, first, body, "application/json", {"Idempotency-Key": "b1"})
+    again = post_batch(client, first, body, "application/json", {"Idempotency-Key": "b1"})
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == keyed.json()
+    assert_problem(post_batch(client, first, body, "application/json", {"If-Match": '"1"'}), 412)
+    assert calls["write"] == 4
+
+
+ONE = httpx.Request("POST", "/", json=statement("demand")).content
+
+
+@pytest.mark.parametrize("body, headers, status", [
+    (b'{"statements": [' + ONE, {}, 400),  # malformed JSON
+    (b'{"statements": []}', {}, 422),  # empty
+    (b'{"statements": [' + b",".join([ONE] * 501) + b"]}", {}, 422),  # too many
+    (b'{"statements": [' + ONE + b', {"type": "demand"}]}', {}, 422),  # one invalid
+    (b'{"statements": [' + ONE + b'], "extra": 1}', {}, 422),
+    (b"[]", {}, 422),
+    (b'{"statements": [' + ONE + b"]}", {"Idempotency-Key": ""}, 422),
+    (b'{"statements": [' + ONE + b"]}", {"Authorization": "Bearer wrong"}, 401),
+    (b'{"statements": [' + ONE + b"]}", READER, 403),
+])
+def test_refused_batches_are_the_full_routes_problems(
+        client: Api, body: bytes, headers: dict[str, str], status: int) -> None:
+    track = client.open_track("ssd")["id"]
+    shortcut = post_batch(client, track, body, "application/json", headers)
+    full = post_batch(client, track, body, FULL_ROUTE_JSON, headers)
+    assert_problem(shortcut, status)
+    same_answer(shortcut, full)
+    assert client.get(f"/v1/tracks/{track}", expect=200).json()["statement_count"] == 0
+
+
+def test_a_batch_the_domain_refuses_is_the_same_problem_both_ways(client: Api) -> None:
+    track = client.open_track("ssd")["id"]
+    raw = httpx.Request("POST", "/", json={"statements": [
+        statement("demand"), statement("demand", party="Atlantis")]}).content
+    for target in (track, "no-such-track"):
+        shortcut = post_batch(client, target, raw, "application/json")
+        full = post_batch(client, target, raw, FULL_ROUTE_JSON)
+        assert shortcut.status_code == full.status_code >= 400
+        same_answer(shortcut, full)
+    assert client.get(f"/v1/tracks/{track}", expect=200).json()["statement_count"] == 0
 
 
 def test_a_write_the_domain_refuses_is_the_same_problem_both_ways(client: Api) -> None:
