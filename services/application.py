@@ -23,7 +23,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder, Transcoding
 from eventsourcing.utils import Environment
 
 from domain import errors
@@ -31,6 +31,7 @@ from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
+from infra.transcoder import OrjsonTranscoder
 
 MAX_WRITE_ATTEMPTS = 50
 SNAPSHOT_GROWTH = 4  # past the fixed interval, snapshot every version // SNAPSHOT_GROWTH events
@@ -66,6 +67,11 @@ class TrackerApp(Application[UUID]):
         self.snapshotting_intervals = {Track: snapshot_interval}
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
