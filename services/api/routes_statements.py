@@ -38,6 +38,7 @@ from services.api.schemas import (
     RetractionCreate,
     StatementBatch,
     StatementIn,
+    nul_free_context,
     statement_fields,
 )
 from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
@@ -93,7 +94,7 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
         except Exception:  # a disconnect, a body over the limit: FastAPI answers as always
             return None
         try:
-            body = schema.validate_json(raw)
+            body = schema.validate_json(raw, context=nul_free_context(raw))
         except ValidationError:  # reported by FastAPI, in its terms (400 or 422, `errors`)
             return None
         who = await authorize(request, header(request, b"authorization"), "recorder")

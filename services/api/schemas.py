@@ -6,7 +6,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from services.api.moments import Moment, PastMoment
 
@@ -38,12 +45,22 @@ class Strict(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul_characters(cls, data: Any) -> Any:
+    def _no_nul_characters(cls, data: Any, info: ValidationInfo) -> Any:
         # PostgreSQL text cannot hold NUL, and no name or summary needs one: refuse it here
-        # rather than record something the read model could never store.
-        if _has_nul(data):
+        # rather than record something the read model could never store. (Each nested model
+        # walks its part again: a caller that knows there is none says so, see NUL_FREE.)
+        if not (info.context and info.context.get(_NUL_FREE)) and _has_nul(data):
             raise ValueError("text may not contain NUL characters")
         return data
+
+
+_NUL_FREE = "nul_free"
+
+
+def nul_free_context(raw_json: bytes) -> dict[str, bool]:
+    """Validation context for a model validated from `raw_json`: JSON can carry a NUL only
+    as the escape \\u0000 (a raw NUL byte is not JSON), so without one the walks are moot."""
+    return {_NUL_FREE: b"\\u0000" not in raw_json}
 
 
 class Source(Strict):
