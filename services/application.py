@@ -13,6 +13,7 @@ command never survives; the answer is computed inside the turn, from a consisten
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
 from infra.transcoder import OrjsonTranscoder
+from services.track_cache import TrackCache
 
 MAX_WRITE_ATTEMPTS = 50
 SNAPSHOT_GROWTH = 4  # past the fixed interval, snapshot every version // SNAPSHOT_GROWTH events
@@ -61,10 +63,15 @@ class TrackerApp(Application[UUID]):
     name = "ntrack"  # pinned: the library names tables after it
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
 
-    def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100) -> None:
+    def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100,
+                 cache_statements: int = 0) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
         self.snapshotting_intervals = {Track: snapshot_interval}
+        if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
+            maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
+            self.repository.cache = TrackCache(maxsize if maxsize > 0 else sys.maxsize,
+                                               cache_statements)
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
 
@@ -186,7 +193,11 @@ class TrackerApp(Application[UUID]):
                 except BaseException:
                     self._forget(track_id)  # the command may have applied events half-way
                     raise
-                return self._result(track, targets, recordings[-1].notification.id, present)
+                result = self._result(track, targets, recordings[-1].notification.id,
+                                      present)
+                if isinstance(self.repository.cache, TrackCache):
+                    self.repository.cache.trim()  # the track grew in place
+                return result
         raise TooMuchContention("too many concurrent writes to this track; try again")
 
     def _replayed(self, track: Track, key: str, targets: list[str],
