@@ -2,7 +2,8 @@
 
 - `library_append`: the `eventsourcing` library appending the same Track events directly
   (TrackerApp.record_statements: get -> call -> save, no HTTP, no projector) from N threads,
-  on the library's own PostgreSQL recorders (the service binds inserts in binary instead).
+  on the library's own PostgreSQL recorders (the service binds inserts in binary instead)
+  and the library's own JSON transcoder (the service encodes with orjson).
   One track per thread: the W1 load gives every connection its own track too, so neither
   side measures version-conflict retries on a shared track, only the append path (the
   PostgreSQL recorder serialises all inserts with a table lock anyway, so one shared track
@@ -12,7 +13,7 @@
 - `hello_world`: benchmarks/hello.py under uvicorn (httptools + uvloop by default) with the
   service's worker count, driven like R1.
 - `library_read`: the library's raw event read rate: recorder.select_notifications pages
-  decoded with the application's mapper, over the whole log.
+  decoded by a mapper with the library's own JSON transcoder, over the whole log.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from uuid import UUID, uuid4
 from benchmarks import load
 
 PAGE = 500
+# The library as shipped encodes and decodes with its own json-module transcoder.
+LIBRARY_TRANSCODER = {"TRANSCODER_TOPIC": "eventsourcing.persistence:JSONTranscoder"}
 
 
 def _settings(url: str) -> Any:
@@ -87,7 +90,8 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
     tracker = build(_settings(url))
     # The anchor is the library as shipped: its own PostgreSQL recorders, not the service's
     # binary-insert ones (infra/pgstore.py); tables and domain are the same.
-    app = TrackerApp({**tracker.app.library_env, "PERSISTENCE_MODULE": "eventsourcing.postgres"},
+    app = TrackerApp({**tracker.app.library_env, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                      **LIBRARY_TRANSCODER},
                      snapshot_interval=tracker.settings.snapshot_interval)
     try:
         track_ids: list[UUID] = []
@@ -165,10 +169,11 @@ def raw_insert(conninfo: dict[str, str], schema: str, *, threads: int,
 
 def library_read(url: str) -> dict[str, Any]:
     """Events/s of recorder.select_notifications pages decoded by the mapper, whole log."""
+    from services.application import TrackerApp
     from services.bootstrap import build
 
     tracker = build(_settings(url))
-    app = tracker.app
+    app = TrackerApp({**tracker.app.library_env, **LIBRARY_TRANSCODER})
     try:
         events = 0
         start = 0
@@ -184,6 +189,7 @@ def library_read(url: str) -> dict[str, Any]:
             start = page[-1].id
         elapsed = time.perf_counter() - t0
     finally:
+        app.close()
         tracker.close()
     return {"events": events, "seconds": round(elapsed, 2), "page": PAGE,
             "events_per_s": round(_rate(events, elapsed), 1)}

@@ -24,7 +24,13 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder, Transcoding
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import Environment
 
 from domain import errors
@@ -76,6 +82,8 @@ class TrackerApp(Application[UUID]):
         self._turns_lock = threading.Lock()
 
     def construct_transcoder(self) -> Transcoder:
+        if self.env.get(InfrastructureFactory.TRANSCODER_TOPIC):  # the library as shipped
+            return super().construct_transcoder()
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
