@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(100, ge=2)
     min_position_wait_seconds: float = Field(5.0, ge=0)
     projector_poll_seconds: float = Field(1.0, gt=0)
+    projector_min_batch_seconds: float = Field(
+        0.02, ge=0, le=1, description="the projector starts a batch at most this often, so "
+        "a stream of single writes is applied a few at a time (adds at most this to the lag)")
     ready_max_lag: int = Field(1000, ge=0, description="events the read model may lag and be ready")
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(256, ge=0)

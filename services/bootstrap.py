@@ -51,7 +51,8 @@ class Tracker:
                                             f"{self.config.pg_schema}.{PROJECTION}")
             listener = NotifyListener(self.config.pg_conninfo, f"{self.app.name}_events")
         self.runner = ProjectorRunner(projector, poll_seconds=self.settings.projector_poll_seconds,
-                                      election=election, listener=listener)
+                                      election=election, listener=listener,
+                                      min_batch_seconds=self.settings.projector_min_batch_seconds)
         self.runner.start()
         return self.runner
 

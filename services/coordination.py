@@ -11,6 +11,7 @@ import contextlib
 import logging
 import select
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,7 @@ class AdvisoryLockElection:
         self._key = _lock_key(projection)
         self._conn: psycopg.Connection[Any] | None = None
         self._held = False
+        self._pinged = 0.0
 
     def hold(self) -> bool:
         """True while this process holds the projection's lock (trying to take it if not)."""
@@ -85,7 +87,12 @@ class AdvisoryLockElection:
                 self._held = False
                 self._conn = _connect(self._conninfo)
             if self._held:
-                self._conn.execute("SELECT 1")  # the lock lives as long as this session
+                # The lock lives as long as this session; a ping a second is enough to notice
+                # its loss (meanwhile the tracking compare-and-set still refuses a batch
+                # another projector applied), and a ping per batch was a round trip each.
+                if time.monotonic() - self._pinged >= 1.0:
+                    self._conn.execute("SELECT 1")
+                    self._pinged = time.monotonic()
                 return True
             row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
             self._held = bool(row and row[0])

