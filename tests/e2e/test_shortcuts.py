@@ -128,8 +128,8 @@ def test_refused_and_missing_reads_are_the_full_routes_problems(
 
 
 def post(client: Api, track: str, body: bytes, content_type: str,
-         headers: dict[str, str] | None = None) -> httpx.Response:
-    return client.http.post(f"/v1/tracks/{track}/statements", content=body,
+         headers: dict[str, str] | None = None, route: str = "statements") -> httpx.Response:
+    return client.http.post(f"/v1/tracks/{track}/{route}", content=body,
                             headers={**RECORDER, "Content-Type": content_type,
                                      **(headers or {})})
 
@@ -189,9 +189,7 @@ def test_refused_writes_are_the_full_routes_problems(
 
 def post_batch(client: Api, track: str, body: bytes, content_type: str,
                headers: dict[str, str] | None = None) -> httpx.Response:
-    return client.http.post(f"/v1/tracks/{track}/statements:batch", content=body,
-                            headers={**RECORDER, "Content-Type": content_type,
-                                     **(headers or {})})
+    return post(client, track, body, content_type, headers, route="statements:batch")
 
 
 def test_a_plain_batch_answers_like_the_full_route(client: Api, calls: dict[str, int]) -> None:
