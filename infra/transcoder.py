@@ -9,10 +9,12 @@ what either encoder wrote reads back the same, and JSON orjson will not read (Na
 ints) is left to the library's decoder.
 
 orjson differs from `json` in what it writes by itself: UUIDs and enums (as plain values,
-where `json` calls the transcodings). Neither occurs in a track's event or snapshot state
-(the library takes ids out of both); tests/unit/test_transcoder.py round-trips every event
-type and a snapshot through both encoders to keep it so. Anything orjson refuses (an int
-beyond 64 bits, an unregistered type) goes to the library's encoder, which answers as before.
+where `json` calls the transcodings), and NaN or infinite floats (null, where `json` writes
+NaN). None occurs in a track's event or snapshot state: the library takes the ids out of
+both, and no API schema admits a float. tests/unit/test_transcoder.py round-trips every
+event type and a snapshot through both encoders to keep it so. Anything orjson refuses (an
+int beyond 64 bits, an unregistered type) goes to the library's encoder, which answers as
+before.
 """
 
 from __future__ import annotations
