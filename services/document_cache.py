@@ -15,6 +15,7 @@ Correctness rests on three rules:
   document kept.
 - While the LISTEN connection is down nothing is cached or served from the cache; when it
   is back the cache starts empty. Announcements missed meanwhile cannot leave stale entries.
+  And a document is read again after MAX_AGE_SECONDS in any case.
 
 A document served from the cache reflects at least every change up to the newest
 announced position (`X-Projection-Position`), as a read from the database would.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
@@ -41,6 +43,18 @@ class Cached(NamedTuple):
     position: int
 
 
+class _Entry(NamedTuple):
+    body: bytes
+    position: int
+    expires: float  # time.monotonic()
+
+
+# A document is read again after this long even without an announcement: a bound on how
+# stale a read can get if announcements stop without the LISTEN failing (say, a projector
+# of an older release during a rolling upgrade), at one database read per track and period.
+MAX_AGE_SECONDS = 5.0
+
+
 class TrackDocumentCache:
     """At most `max_bytes` of documents, least recently used evicted first."""
 
@@ -51,7 +65,7 @@ class TrackDocumentCache:
         self._max_bytes = max_bytes
         self._read_position = read_position  # () -> the projection's committed position
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
         self._live = False
         self._epoch = 0  # bumped whenever the cache is emptied or goes live
@@ -68,7 +82,7 @@ class TrackDocumentCache:
         # found afterwards reflects at least that position.
         seen = self.seen
         entry = self._entries.get(track_id)
-        if entry is None or not self._live:
+        if entry is None or not self._live or entry.expires < time.monotonic():
             return None
         with contextlib.suppress(KeyError):  # evicted meanwhile: still a valid answer
             self._entries.move_to_end(track_id)
@@ -90,7 +104,8 @@ class TrackDocumentCache:
             old = self._entries.pop(track_id, None)
             if old is not None:
                 self._bytes -= len(old.body)
-            self._entries[track_id] = Cached(body, position)
+            self._entries[track_id] = _Entry(body, position,
+                                             time.monotonic() + MAX_AGE_SECONDS)
             self._bytes += len(body)
             while self._bytes > self._max_bytes:
                 _, evicted = self._entries.popitem(last=False)

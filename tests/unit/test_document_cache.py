@@ -4,7 +4,10 @@ tests/integration/test_document_cache.py drives the same cache through PostgreSQ
 
 from __future__ import annotations
 
+import pytest
+
 from infra.readmodel import announcement
+from services import document_cache
 from services.document_cache import TrackDocumentCache
 
 A, B = "track-a", "track-b"
@@ -111,4 +114,18 @@ def test_a_malformed_announcement_empties_the_cache_rather_than_being_ignored() 
     cache = listening_cache()
     cached(cache, A, b"a", 10)
     cache.apply("not-a-position track-a")
+    assert cache.get(A) is None
+
+
+def test_a_document_older_than_the_maximum_age_is_read_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Announcements that stop without the LISTEN failing leave reads stale for at most
+    MAX_AGE_SECONDS."""
+    now = [1000.0]
+    monkeypatch.setattr(document_cache.time, "monotonic", lambda: now[0])
+    cache = listening_cache()
+    cached(cache, A, b"a", 10)
+    now[0] += document_cache.MAX_AGE_SECONDS - 0.1
+    assert cache.get(A) is not None
+    now[0] += 0.2
     assert cache.get(A) is None
