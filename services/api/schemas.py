@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -23,7 +24,15 @@ Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?
 Topic = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+# URLs that surely split into an http(s) scheme and a host: no spaces, controls, brackets
+# or backslashes, which urlsplit treats specially. Anything else is left to urlsplit, which
+# cost a tenth of a batch write's CPU when it judged every source URL.
+_PLAIN_HTTP_URL = re.compile(r"(?i:https?)://[^/?#\s\[\]\\]+(?:[/?#][^\s\\]*)?")
+
+
 def _http_url(value: str) -> str:
+    if _PLAIN_HTTP_URL.fullmatch(value):
+        return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http(s) URL")
