@@ -154,10 +154,15 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_the_connection_budget_counts_both_pools_and_the_projectors_sessions() -> None:
+def test_the_connection_budget_counts_both_pools_the_projectors_sessions_and_the_apis_listen(
+) -> None:
     settings = Settings(pool_size=5)
     assert connections_per_process(settings, projector=False) == 10
     assert connections_per_process(settings, projector=True) == 12
+    # An API process also LISTENs for read-model changes, unless its document cache is off.
+    assert connections_per_process(settings, projector=False, api=True) == 11
+    no_cache = Settings(pool_size=5, document_cache_mb=0)
+    assert connections_per_process(no_cache, projector=False, api=True) == 10
 
 
 @pytest.mark.postgres
