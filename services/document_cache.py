@@ -38,6 +38,7 @@ from services.coordination import _connect
 
 log = logging.getLogger(__name__)
 
+
 class Cached(NamedTuple):
     body: bytes
     position: int
@@ -127,8 +128,10 @@ class TrackDocumentCache:
             return
         track_ids = rest.split()
         if EVERYTHING in track_ids:
+            # A rebuild's swap may move the position back: lower `seen` before emptying, so
+            # no reader pairs a document of the new model with the old, higher position.
+            self.seen = position
             self._empty(live=self._live)
-            self.seen = position  # a rebuild's swap may move the position either way
             return
         with self._lock:
             self._announcements += 1
