@@ -69,7 +69,7 @@ class TrackDocumentCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
         self._live = False
-        self._epoch = 0  # bumped whenever the cache is emptied or goes live
+        self._epoch = 0  # +2 whenever the cache is emptied or goes live (odd meanwhile)
         self._announcements = 0
         self._touched: dict[str, int] = {}  # track id -> announcement number last touching it
         self.seen = 0  # the newest position announced (or read when going live)
@@ -79,12 +79,14 @@ class TrackDocumentCache:
     # -- reads (any thread, including the event loop: nothing here blocks on I/O) --------
 
     def get(self, track_id: str) -> Cached | None:
-        # `seen` first: it moves only after the invalidations up to it are done, so an entry
-        # found afterwards reflects at least that position.
+        # `seen` before the entry: it moves only after the invalidations up to it are done,
+        # so an entry found afterwards reflects at least that position.
+        epoch = self._epoch
         seen = self.seen
         entry = self._entries.get(track_id)
-        if entry is None or not self._live or entry.expires < time.monotonic():
-            return None
+        if (entry is None or not self._live or entry.expires < time.monotonic()
+                or epoch & 1 or epoch != self._epoch):  # emptied meanwhile (a seqlock):
+            return None  # `seen` may belong to another model than the entry
         with contextlib.suppress(KeyError):  # evicted meanwhile: still a valid answer
             self._entries.move_to_end(track_id)
         return Cached(entry.body, max(entry.position, seen))
@@ -128,10 +130,9 @@ class TrackDocumentCache:
             return
         track_ids = rest.split()
         if EVERYTHING in track_ids:
-            # A rebuild's swap may move the position back: lower `seen` before emptying, so
-            # no reader pairs a document of the new model with the old, higher position.
-            self.seen = position
-            self._empty(live=self._live)
+            # A rebuild's swap may move the position either way; readers check the epoch, so
+            # none pairs a document of one model with the other's position.
+            self._empty(live=self._live, seen=position)
             return
         with self._lock:
             self._announcements += 1
@@ -146,20 +147,22 @@ class TrackDocumentCache:
     def listening(self, position: int) -> None:
         """The LISTEN is in place and `position` was read after it: serve from here on,
         starting empty (what was announced before is unknown)."""
-        self.seen = position
-        self._empty(live=True)
+        self._empty(live=True, seen=position)
 
     def deaf(self) -> None:
         """Announcements may be missed: stop serving and caching, and forget everything."""
         self._empty(live=False)
 
-    def _empty(self, *, live: bool) -> None:
+    def _empty(self, *, live: bool, seen: int | None = None) -> None:
         with self._lock:
+            self._epoch += 1  # odd while emptying: readers that overlap this retry the store
             self._live = live
-            self._epoch += 1
             self._entries.clear()
             self._touched.clear()
             self._bytes = 0
+            if seen is not None:
+                self.seen = seen
+            self._epoch += 1
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="document-cache", daemon=True)
