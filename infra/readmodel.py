@@ -11,10 +11,10 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -52,6 +52,7 @@ STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "ty
                      "status": "text", "view": "text"}
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 _TABLE_LOCK_RETRIES = 400  # x 5 ms: a shared-cache read waits up to 2 s for a write
+T = TypeVar("T")
 ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
 
 TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
@@ -100,7 +101,7 @@ class ReadModelTx:
         self._cur = cursor
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cur.execute(self._store.sql(sql), params)
+        return self._store.run(self._cur, self._store.sql(sql), params)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run SQL written with `?` placeholders and `rm_` table names in this transaction."""
@@ -212,6 +213,10 @@ class ReadModelStore:
         if self.prefix != "rm_":
             text = text.replace("rm_", self.prefix)
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+
+    def run(self, cursor: Any, sql: str, params: Sequence[Any]) -> Any:
+        """Execute one statement of a write transaction."""
+        return cursor.execute(sql, params)
 
     def sibling(self, prefix: str) -> ReadModelStore:
         """The same database and connections, tables named with another prefix."""
@@ -379,14 +384,13 @@ class SQLiteReadModel(ReadModelStore):
         # SQLite's shared cache, which locks whole tables: a read that meets the projector's
         # write fails at once with "database table is locked" (SQLITE_LOCKED), which the
         # busy timeout does not cover. Wait for the write to end instead.
-        for attempt in range(_TABLE_LOCK_RETRIES):
-            try:
-                return super()._fetch(sql, params)
-            except sqlite3.OperationalError as e:
-                if "table is locked" not in str(e) or attempt == _TABLE_LOCK_RETRIES - 1:
-                    raise
-                time.sleep(0.005)
-        raise AssertionError("unreachable")
+        return _waiting_out_table_locks(lambda: super(SQLiteReadModel, self)._fetch(sql, params))
+
+    def run(self, cursor: Any, sql: str, params: Sequence[Any]) -> Any:
+        # The same the other way round: readers in a tight loop kept the projector's writes
+        # failing, and its batch retried with back-off. A failed statement leaves SQLite's
+        # transaction open, so it is simply tried again.
+        return _waiting_out_table_locks(lambda: cursor.execute(sql, params))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, uri=self._uri, timeout=30,
@@ -454,6 +458,17 @@ class PostgresReadModel(ReadModelStore):
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _waiting_out_table_locks(call: Callable[[], T]) -> T:
+    for attempt in range(_TABLE_LOCK_RETRIES):
+        try:
+            return call()
+        except sqlite3.OperationalError as e:
+            if "table is locked" not in str(e) or attempt == _TABLE_LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.005)
+    raise AssertionError("unreachable")
 
 
 def open_read_model(config: StoreConfig, *, pool_size: int = 5) -> ReadModelStore:
