@@ -31,7 +31,7 @@ _KEEPALIVES: dict[str, Any] = {
 }
 
 
-def _connect(conninfo: dict[str, Any]) -> psycopg.Connection[Any]:
+def keepalive_connection(conninfo: dict[str, Any]) -> psycopg.Connection[Any]:
     return psycopg.connect(**{**_KEEPALIVES, **conninfo}, autocommit=True)
 
 
@@ -85,7 +85,7 @@ class AdvisoryLockElection:
         try:
             if self._conn is None or self._conn.closed:
                 self._held = False
-                self._conn = _connect(self._conninfo)
+                self._conn = keepalive_connection(self._conninfo)
             if self._held:
                 # The lock lives as long as this session; a ping a second is enough to notice
                 # its loss (meanwhile the tracking compare-and-set still refuses a batch
@@ -136,7 +136,7 @@ class NotifyListener:
     def _run(self, wake: Callable[[], None]) -> None:
         while not self._stop.is_set():
             try:
-                with _connect(self._conninfo) as conn:
+                with keepalive_connection(self._conninfo) as conn:
                     conn.execute(f'LISTEN "{self._channel}"')
                     wake()  # catch up on anything committed while not listening
                     while not self._stop.is_set():

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import psycopg
 
 from infra.readmodel import EVERYTHING
-from services.coordination import _connect
+from services.coordination import keepalive_connection
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class TrackDocumentCache:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                with _connect(self._conninfo) as conn:
+                with keepalive_connection(self._conninfo) as conn:
                     conn.execute(f'LISTEN "{self._channel}"')
                     # Listening now: anything committed from here on is announced to us, and
                     # what was committed before is what a database read returns.
