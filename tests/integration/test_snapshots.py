@@ -3,6 +3,8 @@ a track rebuilt from a snapshot is the same as one replayed from its first event
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from eventsourcing.domain import Snapshot
 
@@ -28,37 +30,38 @@ def _replayed(tracker: Tracker, track_id, version: int) -> Track:
     return track
 
 
+def _open(tracker: Tracker, slug: str, parties: tuple[str, ...] = ("Russia",)) -> UUID:
+    return tracker.app.open_track(slug=slug, kind="other", title="t", venue=None,
+                                  parties=list(parties), opened_at="2022-01-01",
+                                  recorded_by="t").track.id
+
+
+def _record_one_by_one(tracker: Tracker, track_id: UUID, count: int) -> None:
+    for n in range(count):
+        tracker.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+
+
 def test_a_batch_crossing_two_intervals_takes_one_snapshot_at_its_end(snappy: Tracker) -> None:
-    track_id = snappy.app.open_track(slug="snap", kind="other", title="t", venue=None,
-                                     parties=["Russia"], opened_at="2022-01-01",
-                                     recorded_by="t").track.id
+    track_id = _open(snappy, "snap")
     snappy.app.record_statements(track_id, [_statement(n) for n in range(12)], recorded_by="t")
     assert snapshot_versions(snappy, track_id) == [13]
 
 
 def test_single_writes_snapshot_at_each_interval(snappy: Tracker) -> None:
-    track_id = snappy.app.open_track(slug="single", kind="other", title="t", venue=None,
-                                     parties=["Russia"], opened_at="2022-01-01",
-                                     recorded_by="t").track.id
-    for n in range(11):
-        snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+    track_id = _open(snappy, "single")
+    _record_one_by_one(snappy, track_id, 11)
     assert snapshot_versions(snappy, track_id) == [5, 10]
 
 
 def test_a_long_track_is_snapshotted_ever_more_sparsely(snappy: Tracker) -> None:
-    track_id = snappy.app.open_track(slug="long", kind="other", title="t", venue=None,
-                                     parties=["Russia"], opened_at="2022-01-01",
-                                     recorded_by="t").track.id
-    for n in range(49):
-        snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
+    track_id = _open(snappy, "long")
+    _record_one_by_one(snappy, track_id, 49)
     # every 5 events up to 20, then every quarter of the version
     assert snapshot_versions(snappy, track_id) == [5, 10, 15, 20, 25, 31, 38, 47]
 
 
 def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Tracker) -> None:
-    track_id = snappy.app.open_track(slug="equal", kind="other", title="t", venue=None,
-                                     parties=["Russia", "NATO"], opened_at="2022-01-01",
-                                     recorded_by="t").track.id
+    track_id = _open(snappy, "equal", ("Russia", "NATO"))
     ids = snappy.app.record_statements(track_id, [_statement(n) for n in range(7)],
                                        recorded_by="t").targets
     snappy.app.record_statements(track_id, [{
