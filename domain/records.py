@@ -13,6 +13,7 @@ from typing import Any
 
 class StatementRecord:
     __slots__ = (
+        "answers",
         "at",
         "corrections",
         "fields",
@@ -22,12 +23,15 @@ class StatementRecord:
         "recorded_by",
         "retraction",
         "version",
+        "withdrawals",
     )
 
     def __init__(self, id: str, version: int, recorded_at: str, recorded_by: str,
                  fields: dict[str, Any], at: str, meeting_key: str | None = None,
                  retraction: dict[str, Any] | None = None,
-                 corrections: tuple[dict[str, Any], ...] = ()) -> None:
+                 corrections: tuple[dict[str, Any], ...] = (),
+                 answers: list[str] | tuple[()] = (),
+                 withdrawals: list[str] | tuple[()] = ()) -> None:
         self.id = id
         self.version = version
         self.recorded_at = recorded_at
@@ -37,6 +41,12 @@ class StatementRecord:
         self.meeting_key = meeting_key  # sort_key(fields["meeting_at"]), if it has one
         self.retraction = retraction  # who retracted it, when and why
         self.corrections = corrections  # shared empty tuple until the first correction
+        # Ids of the responses to this statement and of the withdrawals naming it, in
+        # recording order, retracted ones too (a retraction marks them, never removes).
+        # Kept on the record, not in track-wide maps, so a record carries all that its
+        # status needs: `as-of` loads only the records it touches (services.checkpoints).
+        self.answers = answers  # shared empty tuple until the first
+        self.withdrawals = withdrawals
 
     @property
     def retracted(self) -> bool:
@@ -50,14 +60,32 @@ class StatementRecord:
     def party(self) -> str:  # a correction may change it
         return self.fields["party"]  # type: ignore[no-any-return]
 
+    def add_answer(self, statement_id: str) -> None:
+        if isinstance(self.answers, tuple):
+            self.answers = [statement_id]
+        else:
+            self.answers.append(statement_id)
+
+    def add_withdrawal(self, statement_id: str) -> None:
+        if isinstance(self.withdrawals, tuple):
+            self.withdrawals = [statement_id]
+        else:
+            self.withdrawals.append(statement_id)
+
     def as_list(self) -> list[Any]:
         return [self.id, self.version, self.recorded_at, self.recorded_by, self.fields,
-                self.at, self.meeting_key, self.retraction, list(self.corrections)]
+                self.at, self.meeting_key, self.retraction, list(self.corrections),
+                list(self.answers), list(self.withdrawals)]
 
     @classmethod
     def from_list(cls, values: list[Any]) -> StatementRecord:
-        *head, corrections = values
-        return cls(*head, corrections=tuple(corrections))
+        """From `as_list`; a 9-item list is a `Track` class version 2 snapshot's record,
+        whose answers and withdrawals the track's upcaster restores."""
+        (id, version, recorded_at, recorded_by, fields, at, meeting_key, retraction,
+         corrections, *links) = values
+        answers, withdrawals = links or ((), ())
+        return cls(id, version, recorded_at, recorded_by, fields, at, meeting_key, retraction,
+                   tuple(corrections), answers or (), withdrawals or ())
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> StatementRecord:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -28,7 +29,13 @@ from domain.events import (
 )
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
 from domain.records import StatementRecord
-from domain.values import WITHDRAWABLE_TYPES, default_cameo, sort_key, track_id_for
+from domain.values import (
+    WITHDRAWABLE_TYPES,
+    default_cameo,
+    sort_key,
+    status_for_position,
+    track_id_for,
+)
 
 # Which statuses may follow which: a concluded track stays concluded.
 _TRANSITIONS = {
@@ -37,12 +44,24 @@ _TRANSITIONS = {
     "concluded": (),
 }
 
+# The parts a statement can play in the track's current-state document (`in_view`).
+OPEN_DEMAND = "open_demand"
+ACTIVE_WARNING = "active_warning"
+MEETING_SCHEDULED = "meeting_scheduled"
+MEETING_HELD = "meeting_held"
+
+# What a view checkpoint keeps of a track besides the records in view (see `checkpoint`).
+_CHECKPOINT_ATTRS = ("slug", "kind", "title", "venue", "parties", "status", "opened_at",
+                     "last_activity_at", "head_hash", "live_counts", "in_view")
+
 
 class Track(Aggregate):
     # State (set by `on_*`): JSON-native or StatementRecord (which the application registers
     # with its transcoder), so snapshots round-trip.
     # Version 2: statements are StatementRecord objects; version 1 snapshots held dicts.
-    class_version = 2
+    # Version 3: answers and withdrawals live on their target's record, and `in_view`
+    # replaces the ids by type.
+    class_version = 3
     slug: str
     kind: str
     title: str
@@ -52,13 +71,14 @@ class Track(Aggregate):
     opened_at: str
     last_activity_at: str
     head_hash: str
-    statements: dict[str, StatementRecord]
-    responses_to: dict[str, list[str]]
-    withdrawals_of: dict[str, list[str]]
-    # Derived indexes, kept so views never scan or re-parse the whole track: statement ids
-    # by type in recording order, and each record's "at" (a sortable UTC key).
-    by_type: dict[str, list[str]]
-    live_counts: dict[str, int]  # non-retracted statements by type
+    # Every statement by id; in a track rebuilt from a view checkpoint, a mapping that
+    # loads the records outside the view when first asked for them.
+    statements: MutableMapping[str, StatementRecord]
+    # Derived indexes, kept so views never scan the whole track: the statements that the
+    # current-state document shows or needs (open demands, active sanction warnings, live
+    # meetings) with their part in it, and the live statements by type.
+    in_view: dict[str, str]
+    live_counts: dict[str, int]
     idempotency: dict[str, dict[str, Any]]
 
     def __init__(self) -> None:
@@ -116,9 +136,7 @@ class Track(Aggregate):
         self.last_activity_at = event.timestamp.isoformat()
         self.head_hash = event.hash
         self.statements = {}
-        self.responses_to = {}
-        self.withdrawals_of = {}
-        self.by_type = {}
+        self.in_view = {}
         self.live_counts = {}
         self.idempotency = {}
 
@@ -206,12 +224,13 @@ class Track(Aggregate):
             event.statement_id, event.originator_version, event.timestamp.isoformat(),
             sys.intern(event.recorded_by), _shared(fields), sort_key(fields["occurred_at"]),
             sort_key(meeting_at) if meeting_at is not None else None)
-        self.by_type.setdefault(fields["type"], []).append(event.statement_id)
         self.live_counts[fields["type"]] = self.live_counts.get(fields["type"], 0) + 1
-        if fields.get("responds_to") is not None:
-            self.responses_to.setdefault(fields["responds_to"], []).append(event.statement_id)
-        if fields.get("withdraws") is not None:
-            self.withdrawals_of.setdefault(fields["withdraws"], []).append(event.statement_id)
+        answered, withdrawn = self._targets_of(event.statement_id)
+        if answered is not None:
+            answered.add_answer(event.statement_id)
+        if withdrawn is not None:
+            withdrawn.add_withdrawal(event.statement_id)
+        self._refresh_view(event.statement_id)
 
     def on_corrected(self, event: StatementCorrected) -> None:
         record = self.statements[event.statement_id]
@@ -225,6 +244,8 @@ class Track(Aggregate):
             "reason": event.reason,
             "changes": dict(event.changes),
         })
+        # A response's new date can make another answer the latest one of its target.
+        self._refresh_view(event.statement_id)
 
     def on_retracted(self, event: StatementRetracted) -> None:
         record = self.statements[event.statement_id]
@@ -234,6 +255,63 @@ class Track(Aggregate):
             "recorded_by": event.recorded_by,
             "reason": event.reason,
         }
+        self._refresh_view(event.statement_id)
+
+    def _targets_of(self, statement_id: str) -> tuple[StatementRecord | None, ...]:
+        """The statements that `statement_id` answers and withdraws (None where none)."""
+        fields = self.statements[statement_id].fields
+        return tuple(self.statements.get(ref) if ref is not None else None
+                     for ref in (fields.get("responds_to"), fields.get("withdraws")))
+
+    def _refresh_view(self, statement_id: str) -> None:
+        """Re-place a statement that changed, and those it answers or withdraws."""
+        for record in (self.statements[statement_id], *self._targets_of(statement_id)):
+            if record is None:
+                continue
+            part = part_in_view(self.statements, record)
+            if part is None:
+                self.in_view.pop(record.id, None)
+            else:
+                self.in_view[record.id] = part
+
+    # -- status (API.md's rules; `domain.views` shows them) ---------------------------------
+
+    def is_withdrawn(self, statement_id: str) -> bool:
+        return is_withdrawn(self.statements, self.statements[statement_id])
+
+    def status_of(self, statement_id: str) -> str:
+        return status_of(self.statements, self.statements[statement_id])
+
+    # -- view checkpoints ------------------------------------------------------------------
+
+    def checkpoint(self) -> dict[str, Any]:
+        """What it takes to show this track and to apply later events to it, without the
+        statements outside the view: those are loaded one by one when an event names them
+        (`from_checkpoint`). Its size follows the current-state document, not the history."""
+        state = {name: getattr(self, name) for name in _CHECKPOINT_ATTRS}
+        state["records"] = [self.statements[i] for i in self.in_view]
+        state["created_on"] = self.created_on
+        state["modified_on"] = self.modified_on
+        state["class_version"] = self.class_version
+        return state
+
+    @classmethod
+    def from_checkpoint(cls, track_id: UUID, version: int, state: Mapping[str, Any],
+                        statements: MutableMapping[str, StatementRecord]) -> Track | None:
+        """The track at `version` from its `checkpoint()`; `statements` must give every
+        record asked for (it gets the checkpoint's own). None if the checkpoint was taken by
+        another class version, whose shape this code does not know."""
+        if state.get("class_version") != cls.class_version:
+            return None
+        for record in state["records"]:
+            statements[record.id] = record
+        track = object.__new__(cls)
+        vars(track).update(
+            {name: state[name] for name in _CHECKPOINT_ATTRS},
+            _id=track_id, _version=version, _created_on=state["created_on"],
+            _modified_on=state["modified_on"], _pending_events=[], statements=statements,
+            idempotency={})
+        return track
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -282,10 +360,9 @@ class Track(Aggregate):
             raise errors.UnresolvableReference(
                 "a party can only withdraw its own demand, proposal or sanction warning",
                 "withdraws")
-        for withdrawal_id in self.withdrawals_of.get(target_id, []):
-            if not self.statements[withdrawal_id].retracted:
-                raise errors.UnresolvableReference(
-                    f"statement {target_id} is already withdrawn", "withdraws")
+        if is_withdrawn(self.statements, target):
+            raise errors.UnresolvableReference(
+                f"statement {target_id} is already withdrawn", "withdraws")
 
     @property
     def track_id(self) -> UUID:
@@ -296,6 +373,57 @@ class Track(Aggregate):
         """Version 1 snapshots held each statement as a dict."""
         state["statements"] = {statement_id: StatementRecord.from_dict(record)
                                for statement_id, record in state["statements"].items()}
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Version 2 snapshots kept answers and withdrawals in track-wide maps, and the ids
+        by type instead of the statements in view."""
+        statements: dict[str, StatementRecord] = state["statements"]
+        for target_id, ids in state.pop("responses_to").items():
+            if target_id in statements:
+                statements[target_id].answers = list(ids)
+        for target_id, ids in state.pop("withdrawals_of").items():
+            if target_id in statements:
+                statements[target_id].withdrawals = list(ids)
+        del state["by_type"]
+        parts = ((r.id, part_in_view(statements, r)) for r in statements.values())
+        state["in_view"] = {statement_id: part for statement_id, part in parts if part}
+
+
+def is_withdrawn(statements: Mapping[str, StatementRecord], record: StatementRecord) -> bool:
+    return any(not statements[i].retracted for i in record.withdrawals)
+
+
+def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord) -> str:
+    """A demand's or proposal's status by API.md's rule: withdrawn, else what the latest
+    live answer from another party says (by when it occurred), else open."""
+    if is_withdrawn(statements, record):
+        return "withdrawn"
+    latest: StatementRecord | None = None
+    for answer_id in record.answers:
+        answer = statements[answer_id]
+        if answer.retracted or answer.type != "response" or answer.party == record.party:
+            continue
+        if latest is None or (answer.at, answer.version) > (latest.at, latest.version):
+            latest = answer
+    return "open" if latest is None else status_for_position(latest.fields["position"])
+
+
+def part_in_view(statements: Mapping[str, StatementRecord],
+                 record: StatementRecord) -> str | None:
+    """The part a statement plays in the current-state document, if any."""
+    if record.retracted:
+        return None
+    kind = record.type
+    if kind == "demand":
+        return OPEN_DEMAND if status_of(statements, record) == "open" else None
+    if kind == "sanction_warning":
+        return None if is_withdrawn(statements, record) else ACTIVE_WARNING
+    if kind == "meeting_scheduled":
+        return MEETING_SCHEDULED
+    if kind == "meeting_held":
+        return MEETING_HELD
+    return None
 
 
 # Statement fields whose few values recur across a track (types, parties, dates, codes...).

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from collections.abc import Iterable
+
 from domain.records import StatementRecord
-from domain.track import Track
-from domain.values import STATUS_BEARING_TYPES, status_for_position
+from domain.track import (
+    ACTIVE_WARNING,
+    MEETING_HELD,
+    MEETING_SCHEDULED,
+    OPEN_DEMAND,
+    Track,
+)
+from domain.values import STATUS_BEARING_TYPES
 
 
-def _live(track: Track, ids: list[str]) -> list[StatementRecord]:
+def _live(track: Track, ids: Iterable[str]) -> list[StatementRecord]:
     return [track.statements[i] for i in ids if not track.statements[i].retracted]
 
 
@@ -23,32 +31,23 @@ def _by_occurrence(record: StatementRecord) -> tuple[str, int]:
     return record.at, record.version
 
 
-def _live_of_type(track: Track, kind: str) -> list[StatementRecord]:
-    return _live(track, track.by_type.get(kind, []))
+def _in_view(track: Track, part: str) -> list[StatementRecord]:
+    """The statements playing `part` in the document (all live by construction)."""
+    return [track.statements[i] for i, p in track.in_view.items() if p == part]
 
 
 def is_withdrawn(track: Track, statement_id: str) -> bool:
-    return bool(_live(track, track.withdrawals_of.get(statement_id, [])))
+    return track.is_withdrawn(statement_id)
 
 
 def status_of(track: Track, statement_id: str) -> str:
-    """A demand's or proposal's status by API.md's rule."""
-    if is_withdrawn(track, statement_id):
-        return "withdrawn"
-    author = track.statements[statement_id].party
-    answers = [
-        r for r in _live(track, track.responses_to.get(statement_id, []))
-        if r.type == "response" and r.party != author
-    ]
-    if not answers:
-        return "open"
-    latest = max(answers, key=_by_occurrence)
-    return status_for_position(latest.fields["position"])
+    """A demand's or proposal's status by API.md's rule (stated in `domain.track`)."""
+    return track.status_of(statement_id)
 
 
 def responses_of(track: Track, statement_id: str) -> list[dict[str, Any]]:
     answers = [
-        r for r in _live(track, track.responses_to.get(statement_id, []))
+        r for r in _live(track, track.statements[statement_id].answers)
         if r.type == "response"
     ]
     return [statement_view(track, r.id) for r in sorted(answers, key=_by_occurrence)]
@@ -83,7 +82,7 @@ def live_statements(track: Track) -> list[StatementRecord]:
 
 
 def open_demands(track: Track) -> list[dict[str, Any]]:
-    demands = _live_of_type(track, "demand")
+    demands = _in_view(track, OPEN_DEMAND)
     return [
         {
             "id": r.id,
@@ -93,13 +92,11 @@ def open_demands(track: Track) -> list[dict[str, Any]]:
             "red_line": bool(r.fields.get("red_line", False)),
         }
         for r in sorted(demands, key=_by_occurrence)
-        if status_of(track, r.id) == "open"
     ]
 
 
 def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
-    warnings = [r for r in _live_of_type(track, "sanction_warning")
-                if not is_withdrawn(track, r.id)]
+    warnings = _in_view(track, ACTIVE_WARNING)
     return [
         {
             "id": r.id,
@@ -114,9 +111,9 @@ def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
 
 def next_meeting(track: Track) -> dict[str, Any] | None:
     """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
-    held = [r.at for r in _live_of_type(track, "meeting_held")]
+    held = [r.at for r in _in_view(track, MEETING_HELD)]
     newest_held = max(held) if held else None
-    upcoming = [r for r in _live_of_type(track, "meeting_scheduled")
+    upcoming = [r for r in _in_view(track, MEETING_SCHEDULED)
                 if newest_held is None or r.meeting_key > newest_held]
     if not upcoming:
         return None

@@ -88,8 +88,37 @@ def _as_version_1(record: StatementRecord) -> dict:
     return old
 
 
-def test_a_snapshot_stored_by_the_previous_track_version_still_loads(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _as_version_2(record: StatementRecord) -> StatementRecord:
+    """A statement as version 2 held it: its answers and withdrawals were track-wide maps."""
+    return StatementRecord.from_list(record.as_list()[:9])
+
+
+def _version_2_state(head: Track) -> dict:
+    """The track's state in the shape of Track class version 2."""
+    state = {k: v for k, v in Snapshot.take(head).state.items()
+             if k not in ("class_version", "in_view")}
+    state["class_version"] = 2
+    state["statements"] = {i: _as_version_2(r) for i, r in head.statements.items()}
+    state["responses_to"] = {i: list(r.answers) for i, r in head.statements.items() if r.answers}
+    state["withdrawals_of"] = {i: list(r.withdrawals)
+                               for i, r in head.statements.items() if r.withdrawals}
+    state["by_type"] = {}
+    for record in head.statements.values():
+        state["by_type"].setdefault(record.type, []).append(record.id)
+    return state
+
+
+def _version_1_state(head: Track) -> dict:
+    state = _version_2_state(head)
+    del state["class_version"]  # the library stores none for version 1
+    state["statements"] = {i: _as_version_1(r) for i, r in head.statements.items()}
+    return state
+
+
+@pytest.mark.parametrize("old_state", [_version_1_state, _version_2_state],
+                         ids=["class version 1", "class version 2"])
+def test_a_snapshot_stored_by_an_earlier_track_version_still_loads(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, old_state) -> None:
     tracker = build(Settings(database_url=database_url, snapshot_interval=10_000,
                              embedded_projector=False))
     try:
@@ -99,37 +128,42 @@ def test_a_snapshot_stored_by_the_previous_track_version_still_loads(
                                   recorded_by="t").track.id
         ids = app.record_statements(track_id, [_statement(n) for n in range(6)],
                                     recorded_by="t").targets
-        app.record_statements(track_id, [{
-            "type": "meeting_scheduled", "party": "NATO", "occurred_at": "2022-01-05",
-            "summary": "next round", "meeting_at": "2022-02-01", "location": "Vienna"}],
-            recorded_by="t")
+        app.record_statements(track_id, [
+            {"type": "meeting_scheduled", "party": "NATO", "occurred_at": "2022-01-05",
+             "summary": "next round", "meeting_at": "2022-02-01", "location": "Vienna"},
+            {"type": "response", "party": "NATO", "occurred_at": "2022-01-06",
+             "summary": "no", "responds_to": ids[3], "position": "reject"},
+            {"type": "withdrawal", "party": "Russia", "occurred_at": "2022-01-07",
+             "summary": "dropped", "withdraws": ids[5]}], recorded_by="t")
         app.correct_statement(track_id, ids[0], {"summary": "corrected"}, "typo",
                               recorded_by="t")
         app.retract_statement(track_id, ids[1], "wrong", recorded_by="t")
         head = app.get_track(track_id, version=None)
         taken = Snapshot.take(head)
-        state = {k: v for k, v in taken.state.items() if k != "class_version"}
-        state["statements"] = {i: _as_version_1(r) for i, r in state["statements"].items()}
         assert app.snapshots is not None
         app.snapshots.put([Snapshot(originator_id=taken.originator_id,
                                     originator_version=taken.originator_version,
                                     timestamp=taken.timestamp, topic=taken.topic,
-                                    state=state)])
+                                    state=old_state(head))])
 
         upcasts = []
-        upcast = Track.upcast_v1_v2
-        monkeypatch.setattr(Track, "upcast_v1_v2",
-                            staticmethod(lambda state: (upcasts.append(1), upcast(state))))
+        for name in ("upcast_v1_v2", "upcast_v2_v3"):
+            upcast = getattr(Track, name)
+            monkeypatch.setattr(Track, name, staticmethod(
+                lambda state, name=name, upcast=upcast: (upcasts.append(name), upcast(state))))
 
         loaded = app.repository.get(track_id, version=head.version)  # from that snapshot
 
-        assert upcasts == [1]
+        expected = ["upcast_v1_v2", "upcast_v2_v3"] if old_state is _version_1_state \
+            else ["upcast_v2_v3"]
+        assert upcasts == expected
         assert [s.originator_version for s in app.snapshots.get(track_id)] == [head.version]
         assert all(isinstance(r, StatementRecord) for r in loaded.statements.values())
+        assert loaded.in_view == head.in_view
         assert views.track_state(loaded, None) == views.track_state(head, None)
         assert [views.statement_view(loaded, i) for i in loaded.statements] == \
             [views.statement_view(head, i) for i in head.statements]
         report = audit.verify(app, track_id)  # the old snapshot agrees with the events
-        assert (report["valid"], report["snapshots_checked"]) == (True, 1)
+        assert (report["valid"], report["snapshots_checked"]) == (True, 1), report
     finally:
         tracker.close()

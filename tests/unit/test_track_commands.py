@@ -330,7 +330,7 @@ def test_a_response_to_a_statement_of_the_track_is_recorded_against_it():
     respond(track, "r1", "d1", "reject")
 
     assert isinstance(last_event(track), ResponseGiven)
-    assert track.responses_to == {"d1": ["r1"]}
+    assert track.statements["d1"].answers == ["r1"]
 
 
 def test_a_response_naming_no_statement_of_the_track_is_an_unresolvable_reference():
@@ -368,7 +368,7 @@ def test_a_concession_may_name_nothing_but_if_it_names_a_statement_that_must_res
         record(track, "c3", "concession", USA, responds_to="d404")
 
     assert set(track.statements) == {"d1", "c1", "c2"}
-    assert track.responses_to == {"d1": ["c2"]}
+    assert track.statements["d1"].answers == ["c2"]
 
 
 def test_a_statement_of_another_track_cannot_be_answered():
@@ -395,7 +395,7 @@ def test_a_party_can_withdraw_its_own_demand_proposal_or_sanction_warning(kind, 
     event = last_event(track)
     assert isinstance(event, Withdrawn)
     assert event.statement["withdraws"] == "s1"
-    assert track.withdrawals_of == {"s1": ["w1"]}
+    assert track.statements["s1"].withdrawals == ["w1"]
 
 
 def test_a_withdrawal_of_another_partys_statement_is_an_unresolvable_reference():
@@ -471,7 +471,7 @@ def test_once_a_withdrawal_is_retracted_the_statement_can_be_withdrawn_again():
 
     withdraw(track, "w2", "d1")
 
-    assert track.withdrawals_of == {"d1": ["w1", "w2"]}
+    assert track.statements["d1"].withdrawals == ["w1", "w2"]
 
 
 # -- closed tracks ----------------------------------------------------------------------------
