@@ -8,9 +8,8 @@ state and any past state are computed by the same code.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterable
+from typing import Any
 
 from domain.records import StatementRecord
 from domain.track import (
