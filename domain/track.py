@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -49,6 +49,7 @@ OPEN_DEMAND = "open_demand"
 ACTIVE_WARNING = "active_warning"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_HELD = "meeting_held"
+_MEETINGS = ("meeting_scheduled", "meeting_held")
 
 # What a view checkpoint keeps of a track besides the records in view (see `checkpoint`).
 _CHECKPOINT_ATTRS = ("slug", "kind", "title", "venue", "parties", "status", "opened_at",
@@ -265,14 +266,43 @@ class Track(Aggregate):
 
     def _refresh_view(self, statement_id: str) -> None:
         """Re-place a statement that changed, and those it answers or withdraws."""
-        for record in (self.statements[statement_id], *self._targets_of(statement_id)):
-            if record is None:
+        changed = self.statements[statement_id]
+        if changed.type in _MEETINGS:
+            self._replace_meeting(changed)
+            return
+        for record in (changed, *self._targets_of(statement_id)):
+            if record is None or record.type in _MEETINGS:
                 continue
             part = part_in_view(self.statements, record)
             if part is None:
                 self.in_view.pop(record.id, None)
             else:
                 self.in_view[record.id] = part
+
+    def _replace_meeting(self, record: StatementRecord) -> None:
+        """Only the meetings that decide the next one stay in view: the newest held, and the
+        scheduled ones after it. If the newest held is retracted or re-dated, the rest are
+        looked at again (a track rebuilt from a checkpoint loads them all for that)."""
+        held = next((self.statements[i] for i, part in self.in_view.items()
+                     if part == MEETING_HELD), None)
+        if record.type == "meeting_scheduled":
+            if not record.retracted and (held is None or record.meeting_key > held.at):
+                self.in_view[record.id] = MEETING_SCHEDULED
+            else:
+                self.in_view.pop(record.id, None)
+        elif held is not None and held.id == record.id:
+            for statement_id, part in meeting_parts(self.statements.values()).items():
+                self.in_view[statement_id] = part  # removals are in `meeting_parts` too
+            self.in_view = {i: p for i, p in self.in_view.items() if p}
+        elif not record.retracted and (held is None or
+                                       (record.at, record.version) > (held.at, held.version)):
+            if held is not None:
+                del self.in_view[held.id]
+            self.in_view[record.id] = MEETING_HELD
+            for statement_id, part in list(self.in_view.items()):
+                if part == MEETING_SCHEDULED and \
+                        self.statements[statement_id].meeting_key <= record.at:
+                    del self.in_view[statement_id]
 
     # -- status (API.md's rules; `domain.views` shows them) ---------------------------------
 
@@ -387,7 +417,9 @@ class Track(Aggregate):
                 statements[target_id].withdrawals = list(ids)
         del state["by_type"]
         parts = ((r.id, part_in_view(statements, r)) for r in statements.values())
-        state["in_view"] = {statement_id: part for statement_id, part in parts if part}
+        in_view = {statement_id: part for statement_id, part in parts if part}
+        in_view.update(meeting_parts(statements.values()))
+        state["in_view"] = {statement_id: part for statement_id, part in in_view.items() if part}
 
 
 def is_withdrawn(statements: Mapping[str, StatementRecord], record: StatementRecord) -> bool:
@@ -411,7 +443,8 @@ def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord
 
 def part_in_view(statements: Mapping[str, StatementRecord],
                  record: StatementRecord) -> str | None:
-    """The part a statement plays in the current-state document, if any."""
+    """The part a demand or sanction warning plays in the current-state document, if any
+    (meetings depend on each other: `meeting_parts`)."""
     if record.retracted:
         return None
     kind = record.type
@@ -419,11 +452,23 @@ def part_in_view(statements: Mapping[str, StatementRecord],
         return OPEN_DEMAND if status_of(statements, record) == "open" else None
     if kind == "sanction_warning":
         return None if is_withdrawn(statements, record) else ACTIVE_WARNING
-    if kind == "meeting_scheduled":
-        return MEETING_SCHEDULED
-    if kind == "meeting_held":
-        return MEETING_HELD
     return None
+
+
+def meeting_parts(records: Iterable[StatementRecord]) -> dict[str, str | None]:
+    """Every meeting's part, None for none: the newest live held meeting (by when it
+    occurred), and the live scheduled meetings after it (API.md's next-meeting rule)."""
+    meetings = [r for r in records if r.type in _MEETINGS]
+    live = [r for r in meetings if not r.retracted]
+    held = max((r for r in live if r.type == "meeting_held"),
+               key=lambda r: (r.at, r.version), default=None)
+    parts: dict[str, str | None] = {r.id: None for r in meetings}
+    if held is not None:
+        parts[held.id] = MEETING_HELD
+    for r in live:
+        if r.type == "meeting_scheduled" and (held is None or r.meeting_key > held.at):
+            parts[r.id] = MEETING_SCHEDULED
+    return parts
 
 
 # Statement fields whose few values recur across a track (types, parties, dates, codes...).

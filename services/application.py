@@ -39,6 +39,7 @@ from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
 from infra.transcoder import OrjsonTranscoder
+from services import checkpoints
 from services.track_cache import TrackCache
 
 MAX_WRITE_ATTEMPTS = 50
@@ -70,10 +71,11 @@ class TrackerApp(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
 
     def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100,
-                 cache_statements: int = 0) -> None:
+                 checkpoint_interval: int = 100, cache_statements: int = 0) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
         self.snapshotting_intervals = {Track: snapshot_interval}
+        self.checkpoint_interval = checkpoint_interval
         if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
             maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
             self.repository.cache = TrackCache(maxsize if maxsize > 0 else sys.maxsize,
@@ -121,6 +123,9 @@ class TrackerApp(Application[UUID]):
                 continue
             if crosses_snapshot_point(min(saved) - 1, max(saved), interval):
                 self.snapshots.put([Snapshot.take(track)])
+            if self.checkpoint_interval:
+                checkpoints.write_after_save(self, track, min(saved) - 1,
+                                             self.checkpoint_interval)
 
     # -- reads from the event store ------------------------------------------------------
 

@@ -20,6 +20,7 @@ from domain import errors, views
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
 from domain.track import Track
 from domain.values import instant_of
+from services import checkpoints
 from services.application import TrackerApp
 
 PAGE_SIZE = 1000  # stored rows read per query while verifying or exporting
@@ -204,20 +205,35 @@ def version_at(app: TrackerApp, track_id: UUID, recorded_at: datetime | str) -> 
     return low
 
 
-def _rebuilt(app: TrackerApp, track_id: UUID, version: int | None,
-             recorded_at: datetime | str | None) -> Track:
+def _version_asked(app: TrackerApp, track_id: UUID, version: int | None,
+                   recorded_at: datetime | str | None) -> int:
+    """The version a caller means: given, found by instant, or the newest."""
     if version is not None and recorded_at is not None:
         raise errors.RuleViolation("give either version or recorded_at, not both", "version")
     if recorded_at is not None:
-        version = version_at(app, track_id, recorded_at)
-    else:
-        head = _head_version(app, track_id)
-        if version is None:
-            version = head
-        elif not 1 <= version <= head:
-            raise NotRecordedYet(f"track {track_id} has versions 1 to {head}, not {version}")
-    # An explicit version bypasses the repository's cache: rebuilt from snapshot + events.
-    return app.get_track(track_id, version=version)
+        return version_at(app, track_id, recorded_at)
+    head = _head_version(app, track_id)
+    if version is None:
+        return head
+    if not 1 <= version <= head:
+        raise NotRecordedYet(f"track {track_id} has versions 1 to {head}, not {version}")
+    return version
+
+
+def _rebuilt(app: TrackerApp, track_id: UUID, version: int | None,
+             recorded_at: datetime | str | None) -> Track:
+    """The whole track at that version (every statement), from snapshot + events."""
+    # An explicit version bypasses the repository's cache.
+    return app.get_track(track_id, version=_version_asked(app, track_id, version, recorded_at))
+
+
+def _rebuilt_view(app: TrackerApp, track_id: UUID, version: int | None,
+                  recorded_at: datetime | str | None) -> Track:
+    """Enough of the track at that version to show its state: from its newest view
+    checkpoint if it has one (the cost follows the answer, not the history; see
+    `services.checkpoints`), else the whole track as `_rebuilt` makes it."""
+    asked = _version_asked(app, track_id, version, recorded_at)
+    return checkpoints.track_at(app, track_id, asked) or app.get_track(track_id, version=asked)
 
 
 def _state_of(track: Track) -> dict[str, Any]:
@@ -231,7 +247,7 @@ def as_of(app: TrackerApp, track_id: UUID, version: int | None = None,
           recorded_at: datetime | str | None = None) -> dict[str, Any]:
     """The track state (same shape as the current state) after `version`, or as recorded up
     to the instant `recorded_at`; `position` is None since no read model is involved."""
-    return _state_of(_rebuilt(app, track_id, version, recorded_at))
+    return _state_of(_rebuilt_view(app, track_id, version, recorded_at))
 
 
 def replay(app: TrackerApp, track_id: UUID, version: int | None = None,

@@ -126,6 +126,7 @@ def _open(settings: Settings, config: StoreConfig) -> Tracker:
     env.update(cipher_env(settings.encryption_key))
     try:
         app = TrackerApp(env, snapshot_interval=settings.snapshot_interval,
+                         checkpoint_interval=settings.checkpoint_interval,
                          cache_statements=settings.aggregate_cache_statements)
     except PersistenceError as e:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e
