@@ -99,3 +99,23 @@ def test_state_holding_a_uuid_would_differ_so_track_state_must_hold_none() -> No
     library, fast = transcoders()
     value = {"id": uuid.uuid4()}
     assert fast.decode(fast.encode(value)) != library.decode(library.encode(value))
+
+
+def test_objects_after_the_first_and_lookalike_keys_are_read_back_as_written() -> None:
+    """The decoder stops walking once it has met as many "_type_" keys as the bytes hold:
+    objects deep in a list after the first must still be revived, text that spells the key
+    must not count as one, and a dict that merely has the key is left as it is."""
+    library, fast = transcoders()
+    track = open_track()
+    demand(track, "d1", summary='he said "_type_" twice: "_type_"')
+    demand(track, "d2")
+    when = track.created_on
+    value = {"when": when, "plain": [{"a": 1}, {"_type_": "not one", "x": 2}],
+             "records": [track.statements["d1"], {"deep": [track.statements["d2"]]}],
+             "last": track.modified_on}
+    for encoded in (library.encode(value), fast.encode(value)):
+        decoded = fast.decode(encoded)
+        assert decoded == library.decode(encoded)
+        assert decoded["records"][1]["deep"][0] == track.statements["d2"]
+        assert decoded["plain"][1] == {"_type_": "not one", "x": 2}
+        assert decoded["last"] == track.modified_on

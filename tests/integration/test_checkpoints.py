@@ -1,0 +1,268 @@
+"""View checkpoints: a track rebuilt from its newest checkpoint and the events after it shows
+exactly what the track replayed from its first event shows, at every version, on both
+stores, whatever happened in between (answers, withdrawals, corrections, retractions,
+meetings, batches crossing several checkpoints, buckets spread again, lost checkpoints)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from domain import errors, views
+from domain.track import Track
+from infra.settings import Settings
+from services import audit, checkpoints
+from services.bootstrap import Tracker, build
+
+PARTIES = ["Russia", "United States", "NATO"]
+INTERVAL = 4
+
+
+@pytest.fixture
+def small_buckets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Few records per bucket and early regrowth, so short tracks spread their buckets
+    again several times."""
+    monkeypatch.setattr(checkpoints, "MIN_BUCKETS", 2)
+    monkeypatch.setattr(checkpoints, "RECORDS_PER_BUCKET", 1)
+    monkeypatch.setattr(checkpoints, "REGROW_AFTER", 3)
+
+
+@pytest.fixture
+def checkpointed(database_url: str, small_buckets: None) -> Iterator[Tracker]:
+    instance = build(Settings(database_url=database_url, embedded_projector=False,
+                              snapshot_interval=7, checkpoint_interval=INTERVAL))
+    yield instance
+    instance.close()
+
+
+def _replayed(tracker: Tracker, track_id: UUID, version: int) -> Track:
+    track = None
+    for event in tracker.app.events.get(track_id, lte=version):
+        track = event.mutate(track)
+    assert track is not None
+    return track
+
+
+def _fields(rng: random.Random, n: int, kind: str, party: str) -> dict[str, Any]:
+    day = f"2022-0{1 + rng.randrange(3)}-{1 + rng.randrange(28):02d}"
+    fields: dict[str, Any] = {"type": kind, "party": party, "occurred_at": day,
+                              "summary": f"{kind} {n}"}
+    if kind == "sanction_warning":
+        fields["target"] = "Russia"
+    if kind == "warning":
+        fields["category"] = "military"
+    if kind in ("meeting_scheduled", "meeting_held"):
+        fields["location"] = "Geneva"
+    if kind == "meeting_scheduled":
+        fields["meeting_at"] = f"2022-0{1 + rng.randrange(3)}-{1 + rng.randrange(28):02d}"
+    return fields
+
+
+def _statement(rng: random.Random, n: int, track: Track) -> dict[str, Any]:
+    party = rng.choice(PARTIES)
+    live = [r for r in track.statements.values() if not r.retracted]
+    choice = rng.random()
+    if choice < 0.25 and live:
+        target = rng.choice(live)
+        return {**_fields(rng, n, "response", party), "responds_to": target.id,
+                "position": rng.choice(["accept", "reject", "partial", "counter",
+                                        "noncommittal"])}
+    withdrawable = [r for r in live if r.type in ("demand", "proposal", "sanction_warning")]
+    if choice < 0.33 and withdrawable:
+        target = rng.choice(withdrawable)
+        return {**_fields(rng, n, "withdrawal", target.party), "withdraws": target.id}
+    kind = rng.choice(["demand", "demand", "proposal", "sanction_warning", "statement",
+                       "meeting_scheduled", "meeting_held", "meeting_held", "concession"])
+    return _fields(rng, n, kind, party)
+
+
+def _random_history(tracker: Tracker, seed: int, steps: int) -> UUID:
+    """A track written the ways the API writes: batches of one to nine statements (a
+    batch may cross several checkpoints), corrections and retractions of any earlier
+    statement (meetings and answers too)."""
+    rng = random.Random(seed)
+    app = tracker.app
+    track_id = app.open_track(slug=f"cp-{seed}-{uuid.uuid4().hex[:6]}", kind="other",
+                              title="t", venue=None, parties=PARTIES, opened_at="2022-01-01",
+                              recorded_by="t").track.id
+    for n in range(steps):
+        track = app.get_track(track_id)
+        live = [r for r in track.statements.values() if not r.retracted]
+        try:
+            roll = rng.random()
+            if roll < 0.12 and live:
+                target = rng.choice(live)
+                app.correct_statement(track_id, target.id, {
+                    "occurred_at": f"2022-0{1 + rng.randrange(3)}-{1 + rng.randrange(28):02d}",
+                    "summary": f"corrected {n}"}, "wrong date", recorded_by="t")
+            elif roll < 0.22 and live:
+                app.retract_statement(track_id, rng.choice(live).id, "in error",
+                                      recorded_by="t")
+            else:
+                batch = [_statement(rng, n * 10 + i, track) for i in range(rng.randint(1, 9))]
+                app.record_statements(track_id, batch, recorded_by="t")
+        except errors.TrackerError:
+            pass  # e.g. a second withdrawal of the same statement: refused, nothing recorded
+    return track_id
+
+
+def _state(track: Track) -> dict[str, Any]:
+    return views.track_state(track, None)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_track_rebuilt_from_a_checkpoint_equals_a_full_replay_at_every_version(
+        checkpointed: Tracker, seed: int) -> None:
+    track_id = _random_history(checkpointed, seed, steps=40)
+    head = checkpointed.app.get_track(track_id).version
+    assert head > 10 * INTERVAL
+    for version in range(1, head + 1):
+        expected = _state(_replayed(checkpointed, track_id, version))
+        from_checkpoint = checkpoints.track_at(checkpointed.app, track_id, version)
+        if version < INTERVAL:
+            assert from_checkpoint is None  # nothing to start from: the snapshot path
+            continue
+        assert from_checkpoint is not None, version
+        assert _state(from_checkpoint) == expected, version
+        assert audit.as_of(checkpointed.app, track_id, version=version) == {
+            **expected, "as_of": {"version": version,
+                                  "recorded_at": expected["last_activity_at"]}}
+
+
+def test_every_checkpoint_is_written_once_the_versions_pass_it(checkpointed: Tracker) -> None:
+    track_id = _random_history(checkpointed, 4, steps=25)
+    head = checkpointed.app.get_track(track_id).version
+    rows = checkpointed.app.snapshots.get(checkpoints.view_stream(track_id))
+    assert [row.originator_version for row in rows] == list(range(INTERVAL, head + 1, INTERVAL))
+
+
+def test_buckets_are_spread_again_as_the_track_grows(checkpointed: Tracker) -> None:
+    track_id = _random_history(checkpointed, 5, steps=40)
+    rows = list(checkpointed.app.snapshots.get(checkpoints.view_stream(track_id)))
+    counts = [row.buckets for row in rows]
+    assert counts == sorted(counts) and len(set(counts)) >= 3, counts
+    assert {row.base for row in rows if row.base == row.originator_version} != {INTERVAL}
+
+
+def _delete_rows(tracker: Tracker, originator_id: UUID, version: int) -> None:
+    """Remove stored snapshot-store rows behind the application's back (a lost write)."""
+    if tracker.config.kind == "sqlite":
+        assert tracker.config.sqlite_path is not None
+        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+            conn.execute("DELETE FROM stored_snapshots WHERE originator_id IN (?, ?)"
+                         " AND originator_version = ?",
+                         (originator_id.hex, str(originator_id), version))
+        return
+    assert tracker.config.pg_conninfo is not None
+    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+        conn.execute(f'DELETE FROM "{tracker.config.pg_schema}".ntrack_snapshots'
+                     " WHERE originator_id = %s AND originator_version = %s",
+                     (originator_id, version))
+
+
+def test_a_lost_checkpoint_costs_a_longer_fold_never_a_wrong_answer(
+        checkpointed: Tracker) -> None:
+    app = checkpointed.app
+    track_id = _random_history(checkpointed, 6, steps=12)
+    head = app.get_track(track_id).version
+    lost = (head // INTERVAL) * INTERVAL
+    _delete_rows(checkpointed, checkpoints.view_stream(track_id), lost)
+    # the writes after it fold from the checkpoint before the lost one
+    track_id_again = track_id
+    for n in range(6):
+        app.record_statements(track_id_again, [_fields(random.Random(n), n, "demand",
+                                                       "Russia")], recorded_by="t")
+    for version in range(1, app.get_track(track_id).version + 1):
+        rebuilt = checkpoints.track_at(app, track_id, version)
+        if rebuilt is not None:
+            assert _state(rebuilt) == _state(_replayed(checkpointed, track_id, version)), \
+                version
+
+
+def test_a_track_whose_checkpoints_were_all_lost_gets_a_full_one_at_its_next(
+        checkpointed: Tracker) -> None:
+    app = checkpointed.app
+    track_id = _random_history(checkpointed, 7, steps=10)
+    for row in list(app.snapshots.get(checkpoints.view_stream(track_id))):
+        _delete_rows(checkpointed, checkpoints.view_stream(track_id), row.originator_version)
+    version = app.get_track(track_id).version
+    assert checkpoints.track_at(app, track_id, version) is None
+    # as-of still answers, from the track's snapshot
+    assert audit.as_of(app, track_id, version=version)["version"] == version
+    while app.get_track(track_id).version % INTERVAL:
+        app.record_statements(track_id, [_fields(random.Random(0), 0, "statement", "NATO")],
+                              recorded_by="t")
+    newest = checkpoints.latest_checkpoint(app, track_id, app.get_track(track_id).version)
+    assert newest is not None and newest.base == newest.originator_version  # a full write
+    assert _state(checkpoints.track_at(app, track_id, newest.originator_version)) == \
+        _state(_replayed(checkpointed, track_id, newest.originator_version))
+
+
+def test_a_failed_checkpoint_write_does_not_fail_the_write(
+        checkpointed: Tracker, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = checkpointed.app
+    track_id = _random_history(checkpointed, 8, steps=2)
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(checkpoints, "write", broken)
+    before = app.get_track(track_id).version
+    app.record_statements(track_id, [_fields(random.Random(n), n, "statement", "NATO")
+                                     for n in range(2 * INTERVAL)], recorded_by="t")
+    assert app.get_track(track_id).version == before + 2 * INTERVAL
+    assert "could not write the view checkpoint" in caplog.text
+    monkeypatch.undo()
+    version = app.get_track(track_id).version
+    assert audit.as_of(app, track_id, version=version) == {
+        **_state(_replayed(checkpointed, track_id, version)),
+        "as_of": {"version": version,
+                  "recorded_at": _replayed(checkpointed, track_id, version).last_activity_at}}
+
+
+def test_checkpoints_can_be_turned_off(database_url: str) -> None:
+    tracker = build(Settings(database_url=database_url, embedded_projector=False,
+                             checkpoint_interval=0))
+    try:
+        track_id = _random_history(tracker, 9, steps=30)
+        assert list(tracker.app.snapshots.get(checkpoints.view_stream(track_id))) == []
+        version = tracker.app.get_track(track_id).version
+        assert audit.as_of(tracker.app, track_id, version=version)["version"] == version
+    finally:
+        tracker.close()
+
+
+def test_records_changed_since_the_checkpoint_survive_loading_every_bucket(
+        checkpointed: Tracker) -> None:
+    """Retracting the newest held meeting makes a rebuilt track load all its buckets; a
+    record an earlier event changed must keep the change, not come back as checkpointed."""
+    app = checkpointed.app
+    track_id = app.open_track(slug="all-buckets", kind="other", title="t", venue=None,
+                              parties=PARTIES, opened_at="2022-01-01",
+                              recorded_by="t").track.id
+    rng = random.Random(0)
+    ids = app.record_statements(track_id, [
+        _fields(rng, 1, "demand", "Russia"), _fields(rng, 2, "meeting_held", "NATO"),
+        {**_fields(rng, 3, "meeting_held", "NATO"), "occurred_at": "2022-05-01"},
+        _fields(rng, 4, "statement", "NATO"), _fields(rng, 5, "statement", "NATO"),
+        _fields(rng, 6, "statement", "NATO"), _fields(rng, 7, "statement", "NATO"),
+    ], recorded_by="t").targets
+    checkpoint = app.get_track(track_id).version  # 8
+    assert checkpoint % INTERVAL == 0
+    app.correct_statement(track_id, ids[0], {"summary": "the corrected demand"}, "typo",
+                          recorded_by="t")
+    app.retract_statement(track_id, ids[2], "not held", recorded_by="t")
+    version = checkpoint + 2
+    rebuilt = checkpoints.track_at(app, track_id, version)
+    assert rebuilt is not None
+    state = _state(rebuilt)
+    assert state == _state(_replayed(checkpointed, track_id, version))
+    assert state["open_demands"][0]["summary"] == "the corrected demand"
