@@ -36,6 +36,34 @@ def latest_rows(recorder: AggregateRecorder, originator_ids: Sequence[UUID], *,
     return rows
 
 
+def row_versions(recorder: AggregateRecorder,
+                 originator_ids: Sequence[UUID]) -> list[tuple[UUID, int]]:
+    """Every stored (originator, version) of the originators, without their states."""
+    found: list[tuple[UUID, int]] = []
+    for chunk in _chunks(list(dict.fromkeys(originator_ids))):
+        if isinstance(recorder, PostgresAggregateRecorder):
+            statement = SQL("SELECT originator_id, originator_version FROM {schema}.{table}"
+                            " WHERE originator_id = ANY(%s)").format(
+                schema=Identifier(recorder.datastore.schema),
+                table=Identifier(recorder.events_table_name))
+            with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+                cursor.execute(statement, (chunk,))
+                found += [(row["originator_id"], row["originator_version"])
+                          for row in cursor.fetchall()]
+        elif isinstance(recorder, SQLiteAggregateRecorder):
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(f"SELECT originator_id, originator_version"
+                               f" FROM {recorder.events_table_name}"
+                               f" WHERE originator_id IN ({','.join('?' * len(chunk))})",
+                               [i.hex for i in chunk])
+                found += [(recorder.convert_originator_id(row["originator_id"]),
+                           row["originator_version"]) for row in cursor.fetchall()]
+        else:
+            found += [(i, row.originator_version) for i in chunk
+                      for row in recorder.select_events(i)]
+    return found
+
+
 def _postgres(recorder: PostgresAggregateRecorder, ids: list[UUID], gte: int,
               lte: int) -> list[StoredEvent]:
     statement = SQL(

@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
-
 from domain import errors, views
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
 from domain.track import Track
 from domain.values import instant_of
 from services import checkpoints
 from services.application import TrackerApp
+from services.audit_derived import with_derived_checks
 
 PAGE_SIZE = 1000  # stored rows read per query while verifying or exporting
 MAX_LIMIT = 1000  # the largest page a caller may ask of history and the feed
@@ -328,7 +327,7 @@ class ChainCheck:
 
 def verify(app: TrackerApp, track_id: UUID) -> dict[str, Any]:
     """Recompute the track's hash chain from the stored rows, a page at a time, then check
-    its snapshots against it (`check_snapshots`).
+    its snapshots and view checkpoints against it (`services.audit_derived`).
 
     A deleted newest event cannot be seen from the chain alone; compare `head_hash` with a
     previously published one for that."""
@@ -340,68 +339,7 @@ def verify(app: TrackerApp, track_id: UUID) -> dict[str, Any]:
         after = int(rows[-1].originator_version)
     if check.events_checked == 0:
         raise errors.TrackNotFound(f"no track {track_id}")
-    return _with_snapshots(check.result(), check_snapshots(app, track_id))
-
-
-def _with_snapshots(chain: dict[str, Any], snapshots: tuple[int, list[int]]) -> dict[str, Any]:
-    checked, invalid = snapshots
-    return {**chain, "valid": chain["valid"] and not invalid, "snapshots_checked": checked,
-            "invalid_snapshots": invalid}
-
-
-def check_snapshots(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
-    """Each stored snapshot of the track against the track replayed from its events up to
-    the snapshot's version: (how many were checked, the versions of those that differ).
-
-    As-of and cold loads start from snapshots, so a snapshot edited in the store would change
-    what an auditor is shown while the chain stays valid. Both sides are compared as this
-    version of the application writes them (an old snapshot is upcast first), one snapshot
-    in memory at a time. A snapshot that cannot be decoded, or stands past the last event,
-    differs. The events are read again here rather than folded during the chain pass:
-    `verify_all` checks every track in one pass and must not hold them all in memory."""
-    if app.snapshots is None:
-        return 0, []
-    checked, invalid = 0, []
-    track: Track | None = None
-    after = 0
-    while stored := app.snapshots.recorder.select_events(track_id, gt=after, limit=1):
-        version = int(stored[0].originator_version)
-        track = _replayed_to(app, track_id, track, version)
-        checked += 1
-        if track is None or track.version != version or not _same_state(app, stored[0], track):
-            invalid.append(version)
-        after = version
-    return checked, invalid
-
-
-def _replayed_to(app: TrackerApp, track_id: UUID, track: Track | None,
-                 version: int) -> Track | None:
-    """`track` (None: nothing yet) brought forward by the stored events up to `version`."""
-    done = track.version if track is not None else 0
-    while done < version and (rows := app.recorder.select_events(
-            track_id, gt=done, lte=version, limit=PAGE_SIZE)):
-        for row in rows:
-            track = app.mapper.to_domain_event(row).mutate(track)
-        done = int(rows[-1].originator_version)
-    return track
-
-
-def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
-    assert app.snapshots is not None
-    try:
-        restored = app.snapshots.mapper.to_domain_event(stored).mutate(None)
-        return bool(restored.version == track.version and
-                    _encoded_state(app, restored) == _encoded_state(app, track))
-    except Exception:  # undecodable or unloadable: not the state the events give
-        return False
-
-
-def _encoded_state(app: TrackerApp, track: Track) -> bytes:
-    """The snapshot state as stored, its attributes and `in_view` in name order: the order
-    they were made in depends on the path taken (live events or an upcast), not the state."""
-    state = Snapshot.take(track).state
-    state["in_view"] = dict(sorted(state["in_view"].items()))
-    return app.mapper.transcoder.encode(dict(sorted(state.items())))
+    return with_derived_checks(app, check.result(), track_id)
 
 
 def verify_all(app: TrackerApp) -> dict[str, Any]:
@@ -418,7 +356,7 @@ def verify_all(app: TrackerApp) -> dict[str, Any]:
             checks[track_id].feed(row)
         start = rows[-1].id
     items = [{"track_id": str(c.track_id), "slug": c.slug,
-              **_with_snapshots(c.result(), check_snapshots(app, c.track_id))}
+              **with_derived_checks(app, c.result(), c.track_id)}
              for c in checks.values()]
     return {
         "valid": all(item["valid"] for item in items),

@@ -52,9 +52,9 @@ def _tracker(ref: str | None = None) -> Iterator[Tracker]:
 
 
 def _verify_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="hash chain and snapshots")
+    table = Table(title="hash chain, snapshots and view checkpoints")
     for column in ("track", "valid", "events", "first invalid version", "head hash",
-                   "snapshots", "invalid snapshots"):
+                   "snapshots", "invalid snapshots", "checkpoints", "invalid checkpoints"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -65,6 +65,8 @@ def _verify_table(rows: list[dict[str, Any]]) -> Table:
             f"{row['head_hash'][:16]}…" if row["head_hash"] else "-",
             str(row["snapshots_checked"]),
             ", ".join(map(str, row["invalid_snapshots"])),
+            str(row["checkpoints_checked"]),
+            ", ".join(map(str, row["invalid_checkpoints"])),
         )
     return table
 

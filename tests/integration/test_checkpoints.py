@@ -167,6 +167,107 @@ def _delete_rows(tracker: Tracker, originator_id: UUID, version: int) -> None:
                      (originator_id, version))
 
 
+def _edit_row(tracker: Tracker, originator_id: UUID, version: int, edit: Any) -> None:
+    """Rewrite a snapshot-store row's state behind the application's back."""
+    if tracker.config.kind == "sqlite":
+        assert tracker.config.sqlite_path is not None
+        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+            where = "WHERE originator_id IN (?, ?) AND originator_version = ?"
+            key = (originator_id.hex, str(originator_id), version)
+            (state,) = conn.execute(f"SELECT state FROM stored_snapshots {where}", key).fetchone()
+            conn.execute(f"UPDATE stored_snapshots SET state = ? {where}",
+                         (edit(bytes(state)), *key))
+        return
+    assert tracker.config.pg_conninfo is not None
+    table = f'"{tracker.config.pg_schema}".ntrack_snapshots'
+    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+        where = "WHERE originator_id = %s AND originator_version = %s"
+        (state,) = conn.execute(f"SELECT state FROM {table} {where}",
+                                (originator_id, version)).fetchone()
+        conn.execute(f"UPDATE {table} SET state = %s {where}",
+                     (edit(bytes(state)), originator_id, version))
+
+
+def _replacing(old: bytes, new: bytes) -> Any:
+    def edit(state: bytes) -> bytes:
+        assert old in state
+        return state.replace(old, new)
+    return edit
+
+
+def _copy_row(tracker: Tracker, originator_id: UUID, version: int, to_version: int) -> None:
+    if tracker.config.kind == "sqlite":
+        assert tracker.config.sqlite_path is not None
+        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+            conn.execute("INSERT INTO stored_snapshots SELECT originator_id, ?, topic, state"
+                         " FROM stored_snapshots WHERE originator_id IN (?, ?)"
+                         " AND originator_version = ?",
+                         (to_version, originator_id.hex, str(originator_id), version))
+        return
+    assert tracker.config.pg_conninfo is not None
+    table = f'"{tracker.config.pg_schema}".ntrack_snapshots'
+    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+        conn.execute(f"INSERT INTO {table} SELECT originator_id, %s, topic, state FROM {table}"
+                     " WHERE originator_id = %s AND originator_version = %s",
+                     (to_version, originator_id, version))
+
+
+def _a_checkpointed_track(tracker: Tracker) -> tuple[UUID, str, int]:
+    """A track with checkpoints at 4, 8 and 12; the statement recorded at version 10."""
+    app = tracker.app
+    track_id = app.open_track(slug=f"verify-{uuid.uuid4().hex[:6]}", kind="other", title="t",
+                              venue=None, parties=PARTIES, opened_at="2022-01-01",
+                              recorded_by="t").track.id
+    ids = app.record_statements(track_id, [
+        {**_fields(random.Random(n), n, "demand", "Russia"), "summary": f"demand number {n}"}
+        for n in range(11)], recorded_by="t").targets
+    return track_id, ids[8], 12
+
+
+def test_verify_checks_every_checkpoint_and_bucket_row_against_the_events(
+        checkpointed: Tracker) -> None:
+    track_id, _, _ = _a_checkpointed_track(checkpointed)
+    _random_history(checkpointed, 10, steps=20)
+    report = audit.verify(checkpointed.app, track_id)
+    assert (report["valid"], report["checkpoints_checked"], report["invalid_checkpoints"]) == \
+        (True, 3, [])
+
+
+def test_an_edited_checkpoint_is_reported_at_its_version(checkpointed: Tracker) -> None:
+    track_id, _, last = _a_checkpointed_track(checkpointed)
+    _edit_row(checkpointed, checkpoints.view_stream(track_id), last,
+              _replacing(b"demand number 9", b"demand number 0"))
+    report = audit.verify(checkpointed.app, track_id)
+    assert (report["valid"], report["first_invalid_version"], report["invalid_checkpoints"]) \
+        == (False, None, [last])
+    everything = audit.verify_all(checkpointed.app)
+    assert (everything["valid"], everything["items"][0]["invalid_checkpoints"]) == \
+        (False, [last])
+
+
+def test_an_edited_bucket_row_is_reported_at_its_version(checkpointed: Tracker) -> None:
+    track_id, statement_id, last = _a_checkpointed_track(checkpointed)
+    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
+    assert newest is not None
+    stream = checkpoints.bucket_stream(track_id, newest.buckets,
+                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    _edit_row(checkpointed, stream, last,
+              _replacing(b"demand number 8", b"demand number 0"))
+    report = audit.verify(checkpointed.app, track_id)
+    assert (report["valid"], report["invalid_checkpoints"]) == (False, [last])
+
+
+def test_a_bucket_row_no_checkpoint_wrote_is_reported(checkpointed: Tracker) -> None:
+    track_id, statement_id, last = _a_checkpointed_track(checkpointed)
+    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
+    assert newest is not None
+    stream = checkpoints.bucket_stream(track_id, newest.buckets,
+                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    _copy_row(checkpointed, stream, last, last + 1)
+    report = audit.verify(checkpointed.app, track_id)
+    assert (report["valid"], report["invalid_checkpoints"]) == (False, [last + 1])
+
+
 def test_a_lost_checkpoint_costs_a_longer_fold_never_a_wrong_answer(
         checkpointed: Tracker) -> None:
     app = checkpointed.app

@@ -75,7 +75,8 @@ def test_old_events_load_replay_and_verify_after_the_event_gains_a_field(
     assert audit.as_of(tracker.app, v1_track)["statement_count"] == 1
     assert audit.verify(tracker.app, v1_track) == {
         "valid": True, "events_checked": 3, "first_invalid_version": None,
-        "head_hash": history[-1]["hash"], "snapshots_checked": 0, "invalid_snapshots": []}
+        "head_hash": history[-1]["hash"], "snapshots_checked": 0, "invalid_snapshots": [],
+        "checkpoints_checked": 0, "invalid_checkpoints": []}
 
 
 def test_new_events_carry_the_field_and_the_chain_stays_valid(

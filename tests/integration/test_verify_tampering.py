@@ -96,7 +96,8 @@ def test_verify_reports_an_edited_row_at_its_version(tracker: Tracker, edit) -> 
     assert audit.verify(tracker.app, untouched) == {
         "valid": True, "events_checked": 5, "first_invalid_version": None,
         "head_hash": audit.history(tracker.app, untouched)["items"][-1]["hash"],
-        "snapshots_checked": 0, "invalid_snapshots": []}
+        "snapshots_checked": 0, "invalid_snapshots": [], "checkpoints_checked": 0,
+        "invalid_checkpoints": []}
 
 
 @pytest.mark.parametrize("edit", [change_text, garbage])
