@@ -43,7 +43,7 @@ from services.bootstrap import Tracker, build
 
 RU, US = "Russia", "United States"
 PARTIES = [RU, US]
-BATCH = {"negotiation": 20, "unanswered": 500}
+BATCH = {"negotiation": 20, "unanswered": 500, "single": 1}
 POSITIONS = ("reject", "counter", "partial", "accept", "noncommittal")
 # One cycle of the negotiation shape; "answer" and "withdraw" name an earlier statement.
 CYCLE = ("demand", "statement", "proposal", "answer", "sanction_warning", "meeting_scheduled",
@@ -130,7 +130,9 @@ def make_track(tracker: Tracker, events: int, shape: str) -> UUID:
     for round_number in itertools.count():
         if version >= events:
             return track_id
-        if shape == "negotiation" and round_number % 3 == 2 and len(source.retractable) > 50:
+        rounds_per_fix = 3 * 20 // BATCH[shape]  # every 60 statements or so
+        if shape != "unanswered" and round_number % rounds_per_fix == 2 \
+                and len(source.retractable) > 50:
             # one earlier statement corrected, one retracted (rarely among the newest)
             old = source.recorded[(round_number * 37) % len(source.recorded)]
             app.correct_statement(track_id, old, {"summary": "corrected wording"}, "typo",

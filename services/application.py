@@ -17,10 +17,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Snapshot
@@ -39,7 +39,8 @@ from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
 from infra.transcoder import OrjsonTranscoder
-from services import checkpoints
+from services.checkpoint_writer import CheckpointWriter
+from services.checkpoints import new_statement_id
 from services.track_cache import TrackCache
 
 MAX_WRITE_ATTEMPTS = 50
@@ -75,7 +76,8 @@ class TrackerApp(Application[UUID]):
         self._explicit_env = dict(env)
         super().__init__(env)
         self.snapshotting_intervals = {Track: snapshot_interval}
-        self.checkpoint_interval = checkpoint_interval
+        self.checkpoint_writer = CheckpointWriter(self, checkpoint_interval) \
+            if checkpoint_interval else None
         if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
             maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
             self.repository.cache = TrackCache(maxsize if maxsize > 0 else sys.maxsize,
@@ -113,19 +115,19 @@ class TrackerApp(Application[UUID]):
         `snapshot_points`."""
         if self.snapshots is None:
             return
-        versions: dict[Any, list[int]] = {}
+        saved: dict[Any, list[Any]] = {}
         for event in processing_event.events:
-            versions.setdefault(event.originator_id, []).append(event.originator_version)
-        for track_id, saved in versions.items():
+            saved.setdefault(event.originator_id, []).append(event)
+        for track_id, events in saved.items():
             track = processing_event.aggregates.get(track_id)
             interval = self.snapshotting_intervals.get(type(track))
             if track is None or not interval:
                 continue
-            if crosses_snapshot_point(min(saved) - 1, max(saved), interval):
+            if crosses_snapshot_point(events[0].originator_version - 1,
+                                      events[-1].originator_version, interval):
                 self.snapshots.put([Snapshot.take(track)])
-            if self.checkpoint_interval:
-                checkpoints.write_after_save(self, track, min(saved) - 1,
-                                             self.checkpoint_interval)
+            if self.checkpoint_writer is not None:
+                self.checkpoint_writer.after_save(track, events)
 
     # -- reads from the event store ------------------------------------------------------
 
@@ -181,6 +183,12 @@ class TrackerApp(Application[UUID]):
             with suppress(KeyError):
                 cache.get(track_id, evict=True)
 
+    def _capturing(self, track: Track) -> AbstractContextManager[None]:
+        """View checkpoints are taken while the command passes their versions."""
+        if self.checkpoint_writer is None:
+            return nullcontext()
+        return self.checkpoint_writer.capturing(track)
+
     def write(self, track_id: UUID, command: Command, *, if_match: int | None = None,
               key: str | None = None, digest: str | None = None,
               present: Present | None = None) -> WriteResult:
@@ -194,7 +202,8 @@ class TrackerApp(Application[UUID]):
                     if replay is not None:
                         return self._replayed(track, key, replay, present)
                 try:
-                    targets = command(track)
+                    with self._capturing(track):
+                        targets = command(track)
                     recordings = self.save(track)
                 except IntegrityError:
                     self._forget(track_id)
@@ -234,7 +243,7 @@ class TrackerApp(Application[UUID]):
         def command(track: Track) -> list[str]:
             ids = []
             for statement in statements:
-                statement_id = str(uuid4())
+                statement_id = new_statement_id(track.version + 1)
                 track.record_statement(statement_id, statement, recorded_by=recorded_by,
                                        key=options.get("key"), digest=options.get("digest"))
                 ids.append(statement_id)

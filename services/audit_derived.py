@@ -11,6 +11,7 @@ pass and must not hold them all in memory.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 from uuid import UUID
 
@@ -91,32 +92,95 @@ def _encoded_state(app: TrackerApp, track: Track) -> bytes:
 
 
 def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
-    """Each view checkpoint of the track and every statement bucket row it wrote; and no
-    bucket row where no checkpoint wrote one (as-of would read it). Returns (how many
-    checkpoints were checked, the versions of the rows that differ)."""
+    """Each view checkpoint of the track against the track replayed to its version, and
+    what as-of would read with it: every bucket row it wrote must hold the replayed records
+    of its bucket, every bucket's newest row at or before it (since its base) must be no
+    older than the bucket's last change, and no bucket row may stand where no checkpoint
+    wrote one. Returns (how many checkpoints were checked, the versions that fail)."""
     if app.snapshots is None:
         return 0, []
     rows = app.snapshots.recorder.select_events(checkpoints.view_stream(track_id))
-    invalid: set[int] = set()
-    written: set[tuple[int, int]] = set()  # (buckets, version) of each readable checkpoint
-    track: Track | None = None
+    decoded: list[tuple[int, checkpoints.ViewCheckpoint | None]] = []
     for stored in rows:
-        version = int(stored.originator_version)
-        track = _replayed_to(app, track_id, track, version)
         try:
-            checkpoint: checkpoints.ViewCheckpoint = app.snapshots.mapper.to_domain_event(stored)
-            written.add((checkpoint.buckets, version))
-            sound = track is not None and track.version == version and \
-                _same_checkpoint(checkpoint, track) and _same_buckets(app, checkpoint, track)
+            decoded.append((int(stored.originator_version),
+                            app.snapshots.mapper.to_domain_event(stored)))
         except Exception:  # undecodable: not what the events give
+            decoded.append((int(stored.originator_version), None))
+    counts = {checkpoint.buckets for _, checkpoint in decoded if checkpoint is not None}
+    written = {(checkpoint.buckets, version) for version, checkpoint in decoded
+               if checkpoint is not None}
+    stored_rows = _bucket_rows(app, track_id, counts)
+    invalid = {version for count, rows_of_count in stored_rows.items()
+               for versions in rows_of_count.values() for version in versions
+               if (count, version) not in written}
+    replay = _Replay(app, track_id, counts)
+    for version, checkpoint in decoded:
+        track = replay.to(version)
+        try:
+            sound = checkpoint is not None and track is not None and \
+                track.version == version and _same_checkpoint(checkpoint, track) and \
+                _same_buckets(app, checkpoint, track) and \
+                _buckets_readable(checkpoint, replay.changed[checkpoint.buckets],
+                                  stored_rows[checkpoint.buckets])
+        except Exception:
             sound = False
         if not sound:
             invalid.add(version)
-    for count in {count for count, _ in written}:
-        streams = [checkpoints.bucket_stream(track_id, count, n) for n in range(count)]
-        invalid.update(version for _, version in row_versions(app.snapshots.recorder, streams)
-                       if (count, version) not in written)
     return len(rows), sorted(invalid)
+
+
+def _bucket_rows(app: TrackerApp, track_id: UUID,
+                 counts: set[int]) -> dict[int, dict[int, list[int]]]:
+    """For each bucket count, the stored versions of each bucket, in order."""
+    assert app.snapshots is not None
+    found: dict[int, dict[int, list[int]]] = {}
+    for count in counts:
+        numbers = {checkpoints.bucket_stream(track_id, count, n): n for n in range(count)}
+        versions = found[count] = {}
+        for stream, version in row_versions(app.snapshots.recorder, list(numbers)):
+            versions.setdefault(numbers[stream], []).append(version)
+        for listed in versions.values():
+            listed.sort()
+    return found
+
+
+class _Replay:
+    """The track replayed forward, noting for each bucket count when each bucket last
+    changed (the versions of the events naming one of its statements)."""
+
+    def __init__(self, app: TrackerApp, track_id: UUID, counts: set[int]) -> None:
+        self.app = app
+        self.track_id = track_id
+        self.track: Track | None = None
+        self.changed: dict[int, dict[int, int]] = {count: {} for count in counts}
+
+    def to(self, version: int) -> Track | None:
+        done = self.track.version if self.track is not None else 0
+        while done < version and (rows := self.app.recorder.select_events(
+                self.track_id, gt=done, lte=version, limit=PAGE_SIZE)):
+            for row in rows:
+                event = self.app.mapper.to_domain_event(row)
+                self.track = event.mutate(self.track)
+                for statement_id in checkpoints.named(event):
+                    for count, changed in self.changed.items():
+                        changed[checkpoints.bucket_of(statement_id, count)] = \
+                            event.originator_version
+            done = int(rows[-1].originator_version)
+        return self.track
+
+
+def _buckets_readable(checkpoint: checkpoints.ViewCheckpoint, changed: dict[int, int],
+                      stored: dict[int, list[int]]) -> bool:
+    """As-of reads each bucket's newest row in [base, version]: it must exist for every
+    bucket that holds statements, and be written no earlier than the bucket's last change."""
+    low, high = checkpoint.base, checkpoint.originator_version
+    for number, last_change in changed.items():
+        versions = stored.get(number, [])
+        at = bisect.bisect_right(versions, high)
+        if at == 0 or versions[at - 1] < max(low, last_change):
+            return False
+    return True
 
 
 def _canonical(state: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ meetings, batches crossing several checkpoints, buckets spread again, lost check
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import random
 import sqlite3
 import uuid
@@ -20,6 +22,7 @@ from domain.track import Track
 from infra.settings import Settings
 from services import audit, checkpoints
 from services.bootstrap import Tracker, build
+from services.checkpoint_writer import CheckpointWriter
 
 PARTIES = ["Russia", "United States", "NATO"]
 INTERVAL = 4
@@ -136,11 +139,23 @@ def test_a_track_rebuilt_from_a_checkpoint_equals_a_full_replay_at_every_version
                                   "recorded_at": expected["last_activity_at"]}}
 
 
-def test_every_checkpoint_is_written_once_the_versions_pass_it(checkpointed: Tracker) -> None:
+def test_checkpoints_are_spaced_by_the_interval_or_by_half_the_view_if_larger(
+        checkpointed: Tracker) -> None:
+    """A checkpoint costs the size of what is in view: one is taken at each multiple of the
+    interval at which at least half that many events passed since the one before."""
     track_id = _random_history(checkpointed, 4, steps=25)
     head = checkpointed.app.get_track(track_id).version
     rows = checkpointed.app.snapshots.get(checkpoints.view_stream(track_id))
-    assert [row.originator_version for row in rows] == list(range(INTERVAL, head + 1, INTERVAL))
+    taken = [row.originator_version for row in rows]
+    in_view = {v: len(_replayed(checkpointed, track_id, v).in_view)
+               for v in range(INTERVAL, head + 1, INTERVAL)}
+    expected, last = [], None
+    for version, size in in_view.items():
+        if last is None or version - last >= size // 2:
+            expected.append(version)
+            last = version
+    assert taken == expected
+    assert any(b - a > INTERVAL for a, b in itertools.pairwise(taken))  # the rule was used
 
 
 def test_buckets_are_spread_again_as_the_track_grows(checkpointed: Tracker) -> None:
@@ -218,9 +233,10 @@ def _a_checkpointed_track(tracker: Tracker) -> tuple[UUID, str, int]:
     track_id = app.open_track(slug=f"verify-{uuid.uuid4().hex[:6]}", kind="other", title="t",
                               venue=None, parties=PARTIES, opened_at="2022-01-01",
                               recorded_by="t").track.id
+    # one demand (in view, so in the checkpoint itself), the rest plain statements
     ids = app.record_statements(track_id, [
-        {**_fields(random.Random(n), n, "demand", "Russia"), "summary": f"demand number {n}"}
-        for n in range(11)], recorded_by="t").targets
+        {**_fields(random.Random(n), n, "demand" if n == 9 else "statement", "Russia"),
+         "summary": f"statement number {n}"} for n in range(11)], recorded_by="t").targets
     return track_id, ids[8], 12
 
 
@@ -236,7 +252,7 @@ def test_verify_checks_every_checkpoint_and_bucket_row_against_the_events(
 def test_an_edited_checkpoint_is_reported_at_its_version(checkpointed: Tracker) -> None:
     track_id, _, last = _a_checkpointed_track(checkpointed)
     _edit_row(checkpointed, checkpoints.view_stream(track_id), last,
-              _replacing(b"demand number 9", b"demand number 0"))
+              _replacing(b"statement number 9", b"statement number 0"))
     report = audit.verify(checkpointed.app, track_id)
     assert (report["valid"], report["first_invalid_version"], report["invalid_checkpoints"]) \
         == (False, None, [last])
@@ -252,7 +268,7 @@ def test_an_edited_bucket_row_is_reported_at_its_version(checkpointed: Tracker) 
     stream = checkpoints.bucket_stream(track_id, newest.buckets,
                                        checkpoints.bucket_of(statement_id, newest.buckets))
     _edit_row(checkpointed, stream, last,
-              _replacing(b"demand number 8", b"demand number 0"))
+              _replacing(b"statement number 8", b"statement number 0"))
     report = audit.verify(checkpointed.app, track_id)
     assert (report["valid"], report["invalid_checkpoints"]) == (False, [last])
 
@@ -266,6 +282,29 @@ def test_a_bucket_row_no_checkpoint_wrote_is_reported(checkpointed: Tracker) -> 
     _copy_row(checkpointed, stream, last, last + 1)
     report = audit.verify(checkpointed.app, track_id)
     assert (report["valid"], report["invalid_checkpoints"]) == (False, [last + 1])
+
+
+def test_a_deleted_bucket_row_is_reported_at_the_checkpoints_that_would_read_it(
+        checkpointed: Tracker) -> None:
+    track_id, statement_id, last = _a_checkpointed_track(checkpointed)
+    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
+    assert newest is not None
+    stream = checkpoints.bucket_stream(track_id, newest.buckets,
+                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    _delete_rows(checkpointed, stream, last)
+    report = audit.verify(checkpointed.app, track_id)
+    assert (report["valid"], report["invalid_checkpoints"]) == (False, [last])
+
+
+def test_as_of_answers_from_the_snapshot_when_a_checkpoint_cannot_be_read(
+        checkpointed: Tracker) -> None:
+    track_id, _, last = _a_checkpointed_track(checkpointed)
+    _edit_row(checkpointed, checkpoints.view_stream(track_id), last,
+              lambda state: b"\x00 not a checkpoint")
+    expected = _state(_replayed(checkpointed, track_id, last))
+    assert audit.as_of(checkpointed.app, track_id, version=last) == {
+        **expected, "as_of": {"version": last, "recorded_at": expected["last_activity_at"]}}
+    assert audit.verify(checkpointed.app, track_id)["invalid_checkpoints"] == [last]
 
 
 def test_a_lost_checkpoint_costs_a_longer_fold_never_a_wrong_answer(
@@ -315,18 +354,45 @@ def test_a_failed_checkpoint_write_does_not_fail_the_write(
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(checkpoints, "write", broken)
+    monkeypatch.setattr(CheckpointWriter, "_take", broken)
     before = app.get_track(track_id).version
     app.record_statements(track_id, [_fields(random.Random(n), n, "statement", "NATO")
                                      for n in range(2 * INTERVAL)], recorded_by="t")
     assert app.get_track(track_id).version == before + 2 * INTERVAL
-    assert "could not write the view checkpoint" in caplog.text
+    assert "could not take the view checkpoint" in caplog.text
     monkeypatch.undo()
     version = app.get_track(track_id).version
     assert audit.as_of(app, track_id, version=version) == {
         **_state(_replayed(checkpointed, track_id, version)),
         "as_of": {"version": version,
                   "recorded_at": _replayed(checkpointed, track_id, version).last_activity_at}}
+
+
+def test_two_processes_writing_one_track_leave_checkpoints_that_agree_with_the_events(
+        database_url: str, small_buckets: None) -> None:
+    """Each writer only knows its own saves: what changed since the last checkpoint is read
+    from the store when the other one wrote in between."""
+    settings = Settings(database_url=database_url, embedded_projector=False,
+                        snapshot_interval=7, checkpoint_interval=INTERVAL)
+    first, second = build(settings), build(settings)
+    try:
+        track_id = _random_history(first, 11, steps=3)
+        rng = random.Random(11)
+        for n in range(40):
+            writer = (first, second)[rng.randrange(2)]
+            track = writer.app.get_track(track_id)
+            batch = [_statement(rng, 1000 + n * 10 + i, track) for i in range(rng.randint(1, 3))]
+            with contextlib.suppress(errors.TrackerError):  # refused: nothing recorded
+                writer.app.record_statements(track_id, batch, recorded_by="t")
+        head = first.app.get_track(track_id).version
+        for version in range(INTERVAL, head + 1):
+            rebuilt = checkpoints.track_at(first.app, track_id, version)
+            assert rebuilt is not None
+            assert _state(rebuilt) == _state(_replayed(first, track_id, version)), version
+        assert audit.verify(first.app, track_id)["invalid_checkpoints"] == []
+    finally:
+        first.close()
+        second.close()
 
 
 def test_checkpoints_can_be_turned_off(database_url: str) -> None:

@@ -1,0 +1,232 @@
+"""Writing view checkpoints (`services.checkpoints`) as a write passes their versions.
+
+A checkpoint at version C holds the track's view state at C and every statement bucket
+changed since the checkpoint before it. A write's command passes through C in memory (a
+batch may pass several), so that is when it is taken: `TrackerApp.write` lets the track call
+`capture` after each event, and at a multiple of the interval the rows are encoded there and
+then, from the track as it stands, so later events of the same batch cannot change them.
+Which ids fall in which bucket comes from an index of the track's statements kept per track
+in this process. The rows are stored right after the events commit, all of a save's in one
+transaction, and dropped if the save fails (the command is run again on a fresh track).
+
+What changed since the previous checkpoint comes from the saves this process made, when it
+made all of them since; else from the events in the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import StoredEvent
+
+from domain.track import Track
+from services import checkpoints
+from services.checkpoints import (
+    ViewCheckpoint,
+    bucket_of,
+    bucket_row,
+    checkpoint_row,
+    named,
+    rows_in_full,
+    view_stream,
+)
+
+log = logging.getLogger("ntrack.checkpoints")
+
+INDEXED_TRACKS = 256  # tracks whose bucket index a process keeps (least recently used go)
+
+
+@dataclass
+class _BucketIndex:
+    """Which of a track's statement ids fall in which bucket; ids are only ever added, and
+    a dict keeps them in recording order, so new ones are taken from the end."""
+
+    count: int
+    source: dict[str, Any]  # the cached track's own statements dict
+    indexed: int = 0
+    members: dict[int, list[str]] = field(default_factory=dict)
+
+    def catch_up(self) -> None:
+        for statement_id in itertools.islice(self.source, self.indexed, None):
+            self.members.setdefault(bucket_of(statement_id, self.count), []).append(
+                statement_id)
+        self.indexed = len(self.source)
+
+
+@dataclass
+class _Changes:
+    """The statements named by the events (since, last] that this process saved."""
+
+    since: int
+    last: int
+    ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Checkpoint:
+    """Where a checkpoint stands: enough to take the next one after it."""
+
+    version: int
+    buckets: int
+    base: int
+
+
+@dataclass
+class _Capture(_Checkpoint):
+    rows: list[StoredEvent] = field(default_factory=list)
+
+
+class CheckpointWriter:
+    def __init__(self, app: Any, interval: int) -> None:
+        self.app = app
+        self.interval = interval
+        self._indexes: OrderedDict[UUID, _BucketIndex] = OrderedDict()
+        self._changes: dict[UUID, _Changes] = {}
+        self._captured: dict[UUID, list[_Capture]] = {}  # taken by a command, not yet saved
+        self._stored: dict[UUID, _Checkpoint] = {}  # the newest this process knows of
+
+    # -- during the command --------------------------------------------------------------
+
+    @contextmanager
+    def capturing(self, track: Track) -> Iterator[None]:
+        """Run a command on `track` with `capture` called after each of its events. The
+        caller holds the track's turn, so one command at a time per track."""
+        self._captured.pop(track.id, None)  # a failed attempt's
+        with track.observed(self.capture):
+            try:
+                yield
+            except BaseException:
+                self._captured.pop(track.id, None)
+                raise
+
+    def capture(self, track: Track) -> None:
+        if track.version % self.interval:
+            return
+        try:
+            capture = self._take(track)
+        except Exception:  # never fail the write for a checkpoint: as-of folds further
+            log.exception("could not take the view checkpoint of track %s at version %d",
+                          track.id, track.version)
+            return
+        if capture is not None:
+            self._captured.setdefault(track.id, []).append(capture)
+
+    def _previous(self, track: Track) -> _Checkpoint | None:
+        """The checkpoint to take the next from: one this command took, else the store's
+        newest. Its row is looked up every time (a row lost since must not be built on);
+        it is decoded only if it is not the one this process last stored or read."""
+        earlier = self._captured.get(track.id)
+        if earlier:
+            return earlier[-1]
+        rows = self.app.snapshots.recorder.select_events(
+            view_stream(track.id), lte=track.version - 1, desc=True, limit=1)
+        if not rows:
+            return None
+        known = self._stored.get(track.id)
+        if known is not None and known.version == rows[0].originator_version:
+            return known
+        newest: ViewCheckpoint = self.app.snapshots.mapper.to_domain_event(rows[0])
+        if newest.state.get("class_version") != Track.class_version:
+            return None
+        known = self._stored[track.id] = _Checkpoint(newest.originator_version, newest.buckets,
+                                                     newest.base)
+        return known
+
+    def _take(self, track: Track) -> _Capture | None:
+        version = track.version
+        previous = self._previous(track)
+        if previous is None:
+            return self._encoded(version, version, rows_in_full(
+                track, track.statements.values(), version))
+        if version - previous.version < len(track.in_view) // 2:
+            # A checkpoint costs the size of what is in view: taken no more often than
+            # that many events, its cost per event stays flat, and as-of's fold after it
+            # is no longer than the answer it builds.
+            return None
+        since, count, base = previous.version, previous.buckets, previous.base
+        if version > checkpoints.REGROW_AFTER * count:  # spread the buckets again
+            return self._encoded(version, version, rows_in_full(
+                track, track.statements.values(), version))
+        changed = self._changed_since(track, since)
+        index = self._index(track, count)
+        statements = track.statements
+        rows: list[DomainEvent] = [checkpoint_row(track, version, count, base)]
+        rows += [bucket_row(track.id, count, number, version,
+                            (statements[i] for i in index.members[number]))
+                 for number in sorted({bucket_of(i, count) for i in changed})]
+        return _Capture(version, count, base, self._encode(rows))
+
+    def _encoded(self, version: int, base: int, rows: list[DomainEvent]) -> _Capture:
+        count = rows[0].buckets  # type: ignore[attr-defined]
+        return _Capture(version, count, base, self._encode(rows))
+
+    def _encode(self, rows: Iterable[DomainEvent]) -> list[StoredEvent]:
+        # Encoded now: the rest of a batch may still change these records in memory.
+        return [self.app.snapshots.mapper.to_stored_event(row) for row in rows]
+
+    def _changed_since(self, track: Track, since: int) -> set[str]:
+        """Ids named by the events (since, track.version]: this command's own, and before
+        it this process's log of its saves or else the store."""
+        pending = track.pending_events
+        started = pending[0].originator_version - 1
+        changed = {i for event in pending if event.originator_version > since
+                   for i in named(event)}
+        if since < started:
+            changes = self._changes.get(track.id)
+            if changes is not None and changes.since <= since and changes.last == started:
+                changed |= changes.ids  # a superset when it reaches further back: harmless
+            else:
+                changed |= {i for event in self.app.events.get(track.id, gt=since,
+                                                               lte=started)
+                            for i in named(event)}
+        return changed
+
+    def _index(self, track: Track, count: int) -> _BucketIndex:
+        index = self._indexes.get(track.id)
+        if index is None or index.count != count or index.source is not track.statements:
+            index = self._indexes[track.id] = _BucketIndex(count, track.statements)
+            while len(self._indexes) > INDEXED_TRACKS:
+                self._indexes.popitem(last=False)
+        self._indexes.move_to_end(track.id)
+        index.catch_up()
+        return index
+
+    # -- after the save --------------------------------------------------------------------
+
+    def after_save(self, track: Track, events: Sequence[Any]) -> None:
+        """Store what the command captured, now that its events are committed. A failure
+        is logged, not raised: as-of then folds from an earlier checkpoint."""
+        captured = self._captured.pop(track.id, [])
+        before = events[0].originator_version - 1
+        if captured:
+            try:
+                self.app.snapshots.recorder.insert_events(
+                    [row for capture in captured for row in capture.rows])
+            except Exception:
+                self._changes.pop(track.id, None)
+                self._stored.pop(track.id, None)
+                log.exception("could not store the view checkpoints of track %s at %s",
+                              track.id, [capture.version for capture in captured])
+                return
+            newest = captured[-1]
+            self._stored[track.id] = _Checkpoint(newest.version, newest.buckets, newest.base)
+            before = newest.version
+            self._changes[track.id] = _Changes(since=before, last=before)
+            events = [event for event in events if event.originator_version > before]
+        self._note(track.id, before, events)
+
+    def _note(self, track_id: UUID, before: int, events: Iterable[Any]) -> None:
+        changes = self._changes.get(track_id)
+        if changes is None or changes.last != before:  # another process wrote in between
+            changes = self._changes[track_id] = _Changes(since=before, last=before)
+        for event in events:
+            changes.ids.update(named(event))
+            changes.last = event.originator_version
