@@ -43,7 +43,9 @@ class Service:
         self.pids: list[int] = []  # the API workers
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NTRACK_")}
+        # NTRACK_CHECKPOINT_INTERVAL passes, so a run can be compared without checkpoints.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("NTRACK_") or k == "NTRACK_CHECKPOINT_INTERVAL"}
         env.update(NTRACK_DATABASE_URL=self.url, NTRACK_API_TOKENS=f"bench:recorder:{self.token}",
                    NTRACK_LOG_LEVEL="WARNING",
                    NTRACK_EMBEDDED_PROJECTOR=str(self.topology == "embedded").lower())

@@ -51,6 +51,9 @@ ACTIVE_WARNING = "active_warning"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_HELD = "meeting_held"
 _MEETINGS = ("meeting_scheduled", "meeting_held")
+# A statement can only play the part of its type.
+PART_OF_TYPE = {"demand": OPEN_DEMAND, "sanction_warning": ACTIVE_WARNING,
+                "meeting_scheduled": MEETING_SCHEDULED, "meeting_held": MEETING_HELD}
 
 # What a view checkpoint keeps of a track besides the records in view (see `checkpoint`).
 _CHECKPOINT_ATTRS = ("slug", "kind", "title", "venue", "parties", "status", "opened_at",
@@ -79,7 +82,7 @@ class Track(Aggregate):
     # Derived indexes, kept so views never scan the whole track: the statements that the
     # current-state document shows or needs (open demands, active sanction warnings, live
     # meetings) with their part in it, and the live statements by type.
-    in_view: dict[str, str]
+    in_view: dict[str, dict[str, None]]  # part -> ids playing it (a dict as ordered set)
     live_counts: dict[str, int]
     idempotency: dict[str, dict[str, Any]]
 
@@ -272,38 +275,44 @@ class Track(Aggregate):
             self._replace_meeting(changed)
             return
         for record in (changed, *self._targets_of(statement_id)):
-            if record is None or record.type in _MEETINGS:
+            if record is None or record.type not in PART_OF_TYPE or record.type in _MEETINGS:
                 continue
-            part = part_in_view(self.statements, record)
-            if part is None:
-                self.in_view.pop(record.id, None)
-            else:
-                self.in_view[record.id] = part
+            self._place(record.id, PART_OF_TYPE[record.type],
+                        part_in_view(self.statements, record) is not None)
+
+    def _place(self, statement_id: str, part: str, shown: bool) -> None:
+        ids = self.in_view.setdefault(part, {})
+        if shown:
+            ids[statement_id] = None
+        else:
+            ids.pop(statement_id, None)
 
     def _replace_meeting(self, record: StatementRecord) -> None:
         """Only the meetings that decide the next one stay in view: the newest held, and the
         scheduled ones after it. If the newest held is retracted or re-dated, the rest are
         looked at again (a track rebuilt from a checkpoint loads them all for that)."""
-        held = next((self.statements[i] for i, part in self.in_view.items()
-                     if part == MEETING_HELD), None)
+        held_ids = self.in_view.setdefault(MEETING_HELD, {})
+        scheduled = self.in_view.setdefault(MEETING_SCHEDULED, {})
+        held = self.statements[next(iter(held_ids))] if held_ids else None
         if record.type == "meeting_scheduled":
-            if not record.retracted and (held is None or record.meeting_key > held.at):
-                self.in_view[record.id] = MEETING_SCHEDULED
-            else:
-                self.in_view.pop(record.id, None)
+            self._place(record.id, MEETING_SCHEDULED, not record.retracted and (
+                held is None or record.meeting_key > held.at))
         elif held is not None and held.id == record.id:
-            for statement_id, part in meeting_parts(self.statements.values()).items():
-                self.in_view[statement_id] = part  # removals are in `meeting_parts` too
-            self.in_view = {i: p for i, p in self.in_view.items() if p}
+            parts = meeting_parts(self.statements.values())
+            for part, ids in ((MEETING_HELD, held_ids), (MEETING_SCHEDULED, scheduled)):
+                ids.clear()
+                ids.update((i, None) for i, p in parts.items() if p == part)
         elif not record.retracted and (held is None or
                                        (record.at, record.version) > (held.at, held.version)):
-            if held is not None:
-                del self.in_view[held.id]
-            self.in_view[record.id] = MEETING_HELD
-            for statement_id, part in list(self.in_view.items()):
-                if part == MEETING_SCHEDULED and \
-                        self.statements[statement_id].meeting_key <= record.at:
-                    del self.in_view[statement_id]
+            held_ids.clear()
+            held_ids[record.id] = None
+            for statement_id in [i for i in scheduled
+                                 if self.statements[i].meeting_key <= record.at]:
+                del scheduled[statement_id]
+
+    def view_parts(self) -> dict[str, str]:
+        """Each statement in view with its part."""
+        return {i: part for part, ids in self.in_view.items() for i in ids}
 
     # -- status (API.md's rules; `domain.views` shows them) ---------------------------------
 
@@ -320,7 +329,7 @@ class Track(Aggregate):
         statements outside the view: those are loaded one by one when an event names them
         (`from_checkpoint`). Its size follows the current-state document, not the history."""
         state = {name: getattr(self, name) for name in _CHECKPOINT_ATTRS}
-        state["records"] = [self.statements[i] for i in self.in_view]
+        state["records"] = [self.statements[i] for ids in self.in_view.values() for i in ids]
         state["created_on"] = self.created_on
         state["modified_on"] = self.modified_on
         state["class_version"] = self.class_version
@@ -431,10 +440,13 @@ class Track(Aggregate):
             if target_id in statements:
                 statements[target_id].withdrawals = list(ids)
         del state["by_type"]
-        parts = ((r.id, part_in_view(statements, r)) for r in statements.values())
-        in_view = {statement_id: part for statement_id, part in parts if part}
-        in_view.update(meeting_parts(statements.values()))
-        state["in_view"] = {statement_id: part for statement_id, part in in_view.items() if part}
+        parts = {r.id: part_in_view(statements, r) for r in statements.values()}
+        parts.update(meeting_parts(statements.values()))
+        in_view: dict[str, dict[str, None]] = {}
+        for statement_id, part in parts.items():
+            if part is not None:
+                in_view.setdefault(part, {})[statement_id] = None
+        state["in_view"] = in_view
 
 
 def is_withdrawn(statements: Mapping[str, StatementRecord], record: StatementRecord) -> bool:

@@ -32,7 +32,7 @@ def _by_occurrence(record: StatementRecord) -> tuple[str, int]:
 
 def _in_view(track: Track, part: str) -> list[StatementRecord]:
     """The statements playing `part` in the document (all live by construction)."""
-    return [track.statements[i] for i, p in track.in_view.items() if p == part]
+    return [track.statements[i] for i in track.in_view.get(part, ())]
 
 
 def is_withdrawn(track: Track, statement_id: str) -> bool:

@@ -84,7 +84,8 @@ def _encoded_state(app: TrackerApp, track: Track) -> bytes:
     """The snapshot state as stored, its attributes and `in_view` in name order: the order
     they were made in depends on the path taken (live events or an upcast), not the state."""
     state = Snapshot.take(track).state
-    state["in_view"] = dict(sorted(state["in_view"].items()))
+    state["in_view"] = {part: dict.fromkeys(sorted(ids))
+                        for part, ids in sorted(state["in_view"].items()) if ids}
     return app.mapper.transcoder.encode(dict(sorted(state.items())))
 
 
@@ -184,7 +185,8 @@ def _buckets_readable(checkpoint: checkpoints.ViewCheckpoint, changed: dict[int,
 
 
 def _canonical(state: dict[str, Any]) -> dict[str, Any]:
-    return {**state, "in_view": sorted(state["in_view"].items()),
+    return {**state, "in_view": sorted((p, sorted(ids)) for p, ids in state["in_view"].items()
+                                       if ids),
             "records": sorted(r.as_list() for r in state["records"])}
 
 

@@ -28,12 +28,13 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
 from domain.track import Track
+from infra.latest_rows import row_versions
 from services import checkpoints
 from services.checkpoints import (
-    ViewCheckpoint,
     bucket_of,
     bucket_row,
     checkpoint_row,
+    latest_checkpoint,
     named,
     rows_in_full,
     view_stream,
@@ -42,6 +43,7 @@ from services.checkpoints import (
 log = logging.getLogger("ntrack.checkpoints")
 
 INDEXED_TRACKS = 256  # tracks whose bucket index a process keeps (least recently used go)
+SPARSEST = 4  # checkpoints at least every version // SPARSEST events (as snapshots are)
 
 
 @dataclass
@@ -126,15 +128,18 @@ class CheckpointWriter:
         earlier = self._captured.get(track.id)
         if earlier:
             return earlier[-1]
-        rows = self.app.snapshots.recorder.select_events(
-            view_stream(track.id), lte=track.version - 1, desc=True, limit=1)
-        if not rows:
+        recorder = self.app.snapshots.recorder
+        # Versions only: a checkpoint row holds every record in view (megabytes on a track
+        # with thousands of open demands), and it is only decoded when not known here.
+        versions = [v for _, v in row_versions(recorder, [view_stream(track.id)])
+                    if v < track.version]
+        if not versions:
             return None
         known = self._stored.get(track.id)
-        if known is not None and known.version == rows[0].originator_version:
+        if known is not None and known.version == max(versions):
             return known
-        newest: ViewCheckpoint = self.app.snapshots.mapper.to_domain_event(rows[0])
-        if newest.state.get("class_version") != Track.class_version:
+        newest = latest_checkpoint(self.app, track.id, track.version - 1)
+        if newest is None or newest.state.get("class_version") != Track.class_version:
             return None
         known = self._stored[track.id] = _Checkpoint(newest.originator_version, newest.buckets,
                                                      newest.base)
@@ -146,10 +151,12 @@ class CheckpointWriter:
         if previous is None:
             return self._encoded(version, version, rows_in_full(
                 track, track.statements.values(), version))
-        if version - previous.version < len(track.in_view) // 2:
+        in_view = sum(map(len, track.in_view.values()))
+        if version - previous.version < min(in_view, version // SPARSEST):
             # A checkpoint costs the size of what is in view: taken no more often than
-            # that many events, its cost per event stays flat, and as-of's fold after it
-            # is no longer than the answer it builds.
+            # that many events, it costs about one record per event, and as-of's fold
+            # after it is no longer than the answer it builds. But never sparser than
+            # snapshots, so as-of never folds more than it would from a snapshot.
             return None
         since, count, base = previous.version, previous.buckets, previous.base
         if version > checkpoints.REGROW_AFTER * count:  # spread the buckets again

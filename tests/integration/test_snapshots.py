@@ -159,7 +159,7 @@ def test_a_snapshot_stored_by_an_earlier_track_version_still_loads(
         assert upcasts == expected
         assert [s.originator_version for s in app.snapshots.get(track_id)] == [head.version]
         assert all(isinstance(r, StatementRecord) for r in loaded.statements.values())
-        assert loaded.in_view == head.in_view
+        assert loaded.view_parts() == head.view_parts()
         assert views.track_state(loaded, None) == views.track_state(head, None)
         assert [views.statement_view(loaded, i) for i in loaded.statements] == \
             [views.statement_view(head, i) for i in head.statements]
