@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,7 +113,8 @@ class CheckpointWriter:
         if track.version % self.interval:
             return
         try:
-            capture = self._take(track)
+            capture = self._take(track, self._previous(track),
+                                 lambda since: self._changed_since(track, since))
         except Exception:  # never fail the write for a checkpoint: as-of folds further
             log.exception("could not take the view checkpoint of track %s at version %d",
                           track.id, track.version)
@@ -145,9 +146,11 @@ class CheckpointWriter:
                                                      newest.base)
         return known
 
-    def _take(self, track: Track) -> _Capture | None:
+    def _take(self, track: Track, previous: _Checkpoint | None,
+              changed_since: Callable[[int], set[str]]) -> _Capture | None:
+        """The rows of a checkpoint of `track` as it stands, after `previous` (None: in
+        full); None if it is too soon after `previous` for the size of the view."""
         version = track.version
-        previous = self._previous(track)
         if previous is None:
             return self._encoded(version, version, rows_in_full(
                 track, track.statements.values(), version))
@@ -162,7 +165,7 @@ class CheckpointWriter:
         if version > checkpoints.REGROW_AFTER * count:  # spread the buckets again
             return self._encoded(version, version, rows_in_full(
                 track, track.statements.values(), version))
-        changed = self._changed_since(track, since)
+        changed = changed_since(since)
         index = self._index(track, count)
         statements = track.statements
         rows: list[DomainEvent] = [checkpoint_row(track, version, count, base)]
@@ -205,6 +208,30 @@ class CheckpointWriter:
         self._indexes.move_to_end(track.id)
         index.catch_up()
         return index
+
+    # -- for tracks recorded before checkpoints ----------------------------------------------
+
+    def backfill(self, track_id: UUID) -> int:
+        """Checkpoints for the versions before the track's first one (a track recorded by a
+        release without them), folded from its first event; returns how many were written.
+        Later checkpoints start from a full one of their own, so they stay as they are."""
+        recorder = self.app.snapshots.recorder
+        existing = [v for _, v in row_versions(recorder, [view_stream(track_id)])]
+        stop = min(existing) - 1 if existing else None
+        track: Track | None = None
+        previous: _Capture | None = None
+        changed: set[str] = set()
+        written = 0
+        for event in self.app.events.get(track_id, lte=stop):
+            track = event.mutate(track)
+            changed.update(named(event))
+            if track is None or track.version % self.interval:
+                continue
+            capture = self._take(track, previous, lambda _, named=changed: named)
+            if capture is not None:
+                recorder.insert_events(capture.rows)
+                previous, changed, written = capture, set(), written + 1
+        return written
 
     # -- after the save --------------------------------------------------------------------
 

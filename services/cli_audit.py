@@ -1,4 +1,4 @@
-"""Audit commands for the `ntrack` CLI: verify, replay, rebuild, export.
+"""Audit commands for the `ntrack` CLI: verify, replay, rebuild, export, checkpoints.
 
 Exit codes: 0 fine; 1 the audit found a problem (broken chain, read-model differences);
 2 the command could not run (unknown track, bad option, store unreachable). Errors are
@@ -194,8 +194,29 @@ def export_cmd(
     Console(stderr=True).print(f"{count} events written to {output}")
 
 
+def checkpoints_cmd(
+    track: Annotated[str | None, typer.Argument(help="track id or slug")] = None,
+    all_tracks: Annotated[bool, typer.Option("--all", help="every track")] = False,
+) -> None:
+    """Write the view checkpoints that as-of starts from for the versions of tracks recorded
+    before checkpoints existed (newer versions get them as they are written)."""
+    if (track is None) == (not all_tracks):
+        raise _fail("give a TRACK or --all (not both)")
+    with _tracker(track) as tracker:
+        writer = tracker.app.checkpoint_writer
+        if writer is None:
+            raise _fail("checkpoints are off (NTRACK_CHECKPOINT_INTERVAL=0)")
+        track_ids = audit.track_ids(tracker.app) if all_tracks \
+            else [resolve_track_ref(track or "")]
+        if not all_tracks:
+            audit.history(tracker.app, track_ids[0], limit=1)  # unknown track: say so
+        written = sum(writer.backfill(track_id) for track_id in track_ids)
+    Console().print(f"{written} checkpoint(s) written for {len(track_ids)} track(s)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the audit commands to the main CLI."""
+    app.command("checkpoints")(checkpoints_cmd)
     app.command("verify")(verify_cmd)
     app.command("replay")(replay_cmd)
     app.command("rebuild")(rebuild_cmd)

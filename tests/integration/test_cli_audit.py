@@ -120,3 +120,51 @@ def test_rebuild_and_check_agree_and_check_exits_1_on_a_difference(cli, store) -
     assert rebuilt.exit_code == 0 and "rebuilt: 3 events" in rebuilt.stdout
     assert checked.exit_code == 0 and "matches" in checked.stdout
     assert broken.exit_code == 1 and '"column": "status"' in broken.stdout
+
+
+def test_checkpoints_are_written_for_tracks_recorded_without_them(
+        cli, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store written by a release without view checkpoints: `ntrack checkpoints` adds
+    them for the versions recorded, after which as-of starts from them, and verify agrees."""
+    from domain import views
+    from services import audit, checkpoints
+
+    old = build(Settings(database_url=database_url, embedded_projector=False,
+                         checkpoint_interval=0))
+    try:
+        slugs = [make_track(old) for _ in range(2)]
+        track_id = resolve_track_ref(slugs[0])
+        old.app.record_statements(track_id, [
+            {"type": "demand", "party": "Russia", "occurred_at": f"2022-01-{1 + n % 28:02d}",
+             "summary": f"demand {n}"} for n in range(250)], recorded_by="tester")
+    finally:
+        old.close()
+    monkeypatch.setenv("NTRACK_CHECKPOINT_INTERVAL", "100")
+    get_settings.cache_clear()
+
+    one = runner.invoke(cli, ["checkpoints", slugs[0]])
+    again = runner.invoke(cli, ["checkpoints", "--all"])
+
+    assert one.exit_code == 0 and "2 checkpoint(s) written for 1 track(s)" in one.stdout
+    assert again.exit_code == 0 and "0 checkpoint(s) written for 2 track(s)" in again.stdout
+    tracker = build(Settings(database_url=database_url, embedded_projector=False))
+    try:
+        app = tracker.app
+        for version in (100, 150, 253):
+            rebuilt = checkpoints.track_at(app, track_id, version)
+            assert rebuilt is not None
+            assert views.track_state(rebuilt, None) == \
+                views.track_state(app.get_track(track_id, version=version), None)
+        assert audit.verify(app, track_id)["checkpoints_checked"] == 2
+        assert audit.verify(app, track_id)["valid"] is True
+    finally:
+        tracker.close()
+
+
+def test_checkpoints_says_so_when_they_are_turned_off(
+        cli, store, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_track(store)
+    monkeypatch.setenv("NTRACK_CHECKPOINT_INTERVAL", "0")
+    get_settings.cache_clear()
+    off = runner.invoke(cli, ["checkpoints", "--all"])
+    assert off.exit_code == 2 and "checkpoints are off" in off.stderr
