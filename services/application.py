@@ -173,7 +173,7 @@ class TrackerApp(Application[UUID]):
         """The cached track, brought up to date; the caller holds the track's turn."""
         try:
             return self.repository.get(track_id, deepcopy_from_cache=False,
-                                       projector_func=_replay)
+                                       projector_func=self._replay_noted)
         except AggregateNotFoundError:
             raise errors.TrackNotFound(f"no track {track_id}") from None
 
@@ -188,6 +188,15 @@ class TrackerApp(Application[UUID]):
         if self.checkpoint_writer is None:
             return nullcontext()
         return self.checkpoint_writer.capturing(track)
+
+    def _replay_noted(self, track: Track | None, events: Iterable[Any]) -> Track | None:
+        """`_replay`, telling the checkpoint writer which events it applied."""
+        if self.checkpoint_writer is None:
+            return _replay(track, events)
+        applied = list(events)
+        track = _replay(track, applied)
+        self.checkpoint_writer.note_replayed(applied)
+        return track
 
     def write(self, track_id: UUID, command: Command, *, if_match: int | None = None,
               key: str | None = None, digest: str | None = None,
