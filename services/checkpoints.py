@@ -77,7 +77,7 @@ def view_stream(track_id: UUID) -> UUID:
     return uuid5(track_id, "view-checkpoint")
 
 
-@lru_cache(maxsize=65536)  # a checkpoint names dozens of buckets, each a uuid5 (SHA-1)
+@lru_cache(maxsize=4096)  # an as-of names dozens of buckets, each a uuid5 (SHA-1)
 def bucket_stream(track_id: UUID, buckets: int, number: int) -> UUID:
     return uuid5(track_id, f"statements/{buckets}/{number}")
 
