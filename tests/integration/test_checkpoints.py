@@ -241,6 +241,14 @@ def _a_checkpointed_track(tracker: Tracker) -> tuple[UUID, str, int]:
     return track_id, ids[8], 12
 
 
+def _bucket_holding(tracker: Tracker, track_id: UUID, statement_id: str, version: int) -> UUID:
+    """The bucket stream that the checkpoint at `version` puts the statement in."""
+    newest = checkpoints.latest_checkpoint(tracker.app, track_id, version)
+    assert newest is not None and newest.originator_version == version
+    return checkpoints.bucket_stream(track_id, newest.buckets,
+                                     checkpoints.bucket_of(statement_id, newest.buckets))
+
+
 def test_verify_checks_every_checkpoint_and_bucket_row_against_the_events(
         checkpointed: Tracker) -> None:
     track_id, _, _ = _a_checkpointed_track(checkpointed)
@@ -264,10 +272,7 @@ def test_an_edited_checkpoint_is_reported_at_its_version(checkpointed: Tracker) 
 
 def test_an_edited_bucket_row_is_reported_at_its_version(checkpointed: Tracker) -> None:
     track_id, statement_id, last = _a_checkpointed_track(checkpointed)
-    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
-    assert newest is not None
-    stream = checkpoints.bucket_stream(track_id, newest.buckets,
-                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    stream = _bucket_holding(checkpointed, track_id, statement_id, last)
     _edit_row(checkpointed, stream, last,
               _replacing(b"statement number 8", b"statement number 0"))
     report = audit.verify(checkpointed.app, track_id)
@@ -276,10 +281,7 @@ def test_an_edited_bucket_row_is_reported_at_its_version(checkpointed: Tracker) 
 
 def test_a_bucket_row_no_checkpoint_wrote_is_reported(checkpointed: Tracker) -> None:
     track_id, statement_id, last = _a_checkpointed_track(checkpointed)
-    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
-    assert newest is not None
-    stream = checkpoints.bucket_stream(track_id, newest.buckets,
-                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    stream = _bucket_holding(checkpointed, track_id, statement_id, last)
     _copy_row(checkpointed, stream, last, last + 1)
     report = audit.verify(checkpointed.app, track_id)
     assert (report["valid"], report["invalid_checkpoints"]) == (False, [last + 1])
@@ -288,10 +290,7 @@ def test_a_bucket_row_no_checkpoint_wrote_is_reported(checkpointed: Tracker) -> 
 def test_a_deleted_bucket_row_is_reported_at_the_checkpoints_that_would_read_it(
         checkpointed: Tracker) -> None:
     track_id, statement_id, last = _a_checkpointed_track(checkpointed)
-    newest = checkpoints.latest_checkpoint(checkpointed.app, track_id, last)
-    assert newest is not None
-    stream = checkpoints.bucket_stream(track_id, newest.buckets,
-                                       checkpoints.bucket_of(statement_id, newest.buckets))
+    stream = _bucket_holding(checkpointed, track_id, statement_id, last)
     _delete_rows(checkpointed, stream, last)
     report = audit.verify(checkpointed.app, track_id)
     assert (report["valid"], report["invalid_checkpoints"]) == (False, [last])
