@@ -14,9 +14,11 @@ Shapes of the tracks built:
 - `unanswered`: every demand stays open, so the current-state document itself grows with
   the track (5,000 open demands at 10,000 events): as-of costs follow the answer's size.
 
-Prints, per track length, the median time of `audit.as_of` at the last version, at a
-middle version (a checkpoint plus 99 events on the long track) and the slowest of the
-hundred versions up to the middle one (each the median of 3), the time of the whole
+The tracks are written through the application, then the projector (which writes the view
+checkpoints, as in the service) catches up. Prints, per track length, the median time of
+`audit.as_of` at the last version, at a middle version (a checkpoint plus 99 events on the
+long track) and the slowest of the hundred versions up to the middle one (each the median
+of 3), the time of the whole
 aggregate rebuilt from its snapshot (the path as-of took before checkpoints), the size of
 the answer, and the ratios.
 """
@@ -173,10 +175,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--shape", choices=sorted(BATCH), default="negotiation")
+    parser.add_argument("--checkpoint-interval", type=int, default=100,
+                        help="0: no checkpoints, as-of starts from snapshots (as before)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        tracker = build(Settings(database_url=url, embedded_projector=False))
+        tracker = build(Settings(database_url=url, embedded_projector=False,
+                                 checkpoint_interval=args.checkpoint_interval))
         try:
             run(tracker, url, args.runs, args.shape)
         finally:
@@ -204,14 +209,19 @@ def run(tracker: Tracker, url: str, runs: int, shape: str) -> None:
     print(f"store: {url.split('@')[-1]}  shape: {shape}  view checkpoint every"
           f" {tracker.settings.checkpoint_interval} versions  median of {runs} runs")
     results: dict[int, dict[str, float]] = {}
+    projector = tracker.projector()  # what writes the checkpoints, as in the service
     for events in (100, 10_000):
         started = time.perf_counter()
         track_id = make_track(tracker, events, shape)
         built = time.perf_counter() - started
+        started = time.process_time()
+        projector.catch_up()
+        projected = time.process_time() - started
         middle = events // 2 - 1  # the most events after a checkpoint: 99 on the long track
         results[events] = r = measure(tracker, track_id, events, middle, runs)
         answer = audit.as_of(tracker.app, track_id, version=events)
-        print(f"{events:>6} events (built in {built:5.1f}s; open demands"
+        print(f"{events:>6} events (built in {built:5.1f}s, projected and checkpointed in"
+              f" {projected:5.1f}s of CPU; open demands"
               f" {len(answer['open_demands']):>4}): as-of last {r['last']:7.2f} ms, middle"
               f" (v{middle}) {r['middle']:7.2f} ms, slowest of v{max(1, middle - 99)}-v{middle}"
               f" {r['slowest']:7.2f} ms   [whole track from its snapshot: last"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -368,20 +367,6 @@ class Track(Aggregate):
         content = event_content(event_class.__name__, self.id, version, timestamp, fields)
         self.trigger_event(event_class, timestamp=timestamp, prev_hash=self.head_hash,
                            hash=chain_hash(self.head_hash, content), **fields)
-        observer = self.__dict__.get("_observer")
-        if observer is not None:
-            observer(self)
-
-    @contextmanager
-    def observed(self, observer: Callable[[Track], None]) -> Iterator[None]:
-        """Call `observer` with the track after each event a command triggers, while the
-        state is that of the event's version (the application takes view checkpoints at
-        exact versions so). Not part of the state: gone before the track is saved."""
-        self.__dict__["_observer"] = observer
-        try:
-            yield
-        finally:
-            del self.__dict__["_observer"]
 
     def _check_open(self) -> None:
         if self.status != "active":

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
@@ -39,7 +39,6 @@ from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import position_of
 from infra.transcoder import OrjsonTranscoder
-from services.checkpoint_writer import CheckpointWriter
 from services.checkpoints import new_statement_id
 from services.track_cache import TrackCache
 
@@ -72,12 +71,10 @@ class TrackerApp(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
 
     def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100,
-                 checkpoint_interval: int = 100, cache_statements: int = 0) -> None:
+                 cache_statements: int = 0) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
         self.snapshotting_intervals = {Track: snapshot_interval}
-        self.checkpoint_writer = CheckpointWriter(self, checkpoint_interval) \
-            if checkpoint_interval else None
         if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
             maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
             self.repository.cache = TrackCache(maxsize if maxsize > 0 else sys.maxsize,
@@ -126,8 +123,6 @@ class TrackerApp(Application[UUID]):
             if crosses_snapshot_point(events[0].originator_version - 1,
                                       events[-1].originator_version, interval):
                 self.snapshots.put([Snapshot.take(track)])
-            if self.checkpoint_writer is not None:
-                self.checkpoint_writer.after_save(track, events)
 
     # -- reads from the event store ------------------------------------------------------
 
@@ -173,7 +168,7 @@ class TrackerApp(Application[UUID]):
         """The cached track, brought up to date; the caller holds the track's turn."""
         try:
             return self.repository.get(track_id, deepcopy_from_cache=False,
-                                       projector_func=self._replay_noted)
+                                       projector_func=_replay)
         except AggregateNotFoundError:
             raise errors.TrackNotFound(f"no track {track_id}") from None
 
@@ -182,21 +177,6 @@ class TrackerApp(Application[UUID]):
         if cache is not None:
             with suppress(KeyError):
                 cache.get(track_id, evict=True)
-
-    def _capturing(self, track: Track) -> AbstractContextManager[None]:
-        """View checkpoints are taken while the command passes their versions."""
-        if self.checkpoint_writer is None:
-            return nullcontext()
-        return self.checkpoint_writer.capturing(track)
-
-    def _replay_noted(self, track: Track | None, events: Iterable[Any]) -> Track | None:
-        """`_replay`, telling the checkpoint writer which events it applied."""
-        if self.checkpoint_writer is None:
-            return _replay(track, events)
-        applied = list(events)
-        track = _replay(track, applied)
-        self.checkpoint_writer.note_replayed(applied)
-        return track
 
     def write(self, track_id: UUID, command: Command, *, if_match: int | None = None,
               key: str | None = None, digest: str | None = None,
@@ -211,8 +191,7 @@ class TrackerApp(Application[UUID]):
                     if replay is not None:
                         return self._replayed(track, key, replay, present)
                 try:
-                    with self._capturing(track):
-                        targets = command(track)
+                    targets = command(track)
                     recordings = self.save(track)
                 except IntegrityError:
                     self._forget(track_id)

@@ -22,6 +22,7 @@ from infra.stores import (
     parse_database_url,
 )
 from services.application import TrackerApp
+from services.checkpoint_writer import CheckpointWriter
 from services.projector import PROJECTION, Projector, ProjectorRunner
 
 if TYPE_CHECKING:
@@ -40,8 +41,17 @@ class Tracker:
     read_model: ReadModelStore
     runner: ProjectorRunner | None = None
 
+    def checkpoint_writer(self) -> CheckpointWriter | None:
+        """What writes view checkpoints (for the projector, or a backfill), unless off."""
+        interval = self.settings.checkpoint_interval
+        return CheckpointWriter(self.app, interval) if interval else None
+
+    def projector(self) -> Projector:
+        """The projector, writing view checkpoints as it goes (if they are on)."""
+        return Projector(self.app, self.read_model, checkpoints=self.checkpoint_writer())
+
     def start_projector(self) -> ProjectorRunner:
-        projector = Projector(self.app, self.read_model)
+        projector = self.projector()
         election = listener = None
         if self.config.kind == "postgres":
             from services.coordination import AdvisoryLockElection, NotifyListener
@@ -126,7 +136,6 @@ def _open(settings: Settings, config: StoreConfig) -> Tracker:
     env.update(cipher_env(settings.encryption_key))
     try:
         app = TrackerApp(env, snapshot_interval=settings.snapshot_interval,
-                         checkpoint_interval=settings.checkpoint_interval,
                          cache_statements=settings.aggregate_cache_statements)
     except PersistenceError as e:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e

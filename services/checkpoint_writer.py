@@ -1,16 +1,19 @@
-"""Writing view checkpoints (`services.checkpoints`) as a write passes their versions.
+"""Writing view checkpoints (`services.checkpoints`): the projector's side job.
 
 A checkpoint at version C holds the track's view state at C and every statement bucket
-changed since the checkpoint before it. A write's command passes through C in memory (a
-batch may pass several), so that is when it is taken: `TrackerApp.write` lets the track call
-`capture` after each event, and at a multiple of the interval the rows are encoded there and
-then, from the track as it stands, so later events of the same batch cannot change them.
-Which ids fall in which bucket comes from an index of the track's statements kept per track
-in this process. The rows are stored right after the events commit, all of a save's in one
-transaction, and dropped if the save fails (the command is run again on a fresh track).
+changed since the checkpoint before it. The projector applies every event of every track,
+one at a time, to a track it keeps in memory, so it passes each version exactly: after an
+event that brings a track to a multiple of the interval, `observe` encodes the checkpoint's
+rows there and then (later events may change those records in memory). Which ids fall in
+which bucket comes from an index of the track's statements kept per track; which statements
+changed since the previous checkpoint, from a log of the events observed, or from the store
+for what the log does not reach (a track just loaded). `flush` stores a batch's rows in one
+transaction once the projector's batch is committed; `discard` drops them when it is not.
 
-What changed since the previous checkpoint comes from the saves this process made, when it
-made all of them since; else from the events in the store.
+Keeping this out of the API's write path keeps its cost (CPU, and transient memory of a few
+megabytes per checkpoint on tracks with large views) off the writers; one projector runs at
+a time, so one writer. If none runs, as-of starts from snapshots; `ntrack checkpoints`
+(`backfill`) writes what is missing below a track's first checkpoint.
 """
 
 from __future__ import annotations
@@ -19,14 +22,13 @@ import itertools
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.domain import DomainEvent, Snapshot
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
 from domain.track import Track
@@ -95,40 +97,59 @@ class CheckpointWriter:
         self.interval = interval
         self._indexes: OrderedDict[UUID, _BucketIndex] = OrderedDict()
         self._changes: dict[UUID, _Changes] = {}
-        self._captured: dict[UUID, list[_Capture]] = {}  # taken by a command, not yet saved
+        self._captured: dict[UUID, list[_Capture]] = {}  # taken, not yet stored
         self._stored: dict[UUID, _Checkpoint] = {}  # the newest this process knows of
 
-    # -- during the command --------------------------------------------------------------
+    # -- as the projector applies events ----------------------------------------------------
 
-    @contextmanager
-    def capturing(self, track: Track) -> Iterator[None]:
-        """Run a command on `track` with `capture` called after each of its events. The
-        caller holds the track's turn, so one command at a time per track."""
-        self._captured.pop(track.id, None)  # a failed attempt's
-        with track.observed(self.capture):
-            try:
-                yield
-            except BaseException:
-                self._captured.pop(track.id, None)
-                raise
-
-    def capture(self, track: Track) -> None:
+    def observe(self, track: Track, event: Any) -> None:
+        """`event` was just applied to `track` (the projector's copy, kept in memory)."""
+        self._note(track.id, event.originator_version - 1, [event])
         if track.version % self.interval:
             return
         try:
             capture = self._take(track, self._previous(track),
                                  lambda since: self._changed_since(track, since))
-        except Exception:  # never fail the write for a checkpoint: as-of folds further
+        except Exception:  # never fail the projector for a checkpoint: as-of folds further
             log.exception("could not take the view checkpoint of track %s at version %d",
                           track.id, track.version)
             return
         if capture is not None:
             self._captured.setdefault(track.id, []).append(capture)
+            self._changes[track.id] = _Changes(since=track.version, last=track.version)
+
+    def flush(self) -> None:
+        """Store the checkpoints taken since the last flush, in one transaction. A failure
+        is logged, not raised: as-of then folds from an earlier checkpoint."""
+        captured, self._captured = self._captured, {}
+        rows = [row for captures in captured.values() for capture in captures
+                for row in capture.rows]
+        if not rows:
+            return
+        try:
+            self.app.snapshots.recorder.insert_events(rows)
+        except Exception:
+            for track_id in captured:
+                self._changes.pop(track_id, None)
+                self._stored.pop(track_id, None)
+            log.exception("could not store the view checkpoints of tracks %s",
+                          sorted(map(str, captured)))
+            return
+        for track_id, captures in captured.items():
+            newest = captures[-1]
+            self._stored[track_id] = _Checkpoint(newest.version, newest.buckets, newest.base)
+
+    def discard(self) -> None:
+        """The projector's batch failed: it drops its tracks and applies these events again
+        (what was stored stays known)."""
+        self._captured = {}
+        self._changes.clear()
 
     def _previous(self, track: Track) -> _Checkpoint | None:
-        """The checkpoint to take the next from: one this command took, else the store's
-        newest. Its row is looked up every time (a row lost since must not be built on);
-        it is decoded only if it is not the one this process last stored or read."""
+        """The checkpoint to take the next from: one taken since the last flush, else the
+        store's newest. Its row is looked up every time (a row lost since must not be built
+        on; a projector taking over may find its predecessor's); it is decoded only if it
+        is not the one this process last stored or read."""
         earlier = self._captured.get(track.id)
         if earlier:
             return earlier[-1]
@@ -201,19 +222,12 @@ class CheckpointWriter:
         return [self.app.snapshots.mapper.to_stored_event(row) for row in rows]
 
     def _changed_since(self, track: Track, since: int) -> set[str]:
-        """Ids named by the events (since, track.version]: this command's own; before it,
-        the log of the events this process saved or replayed onto its cached track; and
-        what the log does not reach back to, from the store."""
-        pending = track.pending_events
-        started = pending[0].originator_version - 1
-        changed = {i for event in pending if event.originator_version > since
-                   for i in named(event)}
-        if since >= started:
-            return changed
+        """Ids named by the events (since, track.version]: from the log of the events
+        observed, and what it does not reach back to, from the store."""
         changes = self._changes.get(track.id)
-        reach = started  # the log covers (reach, started]
-        if changes is not None and changes.last == started and changes.since < started:
-            changed |= changes.ids  # a superset when it reaches further back: harmless
+        reach, changed = track.version, set()  # the log covers (reach, track.version]
+        if changes is not None and changes.last == track.version:
+            changed = set(changes.ids)  # a superset when it reaches further back: harmless
             reach = changes.since
         if since < reach:
             changed |= {i for event in self.app.events.get(track.id, gt=since, lte=reach)
@@ -254,41 +268,9 @@ class CheckpointWriter:
                 previous, changed, written = capture, set(), written + 1
         return written
 
-    # -- after the save --------------------------------------------------------------------
-
-    def after_save(self, track: Track, events: Sequence[Any]) -> None:
-        """Store what the command captured, now that its events are committed. A failure
-        is logged, not raised: as-of then folds from an earlier checkpoint."""
-        captured = self._captured.pop(track.id, [])
-        before = events[0].originator_version - 1
-        if captured:
-            try:
-                self.app.snapshots.recorder.insert_events(
-                    [row for capture in captured for row in capture.rows])
-            except Exception:
-                self._changes.pop(track.id, None)
-                self._stored.pop(track.id, None)
-                log.exception("could not store the view checkpoints of track %s at %s",
-                              track.id, [capture.version for capture in captured])
-                return
-            newest = captured[-1]
-            self._stored[track.id] = _Checkpoint(newest.version, newest.buckets, newest.base)
-            before = newest.version
-            self._changes[track.id] = _Changes(since=before, last=before)
-            events = [event for event in events if event.originator_version > before]
-        self._note(track.id, before, events)
-
-    def note_replayed(self, events: Sequence[Any]) -> None:
-        """Events a cached track was brought up to date with (another process wrote them),
-        or a track was loaded with after its snapshot: into the log, so the next checkpoint
-        need not read them back."""
-        replayed = [event for event in events if not isinstance(event, Snapshot)]
-        if replayed:
-            self._note(replayed[0].originator_id, replayed[0].originator_version - 1, replayed)
-
     def _note(self, track_id: UUID, before: int, events: Iterable[Any]) -> None:
         changes = self._changes.get(track_id)
-        if changes is None or changes.last != before:  # another process wrote in between
+        if changes is None or changes.last != before:  # a gap: the track was just loaded
             changes = self._changes[track_id] = _Changes(since=before, last=before)
         for event in events:
             changes.ids.update(named(event))

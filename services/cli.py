@@ -78,7 +78,6 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, reada
          recorded_by: str = "loader") -> None:
     """Load a scenario file (tracks and statements, refs resolved to ids)."""
     from services.loader import ScenarioError, load_scenario, read_scenario
-    from services.projector import Projector
 
     tracker = open_tracker()
     try:
@@ -87,7 +86,7 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, reada
             task = bar.add_task("statements", total=len(data["statements"]))
             ids = load_scenario(tracker.app, data, recorded_by=recorded_by,
                                 progress=lambda: bar.advance(task))
-        Projector(tracker.app, tracker.read_model).catch_up()
+        tracker.projector().catch_up()
     except ScenarioError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None

@@ -203,7 +203,7 @@ def checkpoints_cmd(
     if (track is None) == (not all_tracks):
         raise _fail("give a TRACK or --all (not both)")
     with _tracker(track) as tracker:
-        writer = tracker.app.checkpoint_writer
+        writer = tracker.checkpoint_writer()
         if writer is None:
             raise _fail("checkpoints are off (NTRACK_CHECKPOINT_INTERVAL=0)")
         track_ids = audit.track_ids(tracker.app) if all_tracks \

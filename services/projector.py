@@ -27,6 +27,7 @@ from domain.events import (
 from domain.track import Track
 from infra.readmodel import ReadModelStore, ReadModelTx
 from services.application import TrackerApp
+from services.checkpoint_writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,11 @@ class LostRace(RuntimeError):
 class Projector:
     """Applies events to the read model; keeps recently used tracks in memory."""
 
-    def __init__(self, app: TrackerApp, store: ReadModelStore, *, cache_size: int = 64) -> None:
+    def __init__(self, app: TrackerApp, store: ReadModelStore, *, cache_size: int = 64,
+                 checkpoints: CheckpointWriter | None = None) -> None:
         self.app = app
         self.store = store
+        self.checkpoints = checkpoints  # view checkpoints for as-of, taken as events pass
         self._tracks: OrderedDict[UUID, Track] = OrderedDict()
         self._cache_size = cache_size
         # The position this projector last committed. Trusting it saves a query per batch;
@@ -69,6 +72,8 @@ class Projector:
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 track = self._advance(event)
+                if self.checkpoints is not None:
+                    self.checkpoints.observe(track, event)
                 batch[track.id] = track
                 dirty_tracks[track.id] = notification.id
                 if isinstance(event, _STATEMENT_EVENTS):
@@ -86,8 +91,12 @@ class Projector:
         except BaseException:
             self._tracks.clear()  # in-memory tracks may be ahead of what was committed
             self._position = None
+            if self.checkpoints is not None:
+                self.checkpoints.discard()
             raise
         self._position = notifications[-1].id
+        if self.checkpoints is not None:
+            self.checkpoints.flush()
         return len(notifications)
 
     def catch_up(self) -> int:

@@ -19,7 +19,7 @@ import orjson
 
 from infra.readmodel import TABLES, ReadModelStore, ReadModelTx
 from services.bootstrap import Tracker
-from services.projector import PROJECTION, LostRace, Projector
+from services.projector import PROJECTION, LostRace
 from services.rebuild_fold import LogFold, Progress, write
 
 BUILD_PREFIX = "rmb_"
@@ -118,7 +118,7 @@ def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int
 
 def _catch_up_live(tracker: Tracker) -> None:
     """Bring the live model to the end of the log; a live projector racing us is fine."""
-    projector = Projector(tracker.app, tracker.read_model)
+    projector = tracker.projector()
     for _ in range(_CHECK_ATTEMPTS):
         try:
             projector.catch_up()

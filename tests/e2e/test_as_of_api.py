@@ -35,6 +35,8 @@ def test_as_of_from_checkpoints_equals_as_of_without_them_at_every_version(start
         from_snapshot = plain.get("/v1/tracks/geneva/as-of", {"version": version},
                                   auth=AUDITOR, expect=200).json()
         assert from_checkpoint == from_snapshot, version
+    verified = checkpointed.get("/v1/tracks/geneva/verify", auth=AUDITOR, expect=200).json()
+    assert verified["valid"] and verified["checkpoints_checked"] >= 3  # the projector's
     last = checkpointed.get("/v1/tracks/geneva/as-of", {"version": head}, auth=AUDITOR).json()
     assert [d["summary"] for d in last["open_demands"]] == [
         "demand 1", "demand 2", "demand 4", "demand five, as corrected"]

@@ -191,6 +191,7 @@ def test_view_checkpoints_are_encrypted_too_and_as_of_reads_them(
                              embedded_projector=False, checkpoint_interval=2))
     try:
         track_id, _ = record_some(tracker)
+        tracker.projector().catch_up()  # the projector writes them
         app = tracker.app
         rows = list(app.snapshots.get(checkpoints.view_stream(track_id)))
         assert [row.originator_version for row in rows] == [2, 4]
