@@ -20,9 +20,9 @@ class Settings(BaseSettings):
     embedded_projector: bool = True
     snapshot_interval: int = Field(100, ge=2)
     checkpoint_interval: int = Field(
-        100, ge=0, description="a view checkpoint every this many versions of a track, so "
-        "as-of folds at most this many events onto one (0: none; as-of then starts from "
-        "the track's snapshots)")
+        100, ge=0, description="the projector writes a view checkpoint every this many "
+        "versions of a track, so as-of folds at most this many events onto one (0: none; "
+        "as-of then starts from the track's snapshots)")
     min_position_wait_seconds: float = Field(5.0, ge=0)
     projector_poll_seconds: float = Field(1.0, gt=0)
     projector_min_batch_seconds: float = Field(
