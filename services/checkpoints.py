@@ -40,7 +40,7 @@ from eventsourcing.domain import DomainEvent
 from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
-from infra.latest_rows import latest_rows
+from infra.latest_rows import latest_rows, row_versions
 
 log = logging.getLogger("ntrack.checkpoints")
 
@@ -53,6 +53,7 @@ _FREE_BITS = ~(0xF << 76 | 0x3 << 62)
 RECORDS_PER_BUCKET = 4  # at a full write: buckets = a power of two >= version / this
 REGROW_AFTER = 16  # ... and all are written again once the version passes this × buckets
 PREFETCH_ROUNDS = 3  # the events' statements, what they answer, the other answers to those
+FAR_BEHIND = 200  # events past a checkpoint beyond which a nearer snapshot is used instead
 
 
 @dataclass(frozen=True)
@@ -245,8 +246,19 @@ def track_at(app: Any, track_id: UUID, version: int) -> Track | None:
     has none this code can use (the caller then rebuilds it from its snapshot)."""
     if app.snapshots is None:
         return None
-    checkpoint = latest_checkpoint(app, track_id, version)
-    track = restore(app, track_id, checkpoint) if checkpoint is not None else None
+    rows = app.snapshots.recorder.select_events(view_stream(track_id), lte=version, desc=True,
+                                                limit=1)
+    if not rows:
+        return None
+    behind = version - rows[0].originator_version
+    if behind > FAR_BEHIND and any(
+            behind > version - v for _, v in row_versions(app.snapshots.recorder, [track_id])
+            if v <= version):
+        # Checkpoints are spaced by the size of the view (thousands of open demands): a
+        # snapshot nearer the version folds fewer events, and holds no more than it.
+        return None
+    checkpoint: ViewCheckpoint = app.snapshots.mapper.to_domain_event(rows[0])
+    track = restore(app, track_id, checkpoint)
     if track is None:
         return None
     events = list(app.events.get(track_id, gt=track.version, lte=version))

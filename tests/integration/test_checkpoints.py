@@ -457,3 +457,30 @@ def test_records_changed_since_the_checkpoint_survive_loading_every_bucket(
     state = _state(rebuilt)
     assert state == _state(_replayed(checkpointed, track_id, version))
     assert state["open_demands"][0]["summary"] == "the corrected demand"
+
+
+def test_as_of_starts_from_a_snapshot_when_it_is_much_nearer_than_the_checkpoint(
+        checkpointed: Tracker) -> None:
+    """On a track with a large view checkpoints are sparse (a quarter of the version apart):
+    where a snapshot stands well after the newest checkpoint, as-of starts from it."""
+    app = checkpointed.app
+    track_id = app.open_track(slug="never-answered", kind="other", title="t", venue=None,
+                              parties=PARTIES, opened_at="2022-01-01",
+                              recorded_by="t").track.id
+    for start in range(0, 1200, 400):
+        app.record_statements(track_id, [_fields(random.Random(n), n, "demand", "Russia")
+                                         for n in range(start, start + 400)], recorded_by="t")
+    _project(checkpointed)
+    taken = [row.originator_version
+             for row in app.snapshots.get(checkpoints.view_stream(track_id))]
+    snapshots = [row.originator_version for row in app.snapshots.get(track_id)]
+    far = [v for v in range(1, 1202)
+           if v - max(c for c in [0, *taken] if c <= v) > checkpoints.FAR_BEHIND
+           and any(s > max(c for c in [0, *taken] if c <= v) for s in snapshots if s <= v)]
+    assert far, (taken, snapshots)
+    for version in (far[0], far[-1]):
+        assert checkpoints.track_at(app, track_id, version) is None
+        expected = _state(_replayed(checkpointed, track_id, version))
+        assert audit.as_of(app, track_id, version=version) == {
+            **expected, "as_of": {"version": version,
+                                  "recorded_at": expected["last_activity_at"]}}
