@@ -17,6 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Snapshot
 
+from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
 from infra.latest_rows import latest_rows, row_versions
@@ -121,7 +122,8 @@ def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
         try:
             sound = checkpoint is not None and track is not None and \
                 track.version == version and _same_checkpoint(checkpoint, track) and \
-                _same_buckets(app, checkpoint, track) and \
+                _same_buckets(app, checkpoint, track, replay.members[checkpoint.buckets],
+                              stored_rows[checkpoint.buckets]) and \
                 _buckets_readable(checkpoint, replay.changed[checkpoint.buckets],
                                   stored_rows[checkpoint.buckets])
         except Exception:
@@ -147,14 +149,16 @@ def _bucket_rows(app: TrackerApp, track_id: UUID,
 
 
 class _Replay:
-    """The track replayed forward, noting for each bucket count when each bucket last
-    changed (the versions of the events naming one of its statements)."""
+    """The track replayed forward, noting for each bucket count which statements each
+    bucket holds and when it last changed (the versions of the events naming one of its
+    statements)."""
 
     def __init__(self, app: TrackerApp, track_id: UUID, counts: set[int]) -> None:
         self.app = app
         self.track_id = track_id
         self.track: Track | None = None
         self.changed: dict[int, dict[int, int]] = {count: {} for count in counts}
+        self.members: dict[int, dict[int, list[str]]] = {count: {} for count in counts}
 
     def to(self, version: int) -> Track | None:
         done = self.track.version if self.track is not None else 0
@@ -163,10 +167,13 @@ class _Replay:
             for row in rows:
                 event = self.app.mapper.to_domain_event(row)
                 self.track = event.mutate(self.track)
+                recorded = event.statement_id if isinstance(event, StatementRecorded) else None
                 for statement_id in checkpoints.named(event):
                     for count, changed in self.changed.items():
-                        changed[checkpoints.bucket_of(statement_id, count)] = \
-                            event.originator_version
+                        number = checkpoints.bucket_of(statement_id, count)
+                        changed[number] = event.originator_version
+                        if statement_id == recorded:
+                            self.members[count].setdefault(number, []).append(statement_id)
             done = int(rows[-1].originator_version)
         return self.track
 
@@ -196,19 +203,19 @@ def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bo
                 and _canonical(checkpoint.state) == _canonical(track.checkpoint()))
 
 
-def _same_buckets(app: TrackerApp, checkpoint: checkpoints.ViewCheckpoint,
-                  track: Track) -> bool:
+def _same_buckets(app: TrackerApp, checkpoint: checkpoints.ViewCheckpoint, track: Track,
+                  members: dict[int, list[str]], stored: dict[int, list[int]]) -> bool:
     """Every bucket row written at the checkpoint's version holds exactly the replayed
     track's records of that bucket."""
     assert app.snapshots is not None
     count, version = checkpoint.buckets, checkpoint.originator_version
-    numbers = {checkpoints.bucket_stream(track.id, count, n): n for n in range(count)}
-    for stored in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
-        bucket = app.snapshots.mapper.to_domain_event(stored)
+    numbers = {checkpoints.bucket_stream(track.id, count, n): n
+               for n, versions in stored.items() if version in versions}
+    for row in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
+        bucket = app.snapshots.mapper.to_domain_event(row)
         got = sorted(StatementRecord.from_list(values).as_list() for values in bucket.records)
-        number = numbers[stored.originator_id]
-        expected = sorted(r.as_list() for r in track.statements.values()
-                          if checkpoints.bucket_of(r.id, count) == number)
+        expected = sorted(track.statements[i].as_list()
+                          for i in members.get(numbers[row.originator_id], ()))
         if got != expected:
             return False
     return True
