@@ -198,18 +198,6 @@ class LazyStatements(dict[str, StatementRecord]):
         return default
 
 
-def latest_checkpoint(app: Any, track_id: UUID, version: int) -> ViewCheckpoint | None:
-    rows = app.snapshots.recorder.select_events(view_stream(track_id), lte=version, desc=True,
-                                                limit=1)
-    return app.snapshots.mapper.to_domain_event(rows[0]) if rows else None
-
-
-def restore(app: Any, track_id: UUID, checkpoint: ViewCheckpoint) -> Track | None:
-    statements = LazyStatements(Buckets(app, track_id, checkpoint))
-    return Track.from_checkpoint(track_id, checkpoint.originator_version, checkpoint.state,
-                                 statements)
-
-
 def named(event: Any) -> list[str]:
     """The statements an event changes: its own, and what a new one answers or withdraws."""
     statement_id = getattr(event, "statement_id", None)
@@ -258,7 +246,8 @@ def track_at(app: Any, track_id: UUID, version: int) -> Track | None:
         # snapshot nearer the version folds fewer events, and holds no more than it.
         return None
     checkpoint: ViewCheckpoint = app.snapshots.mapper.to_domain_event(rows[0])
-    track = restore(app, track_id, checkpoint)
+    track = Track.from_checkpoint(track_id, checkpoint.originator_version, checkpoint.state,
+                                  LazyStatements(Buckets(app, track_id, checkpoint)))
     if track is None:
         return None
     events = list(app.events.get(track_id, gt=track.version, lte=version))
