@@ -91,6 +91,9 @@ class _Capture(_Checkpoint):
     rows: list[StoredEvent] = field(default_factory=list)
 
 
+_STORED_ALREADY = _Checkpoint(0, 0, 0)
+
+
 class CheckpointWriter:
     def __init__(self, app: Any, interval: int) -> None:
         self.app = app
@@ -108,7 +111,10 @@ class CheckpointWriter:
         if track.version % self.interval:
             return
         try:
-            capture = self._take(track, self._previous(track),
+            previous = self._previous(track)
+            if previous is _STORED_ALREADY:
+                return
+            capture = self._take(track, previous,
                                  lambda since: self._changed_since(track, since))
         except Exception:  # never fail the projector for a checkpoint: as-of folds further
             log.exception("could not take the view checkpoint of track %s at version %d",
@@ -149,15 +155,19 @@ class CheckpointWriter:
         """The checkpoint to take the next from: one taken since the last flush, else the
         store's newest. Its row is looked up every time (a row lost since must not be built
         on; a projector taking over may find its predecessor's); it is decoded only if it
-        is not the one this process last stored or read."""
+        is not the one this process last stored or read. `_STORED_ALREADY` if there is one
+        at the track's version: a projector applying events again after a failure, or a
+        fresh read model built from the log."""
         earlier = self._captured.get(track.id)
         if earlier:
             return earlier[-1]
         recorder = self.app.snapshots.recorder
         # Versions only: a checkpoint row holds every record in view (megabytes on a track
         # with thousands of open demands), and it is only decoded when not known here.
-        versions = [v for _, v in row_versions(recorder, [view_stream(track.id)])
-                    if v < track.version]
+        existing = [v for _, v in row_versions(recorder, [view_stream(track.id)])]
+        if track.version in existing:
+            return _STORED_ALREADY
+        versions = [v for v in existing if v < track.version]
         if not versions:
             return None
         known = self._stored.get(track.id)

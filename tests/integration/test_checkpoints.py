@@ -26,7 +26,7 @@ from infra.settings import Settings
 from services import audit, checkpoints
 from services.bootstrap import Tracker, build
 from services.checkpoint_writer import CheckpointWriter
-from services.projector import LostRace
+from services.projector import LostRace, Projector
 
 PARTIES = ["Russia", "United States", "NATO"]
 INTERVAL = 4
@@ -491,3 +491,22 @@ def test_as_of_starts_from_a_snapshot_when_it_is_much_nearer_than_the_checkpoint
         assert audit.as_of(app, track_id, version=version) == {
             **expected, "as_of": {"version": version,
                                   "recorded_at": expected["last_activity_at"]}}
+
+
+def test_a_projector_applying_the_log_again_stores_no_checkpoint_twice(
+        checkpointed: Tracker, caplog: pytest.LogCaptureFixture) -> None:
+    """A projector re-applies events after a failed batch, or from the start into a fresh
+    read model: the checkpoints it passes are there already, and are left as they are."""
+    track_id = _random_history(checkpointed, 12, steps=20)
+    stored = [(row.originator_version, row.timestamp)
+              for row in checkpointed.app.snapshots.get(checkpoints.view_stream(track_id))]
+    fresh = checkpointed.read_model.sibling("rmagain_")
+    fresh.create_tables()
+    try:
+        again = Projector(checkpointed.app, fresh, checkpoints=checkpointed.checkpoint_writer())
+        again.catch_up()
+    finally:
+        fresh.drop_tables()
+    assert "could not store" not in caplog.text
+    assert [(row.originator_version, row.timestamp) for row in
+            checkpointed.app.snapshots.get(checkpoints.view_stream(track_id))] == stored
