@@ -64,6 +64,24 @@ def row_versions(recorder: AggregateRecorder,
     return found
 
 
+def delete_rows(recorder: AggregateRecorder, originator_ids: Sequence[UUID]) -> None:
+    """Delete every stored row of the originators (derived rows only: never events)."""
+    for chunk in _chunks(list(dict.fromkeys(originator_ids))):
+        if isinstance(recorder, PostgresAggregateRecorder):
+            statement = SQL("DELETE FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
+                schema=Identifier(recorder.datastore.schema),
+                table=Identifier(recorder.events_table_name))
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(statement, (chunk,))
+        elif isinstance(recorder, SQLiteAggregateRecorder):
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(f"DELETE FROM {recorder.events_table_name}"
+                               f" WHERE originator_id IN ({','.join('?' * len(chunk))})",
+                               [i.hex for i in chunk])
+        else:
+            raise NotImplementedError("the in-memory store keeps no checkpoints to repair")
+
+
 def _postgres(recorder: PostgresAggregateRecorder, ids: list[UUID], gte: int,
               lte: int) -> list[StoredEvent]:
     statement = SQL(

@@ -32,7 +32,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
 from domain.track import Track
-from infra.latest_rows import row_versions
+from infra.latest_rows import delete_rows, row_versions
 from services import checkpoints
 from services.checkpoints import (
     bucket_of,
@@ -254,7 +254,23 @@ class CheckpointWriter:
         index.catch_up(track.statements)  # type: ignore[arg-type]
         return index
 
-    # -- for tracks recorded before checkpoints ----------------------------------------------
+    # -- for tracks recorded before checkpoints, and repairs ---------------------------------
+
+    def rewrite(self, track_id: UUID) -> int:
+        """Delete every checkpoint and bucket row of the track and write them all again from
+        its events (what to do when `verify` reports one). Returns how many were written."""
+        newest = self.app.recorder.select_events(track_id, desc=True, limit=1)
+        head = newest[0].originator_version if newest else 0
+        counts, count = [], checkpoints.MIN_BUCKETS
+        while count <= checkpoints.buckets_for(head):  # every spread a full write could use
+            counts.append(count)
+            count *= 2
+        delete_rows(self.app.snapshots.recorder, [
+            view_stream(track_id),
+            *(checkpoints.bucket_stream(track_id, c, n) for c in counts for n in range(c))])
+        self._stored.pop(track_id, None)
+        self._changes.pop(track_id, None)
+        return self.backfill(track_id)
 
     def backfill(self, track_id: UUID) -> int:
         """Checkpoints for the versions before the track's first one (a track recorded by a

@@ -197,9 +197,12 @@ def export_cmd(
 def checkpoints_cmd(
     track: Annotated[str | None, typer.Argument(help="track id or slug")] = None,
     all_tracks: Annotated[bool, typer.Option("--all", help="every track")] = False,
+    rewrite: Annotated[bool, typer.Option(
+        "--rewrite", help="delete the track's checkpoints and write them all again (when "
+        "verify reports one)")] = False,
 ) -> None:
     """Write the view checkpoints that as-of starts from for the versions of tracks recorded
-    before checkpoints existed (newer versions get them as they are written)."""
+    before checkpoints existed (the projector writes newer ones), or all of them again."""
     if (track is None) == (not all_tracks):
         raise _fail("give a TRACK or --all (not both)")
     with _tracker(track) as tracker:
@@ -210,7 +213,8 @@ def checkpoints_cmd(
             else [resolve_track_ref(track or "")]
         if not all_tracks:
             audit.history(tracker.app, track_ids[0], limit=1)  # unknown track: say so
-        written = sum(writer.backfill(track_id) for track_id in track_ids)
+        fill = writer.rewrite if rewrite else writer.backfill
+        written = sum(fill(track_id) for track_id in track_ids)
     Console().print(f"{written} checkpoint(s) written for {len(track_ids)} track(s)")
 
 

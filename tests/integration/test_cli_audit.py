@@ -168,3 +168,30 @@ def test_checkpoints_says_so_when_they_are_turned_off(
     get_settings.cache_clear()
     off = runner.invoke(cli, ["checkpoints", "--all"])
     assert off.exit_code == 2 and "checkpoints are off" in off.stderr
+
+
+def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str) -> None:
+    from services import audit, checkpoints
+    from tests.integration.test_checkpoints import _edit_row
+
+    tracker = build(Settings(database_url=database_url, embedded_projector=False))
+    try:
+        slug = make_track(tracker)
+        track_id = resolve_track_ref(slug)
+        tracker.app.record_statements(track_id, [
+            {"type": "statement", "party": "Russia", "occurred_at": "2022-01-11",
+             "summary": f"point {n}"} for n in range(300)], recorded_by="tester")
+        tracker.projector().catch_up()
+        _edit_row(tracker, checkpoints.view_stream(track_id), 200,
+                  lambda state: b"\x00 damaged")
+        assert audit.verify(tracker.app, track_id)["invalid_checkpoints"] == [200]
+
+        repaired = runner.invoke(cli, ["checkpoints", slug, "--rewrite"])
+
+        assert repaired.exit_code == 0, repaired.output
+        assert "3 checkpoint(s) written for 1 track(s)" in repaired.stdout
+        report = audit.verify(tracker.app, track_id)
+        assert (report["valid"], report["checkpoints_checked"]) == (True, 3)
+        assert checkpoints.track_at(tracker.app, track_id, 250) is not None
+    finally:
+        tracker.close()
