@@ -11,6 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def references(fields: dict[str, Any]) -> list[str]:
+    """The statements a statement's fields name: what it answers, what it withdraws."""
+    return [str(ref) for ref in (fields.get("responds_to"), fields.get("withdraws"))
+            if ref is not None]
+
+
 class StatementRecord:
     __slots__ = (
         "answers",

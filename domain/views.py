@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from domain.records import StatementRecord
+from domain.records import StatementRecord, references
 from domain.track import (
     ACTIVE_WARNING,
     MEETING_HELD,
@@ -154,9 +154,5 @@ def track_state(track: Track, position: int | None) -> dict[str, Any]:
 def affected_statements(track: Track, statement_id: str) -> list[str]:
     """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
     itself and the statement it answers or withdraws (its status and responses)."""
-    fields = track.statements[statement_id].fields
-    ids = [statement_id]
-    for ref in (fields.get("responds_to"), fields.get("withdraws")):
-        if ref is not None and ref in track.statements:
-            ids.append(ref)
-    return ids
+    refs = references(track.statements[statement_id].fields)
+    return [statement_id, *(ref for ref in refs if ref in track.statements)]

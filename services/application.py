@@ -112,16 +112,15 @@ class TrackerApp(Application[UUID]):
         `snapshot_points`."""
         if self.snapshots is None:
             return
-        saved: dict[Any, list[Any]] = {}
+        versions: dict[Any, list[int]] = {}
         for event in processing_event.events:
-            saved.setdefault(event.originator_id, []).append(event)
-        for track_id, events in saved.items():
+            versions.setdefault(event.originator_id, []).append(event.originator_version)
+        for track_id, saved in versions.items():
             track = processing_event.aggregates.get(track_id)
             interval = self.snapshotting_intervals.get(type(track))
             if track is None or not interval:
                 continue
-            if crosses_snapshot_point(events[0].originator_version - 1,
-                                      events[-1].originator_version, interval):
+            if crosses_snapshot_point(min(saved) - 1, max(saved), interval):
                 self.snapshots.put([Snapshot.take(track)])
 
     # -- reads from the event store ------------------------------------------------------

@@ -38,7 +38,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import DomainEvent
 
 from domain.events import StatementRecorded
-from domain.records import StatementRecord
+from domain.records import StatementRecord, references
 from domain.track import Track
 from infra.latest_rows import latest_rows, row_versions
 
@@ -124,22 +124,19 @@ class Buckets:
         self.count = checkpoint.buckets
         self.base = checkpoint.base
         self.version = checkpoint.originator_version
-        self.members: dict[int, list[str]] = {}  # ids in each fetched bucket
+        self.fetched: set[int] = set()  # bucket numbers asked for already
 
     def fetch(self, numbers: Iterable[int]) -> list[StatementRecord]:
         wanted = {bucket_stream(self.track_id, self.count, n): n
-                  for n in numbers if n not in self.members}
+                  for n in numbers if n not in self.fetched}
         if not wanted:
             return []
-        for number in wanted.values():
-            self.members[number] = []
+        self.fetched.update(wanted.values())
         records: list[StatementRecord] = []
         for row in latest_rows(self.app.snapshots.recorder, list(wanted), gte=self.base,
                                lte=self.version):
             bucket: StatementBucket = self.app.snapshots.mapper.to_domain_event(row)
-            loaded = [StatementRecord.from_list(values) for values in bucket.records]
-            self.members[wanted[bucket.originator_id]] = [r.id for r in loaded]
-            records += loaded
+            records += [StatementRecord.from_list(values) for values in bucket.records]
         return records
 
 
@@ -205,13 +202,11 @@ def named(event: Any) -> list[str]:
         return []
     if not isinstance(event, StatementRecorded):
         return [statement_id]
-    refs = (event.statement.get("responds_to"), event.statement.get("withdraws"))
-    return [statement_id, *(str(r) for r in refs if r is not None)]
+    return [statement_id, *references(event.statement)]
 
 
 def _related(record: StatementRecord) -> list[str]:
-    refs = (record.fields.get("responds_to"), record.fields.get("withdraws"))
-    return [*(str(r) for r in refs if r is not None), *record.answers, *record.withdrawals]
+    return [*references(record.fields), *record.answers, *record.withdrawals]
 
 
 def prefetch(statements: LazyStatements, events: Sequence[Any]) -> None:
