@@ -45,8 +45,10 @@ def _rate(count: int, seconds: float) -> float:
 
 def _latency(samples: list[float]) -> dict[str, float]:
     ms = [x * 1000 for x in samples]
-    return {"p50_ms": round(load.percentile(ms, 50), 2),
-            "p99_ms": round(load.percentile(ms, 99), 2)}
+    return {
+        "p50_ms": round(load.percentile(ms, 50), 2),
+        "p99_ms": round(load.percentile(ms, 99), 2),
+    }
 
 
 def _run_threads(threads: int, duration: float, body: Any) -> tuple[list[list[float]], float]:
@@ -90,21 +92,34 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
     tracker = build(_settings(url))
     # The anchor is the library as shipped: its own PostgreSQL recorders, not the service's
     # binary-insert ones (infra/pgstore.py); tables and domain are the same.
-    app = TrackerApp({**tracker.app.library_env, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                      **LIBRARY_TRANSCODER},
-                     snapshot_interval=tracker.settings.snapshot_interval)
+    app = TrackerApp(
+        {
+            **tracker.app.library_env,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            **LIBRARY_TRANSCODER,
+        },
+        snapshot_interval=tracker.settings.snapshot_interval,
+    )
     try:
         track_ids: list[UUID] = []
         for i in range(threads):
-            result = app.open_track(slug=f"anchor-{i}-{uuid4().hex[:6]}", kind="bilateral",
-                                    title=f"Anchor {i}", venue=None, parties=load.PARTIES,
-                                    opened_at="2022-01-01", recorded_by="bench")
+            result = app.open_track(
+                slug=f"anchor-{i}-{uuid4().hex[:6]}",
+                kind="bilateral",
+                title=f"Anchor {i}",
+                venue=None,
+                parties=load.PARTIES,
+                opened_at="2022-01-01",
+                recorded_by="bench",
+            )
             track_ids.append(result.track.id)
         # The same fields the API records: the statement bodies, validated by its schema
         # (validation is HTTP-side work, so it happens here, before the clock starts).
         adapter: TypeAdapter[Any] = TypeAdapter(StatementIn)
-        pools = [[statement_fields(adapter.validate_python(load.statement(k, i)))
-                  for k in range(1, 257)] for i in range(threads)]
+        pools = [
+            [statement_fields(adapter.validate_python(load.statement(k, i))) for k in range(1, 257)]
+            for i in range(threads)
+        ]
 
         def body(i: int, stop: threading.Event, lat: list[float]) -> None:
             k = 0
@@ -122,13 +137,20 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
         app.close()
         tracker.close()
     flat = [x for per in latencies for x in per]
-    return {"threads": threads, "tracks": threads, "saves": len(flat),
-            "seconds": round(elapsed, 2), "saves_per_s": round(_rate(len(flat), elapsed), 1),
-            **_latency(flat), "cpu_ms_per_save": round(1000 * cpu / max(len(flat), 1), 3)}
+    return {
+        "threads": threads,
+        "tracks": threads,
+        "saves": len(flat),
+        "seconds": round(elapsed, 2),
+        "saves_per_s": round(_rate(len(flat), elapsed), 1),
+        **_latency(flat),
+        "cpu_ms_per_save": round(1000 * cpu / max(len(flat), 1), 3),
+    }
 
 
-def raw_insert(conninfo: dict[str, str], schema: str, *, threads: int,
-               duration: float) -> dict[str, Any]:
+def raw_insert(
+    conninfo: dict[str, str], schema: str, *, threads: int, duration: float
+) -> dict[str, Any]:
     """INSERT one event-sized row + COMMIT, per transaction, `threads` connections."""
     import psycopg
 
@@ -136,9 +158,11 @@ def raw_insert(conninfo: dict[str, str], schema: str, *, threads: int,
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, originator_id UUID NOT"
-                     " NULL, originator_version INTEGER NOT NULL, topic TEXT NOT NULL,"
-                     " state BYTEA NOT NULL)")
+        conn.execute(
+            f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, originator_id UUID NOT"
+            " NULL, originator_version INTEGER NOT NULL, topic TEXT NOT NULL,"
+            " state BYTEA NOT NULL)"
+        )
     payload = os.urandom(700)  # about one encoded statement event
     conns = [psycopg.connect(**conninfo) for _ in range(threads)]
 
@@ -149,9 +173,11 @@ def raw_insert(conninfo: dict[str, str], schema: str, *, threads: int,
         while not stop.is_set():
             version += 1
             t0 = time.perf_counter()
-            conn.execute(f"INSERT INTO {table} (originator_id, originator_version, topic,"
-                         " state) VALUES (%s, %s, %s, %s)",
-                         (originator, version, "domain.events:DemandMade", payload))
+            conn.execute(
+                f"INSERT INTO {table} (originator_id, originator_version, topic,"
+                " state) VALUES (%s, %s, %s, %s)",
+                (originator, version, "domain.events:DemandMade", payload),
+            )
             conn.commit()
             lat.append(time.perf_counter() - t0)
 
@@ -163,8 +189,13 @@ def raw_insert(conninfo: dict[str, str], schema: str, *, threads: int,
         with psycopg.connect(**conninfo, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     flat = [x for per in latencies for x in per]
-    return {"threads": threads, "rows": len(flat), "seconds": round(elapsed, 2),
-            "rows_per_s": round(_rate(len(flat), elapsed), 1), **_latency(flat)}
+    return {
+        "threads": threads,
+        "rows": len(flat),
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(_rate(len(flat), elapsed), 1),
+        **_latency(flat),
+    }
 
 
 def library_read(url: str) -> dict[str, Any]:
@@ -179,8 +210,9 @@ def library_read(url: str) -> dict[str, Any]:
         start = 0
         t0 = time.perf_counter()
         while True:
-            page = app.recorder.select_notifications(start=start, limit=PAGE,
-                                                     inclusive_of_start=False)
+            page = app.recorder.select_notifications(
+                start=start, limit=PAGE, inclusive_of_start=False
+            )
             if not page:
                 break
             for notification in page:
@@ -191,19 +223,49 @@ def library_read(url: str) -> dict[str, Any]:
     finally:
         app.close()
         tracker.close()
-    return {"events": events, "seconds": round(elapsed, 2), "page": PAGE,
-            "events_per_s": round(_rate(events, elapsed), 1)}
+    return {
+        "events": events,
+        "seconds": round(elapsed, 2),
+        "page": PAGE,
+        "events_per_s": round(_rate(events, elapsed), 1),
+    }
 
 
-def hello_world(*, workers: int, connections: int, duration: float, use_wrk: bool,
-                log: Path, http: str = "httptools", loop: str = "uvloop") -> dict[str, Any]:
+def hello_world(
+    *,
+    workers: int,
+    connections: int,
+    duration: float,
+    use_wrk: bool,
+    log: Path,
+    http: str = "httptools",
+    loop: str = "uvloop",
+) -> dict[str, Any]:
     """benchmarks/hello.py under uvicorn with `workers` workers, GET / from `connections`."""
     port = load.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NTRACK_")}
-    proc = load.start([sys.executable, "-m", "uvicorn", "benchmarks.hello:app",
-                       "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                       "--http", http, "--loop", loop, "--log-level", "warning"],
-                      env, log)
+    proc = load.start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.hello:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--http",
+            http,
+            "--loop",
+            loop,
+            "--log-level",
+            "warning",
+        ],
+        env,
+        log,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         load.wait_http(base + "/", proc)
@@ -212,11 +274,17 @@ def hello_world(*, workers: int, connections: int, duration: float, use_wrk: boo
         pids = load.worker_pids(proc.pid)
         cpu0 = load.cpu_seconds(pids)
         with load.sample_connections(port) as spread:
-            result = load.get_path(base, "/", connections=connections, duration=duration,
-                                   use_wrk=use_wrk)
+            result = load.get_path(
+                base, "/", connections=connections, duration=duration, use_wrk=use_wrk
+            )
         cpu = load.cpu_seconds(pids) - cpu0
     finally:
         load.stop(proc)
-    return {"http": http, "loop": loop, "workers": workers, **result.as_dict(),
-            "worker_cpu_ms_per_req": round(1000 * cpu / max(result.requests, 1), 3),
-            "connections_by_worker": dict(spread)}
+    return {
+        "http": http,
+        "loop": loop,
+        "workers": workers,
+        **result.as_dict(),
+        "worker_cpu_ms_per_req": round(1000 * cpu / max(result.requests, 1), 3),
+        "connections_by_worker": dict(spread),
+    }

@@ -49,17 +49,38 @@ PARTIES = [RU, US]
 BATCH = {"negotiation": 20, "unanswered": 500, "single": 1}
 POSITIONS = ("reject", "counter", "partial", "accept", "noncommittal")
 # One cycle of the negotiation shape; "answer" and "withdraw" name an earlier statement.
-CYCLE = ("demand", "statement", "proposal", "answer", "sanction_warning", "meeting_scheduled",
-         "answer", "demand", "warning", "meeting_held", "answer", "concession", "withdraw",
-         "demand", "answer", "agreement", "answer", "answer", "proposal", "answer")
+CYCLE = (
+    "demand",
+    "statement",
+    "proposal",
+    "answer",
+    "sanction_warning",
+    "meeting_scheduled",
+    "answer",
+    "demand",
+    "warning",
+    "meeting_held",
+    "answer",
+    "concession",
+    "withdraw",
+    "demand",
+    "answer",
+    "agreement",
+    "answer",
+    "answer",
+    "proposal",
+    "answer",
+)
 
 
 def _fields(kind: str, party: str, n: int) -> dict[str, Any]:
     day = f"2022-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
     fields: dict[str, Any] = {
-        "type": kind, "party": party, "occurred_at": day,
+        "type": kind,
+        "party": party,
+        "occurred_at": day,
         "summary": f"{kind.replace('_', ' ')} {n}: the parties set out their positions on "
-                   "security guarantees in Europe",
+        "security guarantees in Europe",
         "source": {"publisher": "Ministry of Foreign Affairs", "url": f"https://example.org/{n}"},
         "topics": ["security-guarantees", "nato-enlargement"][: 1 + n % 2],
     }
@@ -94,8 +115,11 @@ class Negotiation:
             if kind == "answer" and self.unanswered:
                 target, author = self.unanswered.popleft()
                 other = US if author == RU else RU
-                fields = {**_fields("response", other, self.n), "responds_to": target,
-                          "position": POSITIONS[self.n % len(POSITIONS)]}
+                fields = {
+                    **_fields("response", other, self.n),
+                    "responds_to": target,
+                    "position": POSITIONS[self.n % len(POSITIONS)],
+                }
                 if fields["position"] == "noncommittal":  # still open: answered again later
                     self.unanswered.append((target, author))
             elif kind == "withdraw" and self.warnings:
@@ -126,32 +150,43 @@ def make_track(tracker: Tracker, events: int, shape: str) -> UUID:
     retractions."""
     app = tracker.app
     track_id = app.open_track(
-        slug=f"bench-{events}-{uuid.uuid4().hex[:8]}", kind="bilateral", title="bench",
-        venue=None, parties=PARTIES, opened_at="2022-01-01", recorded_by="bench").track.id
+        slug=f"bench-{events}-{uuid.uuid4().hex[:8]}",
+        kind="bilateral",
+        title="bench",
+        venue=None,
+        parties=PARTIES,
+        opened_at="2022-01-01",
+        recorded_by="bench",
+    ).track.id
     source = Negotiation()
     version = 1
     for round_number in itertools.count():
         if version >= events:
             return track_id
         rounds_per_fix = 3 * 20 // BATCH[shape]  # every 60 statements or so
-        if shape != "unanswered" and round_number % rounds_per_fix == 2 \
-                and len(source.retractable) > 50:
+        if (
+            shape != "unanswered"
+            and round_number % rounds_per_fix == 2
+            and len(source.retractable) > 50
+        ):
             # one earlier statement corrected, one retracted (rarely among the newest)
             old = source.recorded[(round_number * 37) % len(source.recorded)]
-            app.correct_statement(track_id, old, {"summary": "corrected wording"}, "typo",
-                                  recorded_by="bench")
+            app.correct_statement(
+                track_id, old, {"summary": "corrected wording"}, "typo", recorded_by="bench"
+            )
             version += 1
             if version < events:
                 victim = source.retractable.pop((round_number * 53) % len(source.retractable))
                 source.recorded.remove(victim)
-                app.retract_statement(track_id, victim, "recorded in error",
-                                      recorded_by="bench")
+                app.retract_statement(track_id, victim, "recorded in error", recorded_by="bench")
                 version += 1
             continue
         count = min(BATCH[shape], events - version)
         if shape == "unanswered":
-            statements = [_fields("demand" if n % 2 else "statement", RU, n)
-                          for n in range(version, version + count)]
+            statements = [
+                _fields("demand" if n % 2 else "statement", RU, n)
+                for n in range(version, version + count)
+            ]
         else:
             statements, _ = source.batch(count)
         result = app.record_statements(track_id, statements, recorded_by="bench")
@@ -175,21 +210,31 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--shape", choices=sorted(BATCH), default="negotiation")
-    parser.add_argument("--checkpoint-interval", type=int, default=100,
-                        help="0: no checkpoints, as-of starts from snapshots (as before)")
+    parser.add_argument(
+        "--checkpoint-interval",
+        type=int,
+        default=100,
+        help="0: no checkpoints, as-of starts from snapshots (as before)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        tracker = build(Settings(database_url=url, embedded_projector=False,
-                                 checkpoint_interval=args.checkpoint_interval))
+        tracker = build(
+            Settings(
+                database_url=url,
+                embedded_projector=False,
+                checkpoint_interval=args.checkpoint_interval,
+            )
+        )
         try:
             run(tracker, url, args.runs, args.shape)
         finally:
             tracker.close()
 
 
-def measure(tracker: Tracker, track_id: UUID, last: int, middle: int,
-            runs: int) -> dict[str, float]:
+def measure(
+    tracker: Tracker, track_id: UUID, last: int, middle: int, runs: int
+) -> dict[str, float]:
     app = tracker.app
     return {
         "last": median_ms(lambda: audit.as_of(app, track_id, version=last), runs),
@@ -200,14 +245,18 @@ def measure(tracker: Tracker, track_id: UUID, last: int, middle: int,
         "whole_middle": median_ms(lambda: app.get_track(track_id, version=middle), runs),
         # Every version of the last hundred before `middle`, each the median of 3: the
         # slowest of them, whatever the distance from a checkpoint.
-        "slowest": max(median_ms(lambda v=v: audit.as_of(app, track_id, version=v), 3)
-                       for v in range(max(1, middle - 99), middle + 1)),
+        "slowest": max(
+            median_ms(lambda v=v: audit.as_of(app, track_id, version=v), 3)
+            for v in range(max(1, middle - 99), middle + 1)
+        ),
     }
 
 
 def run(tracker: Tracker, url: str, runs: int, shape: str) -> None:
-    print(f"store: {url.split('@')[-1]}  shape: {shape}  view checkpoint every"
-          f" {tracker.settings.checkpoint_interval} versions  median of {runs} runs")
+    print(
+        f"store: {url.split('@')[-1]}  shape: {shape}  view checkpoint every"
+        f" {tracker.settings.checkpoint_interval} versions  median of {runs} runs"
+    )
     results: dict[int, dict[str, float]] = {}
     projector = tracker.projector()  # what writes the checkpoints, as in the service
     for events in (100, 10_000):
@@ -220,17 +269,23 @@ def run(tracker: Tracker, url: str, runs: int, shape: str) -> None:
         middle = events // 2 - 1  # the most events after a checkpoint: 99 on the long track
         results[events] = r = measure(tracker, track_id, events, middle, runs)
         answer = audit.as_of(tracker.app, track_id, version=events)
-        print(f"{events:>6} events (built in {built:5.1f}s, projected and checkpointed in"
-              f" {projected:5.1f}s of CPU; open demands"
-              f" {len(answer['open_demands']):>4}): as-of last {r['last']:7.2f} ms, middle"
-              f" (v{middle}) {r['middle']:7.2f} ms, slowest of v{max(1, middle - 99)}-v{middle}"
-              f" {r['slowest']:7.2f} ms   [whole track from its snapshot: last"
-              f" {r['whole_last']:7.2f} ms, middle {r['whole_middle']:7.2f} ms]")
+        print(
+            f"{events:>6} events (built in {built:5.1f}s, projected and checkpointed in"
+            f" {projected:5.1f}s of CPU; open demands"
+            f" {len(answer['open_demands']):>4}): as-of last {r['last']:7.2f} ms, middle"
+            f" (v{middle}) {r['middle']:7.2f} ms, slowest of v{max(1, middle - 99)}-v{middle}"
+            f" {r['slowest']:7.2f} ms   [whole track from its snapshot: last"
+            f" {r['whole_last']:7.2f} ms, middle {r['whole_middle']:7.2f} ms]"
+        )
     small, large = results[100], results[10_000]
-    for key, what in (("last", "at the last version"), ("middle", "at the middle version"),
-                      ("slowest", "the slowest of a hundred versions")):
-        print(f"ratio 10,000 / 100 events, as-of {what}:"
-              f" {large[key] / small[key]:6.2f}   (goal <= 5)")
+    for key, what in (
+        ("last", "at the last version"),
+        ("middle", "at the middle version"),
+        ("slowest", "the slowest of a hundred versions"),
+    ):
+        print(
+            f"ratio 10,000 / 100 events, as-of {what}: {large[key] / small[key]:6.2f}   (goal <= 5)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The FastAPI hello-world anchor, served like the service (uvicorn, httptools, uvloop).
 
-    uvicorn benchmarks.hello:app --http httptools --loop uvloop --workers 2
+uvicorn benchmarks.hello:app --http httptools --loop uvloop --workers 2
 """
 
 from __future__ import annotations

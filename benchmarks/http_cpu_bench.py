@@ -46,8 +46,11 @@ def _ntrack(source: Path | None) -> list[str]:
     if source is None and ntrack.exists():
         return [str(ntrack)]
     first = str(source.resolve()) if source is not None else ""
-    return [sys.executable, "-c",
-            f"import sys; sys.path.insert(0, {first!r}); from services.cli import main; main()"]
+    return [
+        sys.executable,
+        "-c",
+        f"import sys; sys.path.insert(0, {first!r}); from services.cli.main import main; main()",
+    ]
 
 
 @contextlib.contextmanager
@@ -57,12 +60,28 @@ def _py_spy(pids: list[int], out: Path | None, phase: str, duration: float) -> I
         return
     out.mkdir(parents=True, exist_ok=True)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    procs = [subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--gil",
-                               "--format", "raw", "--duration",
-                               str(max(1, round(duration))), "-o",
-                               str(out / f"{phase}-{pid}.txt")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for pid in pids]
+    procs = [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                "200",
+                "--gil",
+                "--format",
+                "raw",
+                "--duration",
+                str(max(1, round(duration))),
+                "-o",
+                str(out / f"{phase}-{pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
     time.sleep(0.5)
     try:
         yield
@@ -82,22 +101,30 @@ def _cpu(pids: list[int]) -> tuple[float, float]:
     return user / ticks, system / ticks
 
 
-def _phase(name: str, pids: list[int], run: Any, profile: Path | None,
-           duration: float) -> dict[str, Any]:
+def _phase(
+    name: str, pids: list[int], run: Any, profile: Path | None, duration: float
+) -> dict[str, Any]:
     user0, system0 = _cpu(pids)
     with _py_spy(pids, profile, name, duration):
         result: load.LoadResult = run()
     user1, system1 = _cpu(pids)
     per = 1000 / max(result.requests, 1)
-    row = {"rps": round(result.rps, 1), "requests": result.requests,
-           "non_2xx": result.non_2xx, "p50_ms": round(result.p50_ms, 2),
-           "p90_ms": round(result.p90_ms, 2), "p99_ms": round(result.p99_ms, 2),
-           "max_ms": round(result.max_ms, 1),
-           "cpu_ms_per_req": round(per * (user1 - user0 + system1 - system0), 3),
-           "user_ms": round(per * (user1 - user0), 3),
-           "sys_ms": round(per * (system1 - system0), 3)}
-    print(f"{name}: {row}" + (f" first error: {result.first_error}" if result.non_2xx else ""),
-          flush=True)
+    row = {
+        "rps": round(result.rps, 1),
+        "requests": result.requests,
+        "non_2xx": result.non_2xx,
+        "p50_ms": round(result.p50_ms, 2),
+        "p90_ms": round(result.p90_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "max_ms": round(result.max_ms, 1),
+        "cpu_ms_per_req": round(per * (user1 - user0 + system1 - system0), 3),
+        "user_ms": round(per * (user1 - user0), 3),
+        "sys_ms": round(per * (system1 - system0), 3),
+    }
+    print(
+        f"{name}: {row}" + (f" first error: {result.first_error}" if result.non_2xx else ""),
+        flush=True,
+    )
     return row
 
 
@@ -121,44 +148,85 @@ def main() -> None:
     port = load.free_port()
     base = f"http://127.0.0.1:{port}"
     metrics_dir = tempfile.mkdtemp(prefix="ntrack-metrics-")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NTRACK_") and k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(NTRACK_DATABASE_URL=url, NTRACK_API_TOKENS=f"bench:recorder:{token}",
-               NTRACK_LOG_LEVEL="WARNING",
-               NTRACK_EMBEDDED_PROJECTOR=str(args.embedded_projector).lower())
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("NTRACK_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(
+        NTRACK_DATABASE_URL=url,
+        NTRACK_API_TOKENS=f"bench:recorder:{token}",
+        NTRACK_LOG_LEVEL="WARNING",
+        NTRACK_EMBEDDED_PROJECTOR=str(args.embedded_projector).lower(),
+    )
     if not args.no_multiproc:
         env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    serve = load.start([*_ntrack(args.source), "serve", "--host", "127.0.0.1", "--port", str(port),
-                        "--workers", str(args.workers)], env, LOGS / "http-cpu-serve.log")
+    serve = load.start(
+        [
+            *_ntrack(args.source),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        env,
+        LOGS / "http-cpu-serve.log",
+    )
     projector = None
     try:
         load.wait_http(base + "/healthz", serve, timeout=90)
         pids = load.wait_workers(serve.pid, args.workers)
         if not args.embedded_projector:
-            projector = load.start([*_ntrack(args.source), "project"], env,
-                                   LOGS / "http-cpu-project.log")
+            projector = load.start(
+                [*_ntrack(args.source), "project"], env, LOGS / "http-cpu-project.log"
+            )
         time.sleep(1.5)
         auth = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=auth, timeout=60) as c:
             tracks = []
             for i in range(args.connections):
-                r = c.post("/v1/tracks", json={"kind": "bilateral", "title": f"CPU {i}",
-                                               "slug": f"cpu-{i}", "parties": load.PARTIES})
+                r = c.post(
+                    "/v1/tracks",
+                    json={
+                        "kind": "bilateral",
+                        "title": f"CPU {i}",
+                        "slug": f"cpu-{i}",
+                        "parties": load.PARTIES,
+                    },
+                )
                 r.raise_for_status()
                 tracks.append(r.json()["id"])
             read = tracks[0]
-            c.post(f"/v1/tracks/{read}/statements:batch", json={
-                "statements": [load.statement(k) for k in range(1, 101)]}).raise_for_status()
+            c.post(
+                f"/v1/tracks/{read}/statements:batch",
+                json={"statements": [load.statement(k) for k in range(1, 101)]},
+            ).raise_for_status()
         wait_caught_up(conninfo, schema, 60)
-        print(f"workers {pids}, projector "
-              f"{'embedded' if args.embedded_projector else 'separate'}, multiproc metrics "
-              f"{'off' if args.no_multiproc else 'on'}", flush=True)
+        print(
+            f"workers {pids}, projector "
+            f"{'embedded' if args.embedded_projector else 'separate'}, multiproc metrics "
+            f"{'off' if args.no_multiproc else 'on'}",
+            flush=True,
+        )
         d, c = args.duration, args.connections
-        _phase("W1 POST statement", pids, lambda: load.post_statements(
-            base, tracks, token, connections=c, duration=d), args.profile, d)
+        _phase(
+            "W1 POST statement",
+            pids,
+            lambda: load.post_statements(base, tracks, token, connections=c, duration=d),
+            args.profile,
+            d,
+        )
         wait_caught_up(conninfo, schema, 60)
-        _phase("R1 GET track", pids, lambda: load.get_path(
-            base, f"/v1/tracks/{read}", connections=c, duration=d), args.profile, d)
+        _phase(
+            "R1 GET track",
+            pids,
+            lambda: load.get_path(base, f"/v1/tracks/{read}", connections=c, duration=d),
+            args.profile,
+            d,
+        )
     finally:
         if projector is not None:
             load.stop(projector)
@@ -166,8 +234,13 @@ def main() -> None:
         drop_schema(conninfo, schema)
         shutil.rmtree(metrics_dir, ignore_errors=True)
     if args.hello:
-        h = anchors.hello_world(workers=args.workers, connections=args.connections,
-                                duration=args.duration, use_wrk=True, log=LOGS / "hello.log")
+        h = anchors.hello_world(
+            workers=args.workers,
+            connections=args.connections,
+            duration=args.duration,
+            use_wrk=True,
+            log=LOGS / "hello.log",
+        )
         print(f"hello-world: rps {h['rps']}, cpu_ms_per_req {h['worker_cpu_ms_per_req']}")
 
 

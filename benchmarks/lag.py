@@ -25,19 +25,25 @@ from benchmarks.service import Service
 PROJECTION = "track_views"
 LAG_SAMPLE_EVERY = 10
 LAG_POLL_SECONDS = 0.003
-METHOD = (f"benchmarks.lag (open-loop writes; every {LAG_SAMPLE_EVERY}th write GET-polled "
-          f"every {LAG_POLL_SECONDS * 1000:g} ms; all writes against the DB tracking position)")
+METHOD = (
+    f"benchmarks.lag (open-loop writes; every {LAG_SAMPLE_EVERY}th write GET-polled "
+    f"every {LAG_POLL_SECONDS * 1000:g} ms; all writes against the DB tracking position)"
+)
 
 
 def _summary(values_ms: list[float]) -> dict[str, Any]:
-    return {"samples": len(values_ms), "p50_ms": round(load.percentile(values_ms, 50), 1),
-            "p90_ms": round(load.percentile(values_ms, 90), 1),
-            "p99_ms": round(load.percentile(values_ms, 99), 1),
-            "max_ms": round(max(values_ms, default=float("nan")), 1)}
+    return {
+        "samples": len(values_ms),
+        "p50_ms": round(load.percentile(values_ms, 50), 1),
+        "p90_ms": round(load.percentile(values_ms, 90), 1),
+        "p99_ms": round(load.percentile(values_ms, 99), 1),
+        "max_ms": round(max(values_ms, default=float("nan")), 1),
+    }
 
 
-def _poll_positions(conninfo: dict[str, str], schema: str, stop: threading.Event,
-                    seen: list[tuple[float, int]]) -> None:
+def _poll_positions(
+    conninfo: dict[str, str], schema: str, stop: threading.Event, seen: list[tuple[float, int]]
+) -> None:
     import psycopg
 
     with psycopg.connect(**conninfo, autocommit=True) as conn:
@@ -63,14 +69,23 @@ def _db_lags(writes: list[tuple[float, int]], seen: list[tuple[float, int]]) -> 
     return lags
 
 
-def measure_lag(svc: Service, conninfo: dict[str, str], schema: str, tracks: list[str],
-                *, rate: float, connections: int, duration: float) -> dict[str, Any]:
+def measure_lag(
+    svc: Service,
+    conninfo: dict[str, str],
+    schema: str,
+    tracks: list[str],
+    *,
+    rate: float,
+    connections: int,
+    duration: float,
+) -> dict[str, Any]:
     writes: list[tuple[float, int]] = []
     get_lags: list[float] = []
     seen: list[tuple[float, int]] = []  # (time first seen, position), increasing
     stop = threading.Event()
-    poller = threading.Thread(target=_poll_positions, args=(conninfo, schema, stop, seen),
-                              daemon=True)
+    poller = threading.Thread(
+        target=_poll_positions, args=(conninfo, schema, stop, seen), daemon=True
+    )
     poller.start()
     host, port = "127.0.0.1", svc.port
     headers = {"Authorization": f"Bearer {svc.token}"}
@@ -99,27 +114,46 @@ def measure_lag(svc: Service, conninfo: dict[str, str], schema: str, tracks: lis
             writes.append((t, int(data["position"])))
             count += 1
             if count % LAG_SAMPLE_EVERY == 0:
-                polls.append(asyncio.get_running_loop().create_task(
-                    verify(f"{path}/{data['id']}", t)))
+                polls.append(
+                    asyncio.get_running_loop().create_task(verify(f"{path}/{data['id']}", t))
+                )
 
         def make(i: int, n: int) -> tuple[str, str, bytes | None]:
             mine = load.own_tracks(tracks, connections, i)
             k = 1_000_000 + n  # not the W1 bodies again
-            return ("POST", f"/v1/tracks/{mine[n % len(mine)]}/statements",
-                    orjson.dumps(load.statement(k, i)))
+            return (
+                "POST",
+                f"/v1/tracks/{mine[n % len(mine)]}/statements",
+                orjson.dumps(load.statement(k, i)),
+            )
 
-        result = await load._python_load(host, port, make, connections=connections,
-                                          duration=duration, headers=headers, rate=rate,
-                                          on_response=on_response, max_requests=None)
+        result = await load._python_load(
+            host,
+            port,
+            make,
+            connections=connections,
+            duration=duration,
+            headers=headers,
+            rate=rate,
+            on_response=on_response,
+            max_requests=None,
+        )
         await asyncio.gather(*polls)
         latencies, counts, first_error, elapsed = result
         ms = [x * 1000 for x in latencies]
         return load.LoadResult(
-            tool="python-asyncio open loop", connections=connections, duration_s=elapsed,
-            requests=counts["ok"] + counts["non_2xx"], ok=counts["ok"],
-            p50_ms=load.percentile(ms, 50), p90_ms=load.percentile(ms, 90),
-            p99_ms=load.percentile(ms, 99), max_ms=max(ms, default=float("nan")),
-            non_2xx=counts["non_2xx"], first_error=first_error)
+            tool="python-asyncio open loop",
+            connections=connections,
+            duration_s=elapsed,
+            requests=counts["ok"] + counts["non_2xx"],
+            ok=counts["ok"],
+            p50_ms=load.percentile(ms, 50),
+            p90_ms=load.percentile(ms, 90),
+            p99_ms=load.percentile(ms, 99),
+            max_ms=max(ms, default=float("nan")),
+            non_2xx=counts["non_2xx"],
+            first_error=first_error,
+        )
 
     cpu_pids = svc.pids + svc.projector_pids
     cpu0 = {pid: load.cpu_seconds([pid]) for pid in cpu_pids}
@@ -137,15 +171,21 @@ def measure_lag(svc: Service, conninfo: dict[str, str], schema: str, tracks: lis
     per_write = 1000 / max(writer.ok, 1)
     via_get = _summary(get_ms)
     return {
-        "method": METHOD, "topology": svc.topology,
-        "p50_ms": via_get["p50_ms"], "p99_ms": via_get["p99_ms"],
-        "target_rate": round(rate, 1), "achieved_rate": round(writer.rps, 1),
-        "writes": writer.ok, "write_p50_ms": round(writer.p50_ms, 2),
-        "write_p99_ms": round(writer.p99_ms, 2), "non_2xx": writer.non_2xx,
+        "method": METHOD,
+        "topology": svc.topology,
+        "p50_ms": via_get["p50_ms"],
+        "p99_ms": via_get["p99_ms"],
+        "target_rate": round(rate, 1),
+        "achieved_rate": round(writer.rps, 1),
+        "writes": writer.ok,
+        "write_p50_ms": round(writer.p50_ms, 2),
+        "write_p99_ms": round(writer.p99_ms, 2),
+        "non_2xx": writer.non_2xx,
         "first_error": writer.first_error,
         "via_get": via_get,
         "via_db_position": _summary([x * 1000 for x in _db_lags(writes, seen)]),
         "cpu_ms_per_write": {
             "api_workers": round(sum(cpu[p] for p in svc.pids) * per_write, 2),
-            "projector": round(sum(cpu[p] for p in svc.projector_pids) * per_write, 2)},
+            "projector": round(sum(cpu[p] for p in svc.projector_pids) * per_write, 2),
+        },
     }

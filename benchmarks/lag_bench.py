@@ -52,35 +52,54 @@ def main() -> None:
     url = with_schema(args.database_url, schema)
     conninfo = conninfo_of(url)
     load_before = os.getloadavg()[0]
-    svc = Service(url, args.workers, ROOT / "benchmarks" / "results" / "logs" / "lag-serve.log",
-                  topology=args.topology)
+    svc = Service(
+        url,
+        args.workers,
+        ROOT / "benchmarks" / "results" / "logs" / "lag-serve.log",
+        topology=args.topology,
+    )
     try:
         svc.start()
         tracks = svc.open_tracks("lag", args.tracks)
         wait_caught_up(conninfo, schema, 30)
-        result = measure_lag(svc, conninfo, schema, tracks, rate=args.rate,
-                             connections=args.connections, duration=args.duration)
+        result = measure_lag(
+            svc,
+            conninfo,
+            schema,
+            tracks,
+            rate=args.rate,
+            connections=args.connections,
+            duration=args.duration,
+        )
     finally:
         svc.stop()
         with contextlib.suppress(Exception):
             drop_schema(conninfo, schema)
-    result.update(workers=args.workers, duration_s=args.duration, tracks=args.tracks,
-                  load_average_1m={"before": round(load_before, 2),
-                                   "after": round(os.getloadavg()[0], 2)},
-                  finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    result.update(
+        workers=args.workers,
+        duration_s=args.duration,
+        tracks=args.tracks,
+        load_average_1m={"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     g, d = result["via_get"], result["via_db_position"]
-    print(f"topology {args.topology}, {args.workers} API workers; {result['writes']} writes "
-          f"acknowledged at {result['achieved_rate']}/s (target {args.rate:g}/s); "
-          f"non-2xx {result['non_2xx']}")
-    print(f"lag via GET ({g['samples']} sampled writes): p50 {g['p50_ms']} ms, "
-          f"p99 {g['p99_ms']} ms, max {g['max_ms']} ms")
-    print(f"lag via DB position (all {d['samples']} writes): p50 {d['p50_ms']} ms, "
-          f"p99 {d['p99_ms']} ms, max {d['max_ms']} ms")
+    print(
+        f"topology {args.topology}, {args.workers} API workers; {result['writes']} writes "
+        f"acknowledged at {result['achieved_rate']}/s (target {args.rate:g}/s); "
+        f"non-2xx {result['non_2xx']}"
+    )
+    print(
+        f"lag via GET ({g['samples']} sampled writes): p50 {g['p50_ms']} ms, "
+        f"p99 {g['p99_ms']} ms, max {g['max_ms']} ms"
+    )
+    print(
+        f"lag via DB position (all {d['samples']} writes): p50 {d['p50_ms']} ms, "
+        f"p99 {d['p99_ms']} ms, max {d['max_ms']} ms"
+    )
     print(f"write latency: p50 {result['write_p50_ms']} ms, p99 {result['write_p99_ms']} ms")
-    print(f"CPU ms per write: {result['cpu_ms_per_write']}; load average before "
-          f"{load_before:.1f}")
+    print(f"CPU ms per write: {result['cpu_ms_per_write']}; load average before {load_before:.1f}")
     print(f"wrote {args.out}")
 
 

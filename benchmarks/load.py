@@ -47,7 +47,7 @@ def statement(k: int, conn: int = 0) -> dict[str, Any]:
         **KINDS[k % len(KINDS)],
         "party": PARTIES[(k // len(KINDS)) % 2],
         "occurred_at": f"2022-01-{k % 28 + 1:02d}T{s // 3600:02d}:{s // 60 % 60:02d}:"
-                       f"{s % 60:02d}+00:00",
+        f"{s % 60:02d}+00:00",
         "summary": f"Statement {k} of connection {conn}",
         "quote": "We expect a written answer.",
         "source": {"url": f"https://example.org/s/{k}", "publisher": "bench"},
@@ -103,35 +103,67 @@ def wrk_version() -> str | None:
     return first[0].split(" [")[0].split(" Copyright")[0] if first else "wrk"
 
 
-def run_wrk(url: str, script: str, *, connections: int, duration: float,
-            env: dict[str, str] | None = None, timeout_s: float = 10.0) -> LoadResult:
+def run_wrk(
+    url: str,
+    script: str,
+    *,
+    connections: int,
+    duration: float,
+    env: dict[str, str] | None = None,
+    timeout_s: float = 10.0,
+) -> LoadResult:
     """wrk with one connection per thread (-t N -c N), keep-alive, for `duration` seconds."""
     text = (HERE / "common.lua").read_text() + "\n" + (HERE / script).read_text()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-", delete=False) as f:
         f.write(text)
         lua = f.name
     try:
-        cmd = ["wrk", "-t", str(connections), "-c", str(connections),
-               "-d", f"{max(1, round(duration))}s", "--timeout", f"{round(timeout_s)}s",
-               "-s", lua, url]
+        cmd = [
+            "wrk",
+            "-t",
+            str(connections),
+            "-c",
+            str(connections),
+            "-d",
+            f"{max(1, round(duration))}s",
+            "--timeout",
+            f"{round(timeout_s)}s",
+            "-s",
+            lua,
+            url,
+        ]
         run_env = {**os.environ, **(env or {}), "BENCH_THREADS": str(connections)}
-        out = subprocess.run(cmd, capture_output=True, text=True, env=run_env,
-                             timeout=duration + timeout_s + 60, check=False)
+        out = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=duration + timeout_s + 60,
+            check=False,
+        )
     finally:
         os.unlink(lua)
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk gave no result (exit {out.returncode}):\n"
-                           f"{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    data = json.loads(line[len("WRK_JSON "):])
+        raise RuntimeError(
+            f"wrk gave no result (exit {out.returncode}):\n"
+            f"{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+        )
+    data = json.loads(line[len("WRK_JSON ") :])
     return LoadResult(
-        tool="wrk", connections=connections, duration_s=data["duration_us"] / 1e6,
-        requests=data["requests"], ok=data["status_2xx"],
-        p50_ms=data["p50_us"] / 1000, p90_ms=data["p90_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000, max_ms=data["max_us"] / 1000,
+        tool="wrk",
+        connections=connections,
+        duration_s=data["duration_us"] / 1e6,
+        requests=data["requests"],
+        ok=data["status_2xx"],
+        p50_ms=data["p50_us"] / 1000,
+        p90_ms=data["p90_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
         non_2xx=data["status_4xx"] + data["status_5xx"] + data["status_other"],
         errors={k: v for k, v in data["errors"].items() if v and k != "status"},
-        first_error=data["first_error"])
+        first_error=data["first_error"],
+    )
 
 
 # -- the Python fallback (and the open-loop client the lag measure needs) -------------------
@@ -150,11 +182,11 @@ class HttpConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def _open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port,
-                                                                 limit=1 << 22)
+        self.reader, self.writer = await asyncio.open_connection(
+            self.host, self.port, limit=1 << 22
+        )
 
-    async def request(self, method: str, path: str, body: bytes | None = None
-                      ) -> tuple[int, bytes]:
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         if self.writer is None:
             await self._open()
         assert self.reader is not None and self.writer is not None
@@ -196,10 +228,18 @@ class HttpConnection:
         self.reader = self.writer = None
 
 
-async def _python_load(host: str, port: int, make: Make, *, connections: int, duration: float,
-                       headers: dict[str, str], rate: float | None,
-                       on_response: OnResponse | None, max_requests: int | None
-                       ) -> tuple[list[float], dict[str, int], str, float]:
+async def _python_load(
+    host: str,
+    port: int,
+    make: Make,
+    *,
+    connections: int,
+    duration: float,
+    headers: dict[str, str],
+    rate: float | None,
+    on_response: OnResponse | None,
+    max_requests: int | None,
+) -> tuple[list[float], dict[str, int], str, float]:
     latencies: list[float] = []
     counts = {"ok": 0, "non_2xx": 0, "errors": 0}
     first_error = ""
@@ -234,7 +274,8 @@ async def _python_load(host: str, port: int, make: Make, *, connections: int, du
                 if rate is not None:
                     try:
                         due = await asyncio.wait_for(
-                            tickets.get(), max(0.01, deadline - time.perf_counter()))
+                            tickets.get(), max(0.01, deadline - time.perf_counter())
+                        )
                     except TimeoutError:
                         return
                 else:
@@ -267,16 +308,32 @@ async def _python_load(host: str, port: int, make: Make, *, connections: int, du
     return latencies, counts, first_error, time.perf_counter() - start
 
 
-def run_python(base_url: str, make: Make, *, connections: int, duration: float = 3600,
-               headers: dict[str, str] | None = None, rate: float | None = None,
-               on_response: OnResponse | None = None, max_requests: int | None = None,
-               label: str = "python-asyncio (fallback: wrk unavailable)") -> LoadResult:
+def run_python(
+    base_url: str,
+    make: Make,
+    *,
+    connections: int,
+    duration: float = 3600,
+    headers: dict[str, str] | None = None,
+    rate: float | None = None,
+    on_response: OnResponse | None = None,
+    max_requests: int | None = None,
+    label: str = "python-asyncio (fallback: wrk unavailable)",
+) -> LoadResult:
     """Closed loop (as fast as answers come) or, with `rate`, open loop at `rate` req/s;
     stops after `duration` seconds or `max_requests` requests."""
     host, _, port = base_url.removeprefix("http://").partition(":")
-    coro = _python_load(host, int(port.rstrip("/")), make, connections=connections,
-                        duration=duration, headers=headers or {}, rate=rate,
-                        on_response=on_response, max_requests=max_requests)
+    coro = _python_load(
+        host,
+        int(port.rstrip("/")),
+        make,
+        connections=connections,
+        duration=duration,
+        headers=headers or {},
+        rate=rate,
+        on_response=on_response,
+        max_requests=max_requests,
+    )
     try:
         import uvloop
 
@@ -285,12 +342,19 @@ def run_python(base_url: str, make: Make, *, connections: int, duration: float =
         latencies, counts, first_error, elapsed = asyncio.run(coro)
     ms = [x * 1000 for x in latencies]
     return LoadResult(
-        tool=label, connections=connections, duration_s=elapsed,
-        requests=counts["ok"] + counts["non_2xx"], ok=counts["ok"],
-        p50_ms=percentile(ms, 50), p90_ms=percentile(ms, 90), p99_ms=percentile(ms, 99),
-        max_ms=max(ms, default=float("nan")), non_2xx=counts["non_2xx"],
+        tool=label,
+        connections=connections,
+        duration_s=elapsed,
+        requests=counts["ok"] + counts["non_2xx"],
+        ok=counts["ok"],
+        p50_ms=percentile(ms, 50),
+        p90_ms=percentile(ms, 90),
+        p99_ms=percentile(ms, 99),
+        max_ms=max(ms, default=float("nan")),
+        non_2xx=counts["non_2xx"],
         errors={"client": counts["errors"]} if counts["errors"] else {},
-        first_error=first_error)
+        first_error=first_error,
+    )
 
 
 # -- the scenarios, for either tool ---------------------------------------------------------
@@ -302,15 +366,27 @@ def own_tracks(tracks: list[str], connections: int, i: int) -> list[str]:
     return mine or [tracks[i % len(tracks)]]
 
 
-def post_statements(base_url: str, tracks: list[str], token: str, *, connections: int,
-                    duration: float, batch: int = 0, use_wrk: bool = True,
-                    timeout_s: float = 10.0) -> LoadResult:
+def post_statements(
+    base_url: str,
+    tracks: list[str],
+    token: str,
+    *,
+    connections: int,
+    duration: float,
+    batch: int = 0,
+    use_wrk: bool = True,
+    timeout_s: float = 10.0,
+) -> LoadResult:
     """POST single statements (batch=0) or batches; each connection owns its tracks."""
     if use_wrk:
-        return run_wrk(base_url, "statements.lua", connections=connections,
-                       duration=duration, timeout_s=timeout_s,
-                       env={"BENCH_TRACKS": ",".join(tracks), "BENCH_TOKEN": token,
-                            "BENCH_BATCH": str(batch)})
+        return run_wrk(
+            base_url,
+            "statements.lua",
+            connections=connections,
+            duration=duration,
+            timeout_s=timeout_s,
+            env={"BENCH_TRACKS": ",".join(tracks), "BENCH_TOKEN": token, "BENCH_BATCH": str(batch)},
+        )
     import orjson
 
     def make(i: int, n: int) -> tuple[str, str, bytes | None]:
@@ -321,17 +397,29 @@ def post_statements(base_url: str, tracks: list[str], token: str, *, connections
             return "POST", f"/v1/tracks/{track}/statements:batch", orjson.dumps(body)
         return "POST", f"/v1/tracks/{track}/statements", orjson.dumps(statement(n + 1, i))
 
-    return run_python(base_url, make, connections=connections, duration=duration,
-                      headers={"Authorization": f"Bearer {token}"})
+    return run_python(
+        base_url,
+        make,
+        connections=connections,
+        duration=duration,
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
-def get_path(base_url: str, path: str, *, connections: int, duration: float,
-             use_wrk: bool = True) -> LoadResult:
+def get_path(
+    base_url: str, path: str, *, connections: int, duration: float, use_wrk: bool = True
+) -> LoadResult:
     if use_wrk:
-        return run_wrk(base_url + path, "get.lua", connections=connections, duration=duration,
-                       env={"BENCH_PATH": path})
-    return run_python(base_url, lambda i, n: ("GET", path, None), connections=connections,
-                      duration=duration)
+        return run_wrk(
+            base_url + path,
+            "get.lua",
+            connections=connections,
+            duration=duration,
+            env={"BENCH_PATH": path},
+        )
+    return run_python(
+        base_url, lambda i, n: ("GET", path, None), connections=connections, duration=duration
+    )
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -347,8 +435,9 @@ def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[by
     """Start a server in its own process group (so it and its workers stop together)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
@@ -400,8 +489,11 @@ def cmdline(pid: int) -> str:
 
 def worker_pids(supervisor: int) -> list[int]:
     """uvicorn's worker processes (multiprocessing spawn children; not its resource tracker)."""
-    return [p for p in children(supervisor)
-            if "resource_tracker" not in cmdline(p) and "semaphore_tracker" not in cmdline(p)]
+    return [
+        p
+        for p in children(supervisor)
+        if "resource_tracker" not in cmdline(p) and "semaphore_tracker" not in cmdline(p)
+    ]
 
 
 def wait_workers(supervisor: int, count: int, timeout: float = 30.0) -> list[int]:
@@ -417,8 +509,13 @@ def wait_workers(supervisor: int, count: int, timeout: float = 30.0) -> list[int
 def connections_by_pid(port: int) -> dict[int, int]:
     """Established TCP connections to `port`, by the pid holding the server side (`ss`)."""
     try:
-        out = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
-                             capture_output=True, text=True, timeout=5, check=False).stdout
+        out = subprocess.run(
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return {}
     counts: dict[int, int] = {}
@@ -461,8 +558,9 @@ def status_kb(pid: int, key: str) -> int:
 
 
 @contextlib.contextmanager
-def profiling(pids: list[int], phase: str, duration: float, out_dir: Path,
-              mode: str | None) -> Iterator[list[Path]]:
+def profiling(
+    pids: list[int], phase: str, duration: float, out_dir: Path, mode: str | None
+) -> Iterator[list[Path]]:
     """py-spy record of each pid: raw collapsed stacks at 100 Hz, `active` (threads not idle:
     running or waiting on the database) or `gil` (only the thread holding the GIL: CPU)."""
     if not mode:
@@ -474,11 +572,28 @@ def profiling(pids: list[int], phase: str, duration: float, out_dir: Path,
     for pid in pids:
         target = out_dir / f"profile-{phase}-{mode}-{pid}.txt"
         files.append(target)
-        procs.append(subprocess.Popen(
-            [spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
-             "--duration", str(max(1, round(duration))), "--nonblocking", "-o", str(target),
-             *(["--gil"] if mode == "gil" else [])],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--rate",
+                    "100",
+                    "--format",
+                    "raw",
+                    "--duration",
+                    str(max(1, round(duration))),
+                    "--nonblocking",
+                    "-o",
+                    str(target),
+                    *(["--gil"] if mode == "gil" else []),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
     time.sleep(0.5)  # let py-spy attach before the load starts
     try:
         yield files

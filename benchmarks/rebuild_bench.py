@@ -12,7 +12,8 @@ holds those: benchmarks/load.py, as the API validates them); `--shape mixed`: de
 statements and responses to earlier demands. Either way a few corrections and retractions
 follow. Then it times the
 library's raw read (select_notifications pages of 500 decoded by the library's mapper, as
-benchmarks/anchors.py does) and `services.rebuild.rebuild` in-process, `--runs` times each,
+benchmarks/anchors.py does) and `services.projections.rebuild.rebuild` in-process, `--runs`
+times each,
 alternated, and prints the best rate of each, their ratio (B1 wants >= 0.3), the same ratio
 by this process's CPU seconds, and its peak RSS.
 """
@@ -34,9 +35,9 @@ from benchmarks import load
 from benchmarks.anchors import LIBRARY_TRANSCODER
 from benchmarks.asof_bench import PARTIES, _statement
 from infra.settings import Settings
-from services import rebuild
 from services.application import TrackerApp
 from services.bootstrap import Tracker, build
+from services.projections import rebuild
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test?schema=rebuild_bench_{shape}"
 BATCH = 500
@@ -45,8 +46,14 @@ PAGE = 500  # the anchor's page size
 
 def _open(tracker: Tracker, label: str) -> UUID:
     return tracker.app.open_track(
-        slug=f"{label}-{uuid.uuid4().hex[:8]}", kind="bilateral", title=label, venue=None,
-        parties=PARTIES, opened_at="2022-01-01", recorded_by="bench").track.id
+        slug=f"{label}-{uuid.uuid4().hex[:8]}",
+        kind="bilateral",
+        title=label,
+        venue=None,
+        parties=PARTIES,
+        opened_at="2022-01-01",
+        recorded_by="bench",
+    ).track.id
 
 
 def _record(tracker: Tracker, track_id: UUID, batch: list[dict[str, Any]]) -> list[str]:
@@ -57,8 +64,7 @@ def _amend(tracker: Tracker, track_id: UUID, ids: list[str]) -> None:
     """A few corrections and retractions, so the fold has more than recordings to apply."""
     app = tracker.app
     for sid in ids[1::97]:
-        app.correct_statement(track_id, sid, {"summary": "corrected"}, "typo",
-                              recorded_by="bench")
+        app.correct_statement(track_id, sid, {"summary": "corrected"}, "typo", recorded_by="bench")
     for sid in ids[2::211]:
         app.retract_statement(track_id, sid, "duplicate", recorded_by="bench")
 
@@ -66,8 +72,7 @@ def _amend(tracker: Tracker, track_id: UUID, ids: list[str]) -> None:
 def _bodies(shape: str) -> Any:
     """statements(track number, first index, count, demands so far) -> statement fields."""
     if shape == "mixed":
-        return lambda _, base, count, demands: [_statement(base + i, demands)
-                                                for i in range(count)]
+        return lambda _, base, count, demands: [_statement(base + i, demands) for i in range(count)]
     from pydantic import TypeAdapter
 
     from services.api.schemas import StatementIn, statement_fields
@@ -75,7 +80,8 @@ def _bodies(shape: str) -> Any:
     adapter: TypeAdapter[Any] = TypeAdapter(StatementIn)
     return lambda track, base, count, _: [
         statement_fields(adapter.validate_python(load.statement(base + i, track)))
-        for i in range(count)]
+        for i in range(count)
+    ]
 
 
 def fill(tracker: Tracker, shape: str, tracks: int, statements: int, small: int) -> None:
@@ -89,8 +95,9 @@ def fill(tracker: Tracker, shape: str, tracks: int, statements: int, small: int)
         for n, track_id in enumerate(long_ids):
             batch = bodies(n, base, count, demands[track_id])
             ids = _record(tracker, track_id, batch)
-            demands[track_id] += [s for s, b in zip(ids, batch, strict=True)
-                                  if b["type"] == "demand"]
+            demands[track_id] += [
+                s for s, b in zip(ids, batch, strict=True) if b["type"] == "demand"
+            ]
             recorded[track_id] += ids
         print(f"  filled {base + count}/{statements} statements per long track", flush=True)
     for track_id in long_ids:
@@ -113,8 +120,9 @@ def raw_read(tracker: Tracker) -> tuple[int, float, float]:
 def _read_all(app: TrackerApp) -> tuple[int, float, float]:
     events, start = 0, 0
     t0, c0 = time.perf_counter(), time.process_time()
-    while page := app.recorder.select_notifications(start=start, limit=PAGE,
-                                                    inclusive_of_start=False):
+    while page := app.recorder.select_notifications(
+        start=start, limit=PAGE, inclusive_of_start=False
+    ):
         for notification in page:
             app.mapper.to_domain_event(notification)
         events += len(page)
@@ -139,8 +147,12 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=20)
     parser.add_argument("--statements", type=int, default=2500)
     parser.add_argument("--small", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3,
-                        help="raw reads and rebuilds to time, alternated (the best of each)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="raw reads and rebuilds to time, alternated (the best of each)",
+    )
     parser.add_argument("--refill", action="store_true", help="drop the schema's data first")
     args = parser.parse_args()
     args.database_url = args.database_url or DEFAULT_URL.format(shape=args.shape)
@@ -153,22 +165,25 @@ def main() -> None:
         if not tracker.app.max_position():
             t0 = time.perf_counter()
             fill(tracker, args.shape, args.tracks, args.statements, args.small)
-            print(f"filled {tracker.app.max_position()} events in"
-                  f" {time.perf_counter() - t0:.1f} s")
+            print(f"filled {tracker.app.max_position()} events in {time.perf_counter() - t0:.1f} s")
         # Alternated, best of each: on a shared machine the best run is the least disturbed.
         # CPU seconds are this process's only (not the database's), and vary less.
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.runs):
             for label, run in (("raw read", raw_read), ("rebuild", timed_rebuild)):
                 events, seconds, cpu = run(tracker)
-                print(f"{label + ':':9} {events} events in {seconds:.2f} s (CPU {cpu:.2f} s) ="
-                      f" {events / seconds:,.0f} events/s")
+                print(
+                    f"{label + ':':9} {events} events in {seconds:.2f} s (CPU {cpu:.2f} s) ="
+                    f" {events / seconds:,.0f} events/s"
+                )
                 rate, cpu_rate = best.get(label, (0.0, 0.0))
                 best[label] = (max(rate, events / seconds), max(cpu_rate, events / cpu))
         (read, read_cpu), (built, built_cpu) = best["raw read"], best["rebuild"]
-        print(f"best: raw read {read:,.0f} events/s, rebuild {built:,.0f} events/s,"
-              f" ratio {built / read:.3f} (B1 wants >= 0.3); by CPU seconds"
-              f" {built_cpu / read_cpu:.3f}; peak RSS {_peak_rss_mb():.0f} MB")
+        print(
+            f"best: raw read {read:,.0f} events/s, rebuild {built:,.0f} events/s,"
+            f" ratio {built / read:.3f} (B1 wants >= 0.3); by CPU seconds"
+            f" {built_cpu / read_cpu:.3f}; peak RSS {_peak_rss_mb():.0f} MB"
+        )
     finally:
         tracker.close()
 

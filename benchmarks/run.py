@@ -98,8 +98,9 @@ def log_head_and_position(conninfo: dict[str, str], schema: str) -> tuple[int, i
         head = conn.execute(
             f'SELECT coalesce(max(notification_id), 0) FROM "{schema}".ntrack_events'
         ).fetchone()
-        rows = conn.execute(f'SELECT position FROM "{schema}".rm_tracking WHERE projection=%s',
-                            (PROJECTION,)).fetchall()
+        rows = conn.execute(
+            f'SELECT position FROM "{schema}".rm_tracking WHERE projection=%s', (PROJECTION,)
+        ).fetchall()
     return int(head[0] if head else 0), int(rows[0][0]) if rows else 0
 
 
@@ -111,8 +112,11 @@ def wait_caught_up(conninfo: dict[str, str], schema: str, timeout: float) -> dic
     while position < head and time.perf_counter() - t0 < timeout:
         time.sleep(0.05)
         _, position = log_head_and_position(conninfo, schema)
-    return {"behind_events": behind, "waited_s": round(time.perf_counter() - t0, 2),
-            "caught_up": position >= head}
+    return {
+        "behind_events": behind,
+        "waited_s": round(time.perf_counter() - t0, 2),
+        "caught_up": position >= head,
+    }
 
 
 def guarded(results: dict[str, Any], key: str, fn: Callable[[], Any]) -> Any:
@@ -131,15 +135,19 @@ def _with_cpu(result: load.LoadResult | None, cpu: float) -> dict[str, Any] | No
     processes on the machine disturb far less than throughput; PostgreSQL's not included)."""
     if result is None:
         return None
-    return {**result.as_dict(), "worker_cpu_s": round(cpu, 2),
-            "worker_cpu_ms_per_req": round(1000 * cpu / max(result.requests, 1), 3)}
+    return {
+        **result.as_dict(),
+        "worker_cpu_s": round(cpu, 2),
+        "worker_cpu_ms_per_req": round(1000 * cpu / max(result.requests, 1), 3),
+    }
 
 
 # -- W2 + M1: batch ingest ------------------------------------------------------------------
 
 
-def fill_batches(svc: Service, tracks: list[str], *, statements: int, connections: int,
-                 budget: float) -> dict[str, Any]:
+def fill_batches(
+    svc: Service, tracks: list[str], *, statements: int, connections: int, budget: float
+) -> dict[str, Any]:
     """Record `statements` more statements in batches of BATCH over `tracks`, stopping
     (after the requests in flight) when `budget` seconds are spent."""
     requests = math.ceil(statements / BATCH)
@@ -148,18 +156,26 @@ def fill_batches(svc: Service, tracks: list[str], *, statements: int, connection
 
     def make(i: int, n: int) -> tuple[str, str, bytes | None]:
         mine = load.own_tracks(tracks, connections, i)
-        body = {"statements": [load.statement(2_000_000 + n * BATCH + j, i)
-                               for j in range(BATCH)]}
-        return ("POST", f"/v1/tracks/{mine[n % len(mine)]}/statements:batch",
-                orjson.dumps(body))
+        body = {"statements": [load.statement(2_000_000 + n * BATCH + j, i) for j in range(BATCH)]}
+        return ("POST", f"/v1/tracks/{mine[n % len(mine)]}/statements:batch", orjson.dumps(body))
 
-    result = load.run_python(svc.base, make, connections=connections, max_requests=requests,
-                             duration=budget, headers={"Authorization": f"Bearer {svc.token}"},
-                             label="python-asyncio (top-up to the M1 count)")
-    return {"statements": result.ok * BATCH, "requests": result.requests,
-            "non_2xx": result.non_2xx, "seconds": round(result.duration_s, 2),
-            "statements_per_s": round(result.ok * BATCH / result.duration_s, 1),
-            "first_error": result.first_error}
+    result = load.run_python(
+        svc.base,
+        make,
+        connections=connections,
+        max_requests=requests,
+        duration=budget,
+        headers={"Authorization": f"Bearer {svc.token}"},
+        label="python-asyncio (top-up to the M1 count)",
+    )
+    return {
+        "statements": result.ok * BATCH,
+        "requests": result.requests,
+        "non_2xx": result.non_2xx,
+        "seconds": round(result.duration_s, 2),
+        "statements_per_s": round(result.ok * BATCH / result.duration_s, 1),
+        "first_error": result.first_error,
+    }
 
 
 # -- B1: rebuild ------------------------------------------------------------------
@@ -170,20 +186,23 @@ def _staging_position(conninfo: dict[str, str], schema: str) -> int:
 
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         try:
-            row = conn.execute(f'SELECT position FROM "{schema}".rmb_tracking'
-                               " WHERE projection=%s", (PROJECTION,)).fetchone()
+            row = conn.execute(
+                f'SELECT position FROM "{schema}".rmb_tracking WHERE projection=%s', (PROJECTION,)
+            ).fetchone()
         except psycopg.errors.UndefinedTable:
             return 0
     return int(row[0]) if row else 0
 
 
-def rebuild_phase(svc: Service, url: str, conninfo: dict[str, str], schema: str, *,
-                  budget: float) -> dict[str, Any]:
+def rebuild_phase(
+    svc: Service, url: str, conninfo: dict[str, str], schema: str, *, budget: float
+) -> dict[str, Any]:
     """Time `ntrack rebuild` (if the command exists), else a fresh Projector over rmb_ tables.
     Past `budget` seconds it is stopped and the rate taken from the position it reached."""
     ntrack = Path(sys.executable).parent / "ntrack"
-    help_text = subprocess.run([str(ntrack), "--help"], capture_output=True, text=True,
-                               env=svc.env(), check=False).stdout
+    help_text = subprocess.run(
+        [str(ntrack), "--help"], capture_output=True, text=True, env=svc.env(), check=False
+    ).stdout
     head, _ = log_head_and_position(conninfo, schema)
     if "rebuild" in help_text:
         log = RESULTS / "logs" / "rebuild.log"
@@ -195,11 +214,15 @@ def rebuild_phase(svc: Service, url: str, conninfo: dict[str, str], schema: str,
             reached = _staging_position(conninfo, schema)
             elapsed = time.perf_counter() - t0
             load.stop(proc)
-            return {"method": f"ntrack rebuild, STOPPED after the {budget:g} s budget; "
-                              "rate from the position its staging tables reached",
-                    "complete": False, "events": reached, "log_events": head,
-                    "seconds": round(elapsed, 2),
-                    "events_per_s": round(reached / elapsed, 1)}
+            return {
+                "method": f"ntrack rebuild, STOPPED after the {budget:g} s budget; "
+                "rate from the position its staging tables reached",
+                "complete": False,
+                "events": reached,
+                "log_events": head,
+                "seconds": round(elapsed, 2),
+                "events_per_s": round(reached / elapsed, 1),
+            }
         elapsed = time.perf_counter() - t0
         text = log.read_text(errors="replace")
         if proc.returncode != 0:
@@ -208,12 +231,16 @@ def rebuild_phase(svc: Service, url: str, conninfo: dict[str, str], schema: str,
         for line in text.splitlines():
             if line.startswith("rebuilt:"):
                 events = int(line.split()[1])
-        return {"method": "ntrack rebuild (whole command, process start included)",
-                "complete": True, "events": events, "seconds": round(elapsed, 2),
-                "events_per_s": round(events / elapsed, 1)}
+        return {
+            "method": "ntrack rebuild (whole command, process start included)",
+            "complete": True,
+            "events": events,
+            "seconds": round(elapsed, 2),
+            "events_per_s": round(events / elapsed, 1),
+        }
     from infra.settings import Settings
     from services.bootstrap import build
-    from services.projector import Projector
+    from services.projections.projector import Projector
 
     tracker = build(Settings(database_url=url, embedded_projector=False))
     staging = tracker.read_model.sibling("rmb_")
@@ -229,10 +256,13 @@ def rebuild_phase(svc: Service, url: str, conninfo: dict[str, str], schema: str,
     finally:
         staging.drop_tables()
         tracker.close()
-    return {"method": "Projector(app, read_model.sibling('rmb_')).catch_up() "
-                      "(ntrack rebuild absent)",
-            "complete": events >= head, "events": events, "seconds": round(elapsed, 2),
-            "events_per_s": round(events / elapsed, 1)}
+    return {
+        "method": "Projector(app, read_model.sibling('rmb_')).catch_up() (ntrack rebuild absent)",
+        "complete": events >= head,
+        "events": events,
+        "seconds": round(elapsed, 2),
+        "events_per_s": round(events / elapsed, 1),
+    }
 
 
 # -- the table ------------------------------------------------------------------
@@ -247,8 +277,9 @@ def _get(d: Any, *keys: str) -> Any:
 
 
 def _ratio(a: Any, b: Any) -> float | None:
-    return round(a / b, 3) if isinstance(a, int | float) and isinstance(b, int | float) and b \
-        else None
+    return (
+        round(a / b, 3) if isinstance(a, int | float) and isinstance(b, int | float) and b else None
+    )
 
 
 def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
@@ -266,11 +297,26 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     b1 = _get(m, "B1", "events_per_s")
     read = _get(a, "library_read", "events_per_s")
 
-    def row(name: str, value: Any, unit: str, anchor: Any, anchor_label: str,
-            ratio: float | None, goal: str, ok: bool | None) -> dict[str, Any]:
-        return {"measure": name, "value": value, "unit": unit, "anchor": anchor,
-                "anchor_label": anchor_label, "ratio": ratio, "goal": goal,
-                "result": "n/a" if ok is None else ("PASS" if ok else "FAIL")}
+    def row(
+        name: str,
+        value: Any,
+        unit: str,
+        anchor: Any,
+        anchor_label: str,
+        ratio: float | None,
+        goal: str,
+        ok: bool | None,
+    ) -> dict[str, Any]:
+        return {
+            "measure": name,
+            "value": value,
+            "unit": unit,
+            "anchor": anchor,
+            "anchor_label": anchor_label,
+            "ratio": ratio,
+            "goal": goal,
+            "result": "n/a" if ok is None else ("PASS" if ok else "FAIL"),
+        }
 
     def ge(x: float | None, limit: float) -> bool | None:
         return None if x is None else x >= limit
@@ -282,25 +328,78 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     lib_threads = _get(a, "library_append", "threads")
     raw_threads = _get(a, "raw_insert", "threads")
     return [
-        row("W1 POST one statement", w1, "req/s", lib,
-            f"library append, {lib_threads} threads (saves/s)", q1, "ratio >= 0.7", ge(q1, 0.7)),
-        row("W2 batch ingest", w2, "statements/s", raw,
-            f"raw INSERT+COMMIT, {raw_threads} conns (rows/s)", q2, "ratio >= 2.0", ge(q2, 2.0)),
-        row("R1 GET /v1/tracks/{track}", r1, "req/s", hello,
-            "FastAPI hello-world, same workers (req/s)", q3, "ratio >= 0.5", ge(q3, 0.5)),
+        row(
+            "W1 POST one statement",
+            w1,
+            "req/s",
+            lib,
+            f"library append, {lib_threads} threads (saves/s)",
+            q1,
+            "ratio >= 0.7",
+            ge(q1, 0.7),
+        ),
+        row(
+            "W2 batch ingest",
+            w2,
+            "statements/s",
+            raw,
+            f"raw INSERT+COMMIT, {raw_threads} conns (rows/s)",
+            q2,
+            "ratio >= 2.0",
+            ge(q2, 2.0),
+        ),
+        row(
+            "R1 GET /v1/tracks/{track}",
+            r1,
+            "req/s",
+            hello,
+            "FastAPI hello-world, same workers (req/s)",
+            q3,
+            "ratio >= 0.5",
+            ge(q3, 0.5),
+        ),
         row("R1 p99 latency", r1p99, "ms", None, "", None, "<= 25 ms", le(r1p99, 25)),
-        row("L1 projection lag p99 (201 -> GET 200)", l1, "ms", _get(m, "L1", "achieved_rate"),
-            "at write rate (req/s)", None, "<= 100 ms", le(l1, 100)),
-        row("L1 same writes, DB position (info)",
-            _get(m, "L1", "via_db_position", "p99_ms"), "ms",
-            _get(m, "L1", "via_db_position", "samples"), "writes (all of them)",
-            None, "<= 100 ms", None) | {"result": "info"},
-        row("M1 API worker RSS (max) after fill", m1, "MB", _get(m, "M1", "statements"),
-            "statements recorded" + ("" if m1_done else " (INCOMPLETE: budget)"), None,
-            "<= 250 MB", le(m1, 250) if m1_done or (m1 or 0) > 250 else None),
-        row("B1 rebuild" + ("" if _get(m, "B1", "complete") in (True, None) else " (partial)"),
-            b1, "events/s", read, "library raw read (events/s)", q6,
-            "ratio >= 0.3", ge(q6, 0.3)),
+        row(
+            "L1 projection lag p99 (201 -> GET 200)",
+            l1,
+            "ms",
+            _get(m, "L1", "achieved_rate"),
+            "at write rate (req/s)",
+            None,
+            "<= 100 ms",
+            le(l1, 100),
+        ),
+        row(
+            "L1 same writes, DB position (info)",
+            _get(m, "L1", "via_db_position", "p99_ms"),
+            "ms",
+            _get(m, "L1", "via_db_position", "samples"),
+            "writes (all of them)",
+            None,
+            "<= 100 ms",
+            None,
+        )
+        | {"result": "info"},
+        row(
+            "M1 API worker RSS (max) after fill",
+            m1,
+            "MB",
+            _get(m, "M1", "statements"),
+            "statements recorded" + ("" if m1_done else " (INCOMPLETE: budget)"),
+            None,
+            "<= 250 MB",
+            le(m1, 250) if m1_done or (m1 or 0) > 250 else None,
+        ),
+        row(
+            "B1 rebuild" + ("" if _get(m, "B1", "complete") in (True, None) else " (partial)"),
+            b1,
+            "events/s",
+            read,
+            "library raw read (events/s)",
+            q6,
+            "ratio >= 0.3",
+            ge(q6, 0.3),
+        ),
     ]
 
 
@@ -339,32 +438,57 @@ def print_table(rows: list[dict[str, Any]], r: dict[str, Any]) -> None:
         ("R1 latency", _lat(m.get("R1"))),
         ("hello-world latency", _lat(a.get("hello_world"))),
         ("hello-world h11+asyncio", _val(a.get("hello_world_h11"), "rps", "req/s")),
-        ("connections per worker: W1, R1, hello", " / ".join(
-            str(sorted((_get(x, "connections_by_worker") or {}).values()))
-            for x in (m.get("W1"), m.get("R1"), a.get("hello_world")))),
-        ("worker CPU ms/request: W1, R1, hello",
-         " / ".join(_fmt(_get(x, "worker_cpu_ms_per_req")) for x in
-                    (m.get("W1"), m.get("R1"), a.get("hello_world")))),
-        ("library append CPU ms/save (in-process)",
-         _fmt(_get(a, "library_append", "cpu_ms_per_save"))),
-        ("W2 worker CPU ms/statement",
-         _fmt(_get(m, "W2", "worker_cpu_ms_per_req") / BATCH
-              if _get(m, "W2", "worker_cpu_ms_per_req") is not None else None)),
+        (
+            "connections per worker: W1, R1, hello",
+            " / ".join(
+                str(sorted((_get(x, "connections_by_worker") or {}).values()))
+                for x in (m.get("W1"), m.get("R1"), a.get("hello_world"))
+            ),
+        ),
+        (
+            "worker CPU ms/request: W1, R1, hello",
+            " / ".join(
+                _fmt(_get(x, "worker_cpu_ms_per_req"))
+                for x in (m.get("W1"), m.get("R1"), a.get("hello_world"))
+            ),
+        ),
+        (
+            "library append CPU ms/save (in-process)",
+            _fmt(_get(a, "library_append", "cpu_ms_per_save")),
+        ),
+        (
+            "W2 worker CPU ms/statement",
+            _fmt(
+                _get(m, "W2", "worker_cpu_ms_per_req") / BATCH
+                if _get(m, "W2", "worker_cpu_ms_per_req") is not None
+                else None
+            ),
+        ),
         ("L1 method", _get(m, "L1", "method") or "-"),
         ("L1 lag", _lagline(_get(m, "L1"))),
-        ("L1 write latency", f"p50 {_fmt(_get(m, 'L1', 'write_p50_ms'))} ms, "
-                             f"p99 {_fmt(_get(m, 'L1', 'write_p99_ms'))} ms"),
+        (
+            "L1 write latency",
+            f"p50 {_fmt(_get(m, 'L1', 'write_p50_ms'))} ms, "
+            f"p99 {_fmt(_get(m, 'L1', 'write_p99_ms'))} ms",
+        ),
         ("L1 lag via DB position, all writes", _lagline(_get(m, "L1", "via_db_position"))),
         ("L1 CPU ms per write", str(_get(m, "L1", "cpu_ms_per_write"))),
         ("M1 statements recorded via batch", _fmt(_get(m, "M1", "statements"))),
-        ("M1 topology; projector process RSS",
-         f"{_get(m, 'M1', 'topology')}; {_fmt(_get(m, 'M1', 'projector_rss_mb'))} MB"),
+        (
+            "M1 topology; projector process RSS",
+            f"{_get(m, 'M1', 'topology')}; {_fmt(_get(m, 'M1', 'projector_rss_mb'))} MB",
+        ),
         ("M1 projector catch-up after fill", _fmt(_get(m, "M1", "catch_up", "waited_s")) + " s"),
         ("B1 method", _get(m, "B1", "method") or "-"),
-        ("B1 events / seconds", f"{_fmt(_get(m, 'B1', 'events'))} in "
-                                f"{_fmt(_get(m, 'B1', 'seconds'))} s"),
-        ("library raw read", f"{_fmt(_get(a, 'library_read', 'events'))} events in "
-                             f"{_fmt(_get(a, 'library_read', 'seconds'))} s"),
+        (
+            "B1 events / seconds",
+            f"{_fmt(_get(m, 'B1', 'events'))} in {_fmt(_get(m, 'B1', 'seconds'))} s",
+        ),
+        (
+            "library raw read",
+            f"{_fmt(_get(a, 'library_read', 'events'))} events in "
+            f"{_fmt(_get(a, 'library_read', 'seconds'))} s",
+        ),
     ]
     for label, text in details:
         print(f"  {label:38s} {text}")
@@ -393,39 +517,73 @@ def _lagline(x: Any) -> str:
     if not isinstance(x, dict):
         return "-"
     samples = f" ({x['samples']} samples)" if "samples" in x else ""
-    return (f"p50 {_fmt(x.get('p50_ms'))} ms, p99 {_fmt(x.get('p99_ms'))} ms, "
-            f"max {_fmt(x.get('max_ms'))} ms{samples}")
+    return (
+        f"p50 {_fmt(x.get('p50_ms'))} ms, p99 {_fmt(x.get('p99_ms'))} ms, "
+        f"max {_fmt(x.get('max_ms'))} ms{samples}"
+    )
 
 
 # -- main ------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default=os.environ.get("NTRACK_BENCH_DATABASE_URL",
-                                                            DEFAULT_URL))
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--database-url", default=os.environ.get("NTRACK_BENCH_DATABASE_URL", DEFAULT_URL)
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--duration", type=float, default=10.0, help="seconds per timed phase")
-    p.add_argument("--connections", type=int, default=16,
-                   help="W1, R1 and hello-world connections; library/raw threads")
-    p.add_argument("--batch-connections", type=int, default=0,
-                   help="W2 connections (default: 2 per worker)")
+    p.add_argument(
+        "--connections",
+        type=int,
+        default=16,
+        help="W1, R1 and hello-world connections; library/raw threads",
+    )
+    p.add_argument(
+        "--batch-connections", type=int, default=0, help="W2 connections (default: 2 per worker)"
+    )
     p.add_argument("--m1-statements", type=int, default=100_000)
-    p.add_argument("--quick", action="store_true",
-                   help="3 s phases, 20k statements for M1, no informational anchors")
-    p.add_argument("--no-wrk", action="store_true",
-                   help="use the Python asyncio load generator even if wrk is installed")
-    p.add_argument("--topology", choices=TOPOLOGIES, default="separate",
-                   help="projector in its own process (as docker-compose.yml runs it) or "
-                        "embedded in the API workers")
-    p.add_argument("--m1-budget", type=float, default=90.0,
-                   help="seconds the M1 top-up may take before it stops (reported incomplete)")
-    p.add_argument("--b1-budget", type=float, default=40.0,
-                   help="seconds the rebuild may take before it is stopped (rate from progress)")
-    p.add_argument("--profile", nargs="?", const="active", choices=("active", "gil"),
-                   help="py-spy record the workers during W1, R1 and W2: `active` threads "
-                        "(default) or only the GIL holder (`gil`); numbers are perturbed")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 s phases, 20k statements for M1, no informational anchors",
+    )
+    p.add_argument(
+        "--no-wrk",
+        action="store_true",
+        help="use the Python asyncio load generator even if wrk is installed",
+    )
+    p.add_argument(
+        "--topology",
+        choices=TOPOLOGIES,
+        default="separate",
+        help="projector in its own process (as docker-compose.yml runs it) or "
+        "embedded in the API workers",
+    )
+    p.add_argument(
+        "--m1-budget",
+        type=float,
+        default=90.0,
+        help="seconds the M1 top-up may take before it stops (reported incomplete)",
+    )
+    p.add_argument(
+        "--b1-budget",
+        type=float,
+        default=40.0,
+        help="seconds the rebuild may take before it is stopped (rate from progress)",
+    )
+    p.add_argument(
+        "--profile",
+        nargs="?",
+        const="active",
+        choices=("active", "gil"),
+        help="py-spy record the workers during W1, R1 and W2: `active` threads "
+        "(default) or only the GIL holder (`gil`); numbers are perturbed",
+    )
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = p.parse_args(argv)
     if args.quick:
@@ -443,8 +601,10 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     tag = secrets.token_hex(4)
     schema, anchor_schema = f"bench_{tag}", f"bench_{tag}_anchor"
-    url, anchor_url = with_schema(args.database_url, schema), with_schema(args.database_url,
-                                                                          anchor_schema)
+    url, anchor_url = (
+        with_schema(args.database_url, schema),
+        with_schema(args.database_url, anchor_schema),
+    )
     conninfo = conninfo_of(url)
     wrk = load.wrk_version() if not args.no_wrk else None
     use_wrk = wrk is not None
@@ -454,51 +614,95 @@ def main(argv: list[str] | None = None) -> int:
         generator = f"{wrk} (Lua scripts, keep-alive, -t N -c N)"
     else:
         generator = "python-asyncio HTTP/1.1 keep-alive (FALLBACK: wrk unavailable)"
-        print("!" * 78 + "\n! wrk is not installed: falling back to the Python asyncio load "
-              "generator,\n! which competes with the server for CPU and caps throughput. "
-              "Install it:\n!     apt-get install -y wrk\n" + "!" * 78, flush=True)
+        print(
+            "!" * 78 + "\n! wrk is not installed: falling back to the Python asyncio load "
+            "generator,\n! which competes with the server for CPU and caps throughput. "
+            "Install it:\n!     apt-get install -y wrk\n" + "!" * 78,
+            flush=True,
+        )
     D, C, W = args.duration, args.connections, args.workers
     r: dict[str, Any] = {
-        "meta": {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "workers": W,
-                 "connections": C, "batch_connections": args.batch_connections,
-                 "duration_s": D, "quick": args.quick, "topology": args.topology,
-                 "profiled": args.profile,
-                 "m1_budget_s": args.m1_budget, "b1_budget_s": args.b1_budget,
-                 "batch_size": BATCH, "m1_target_statements": args.m1_statements,
-                 "load_generator": generator, "schema": schema, "anchor_schema": anchor_schema,
-                 "cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "anchors": {}, "measures": {}, "profiles": {},
+        "meta": {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "workers": W,
+            "connections": C,
+            "batch_connections": args.batch_connections,
+            "duration_s": D,
+            "quick": args.quick,
+            "topology": args.topology,
+            "profiled": args.profile,
+            "m1_budget_s": args.m1_budget,
+            "b1_budget_s": args.b1_budget,
+            "batch_size": BATCH,
+            "m1_target_statements": args.m1_statements,
+            "load_generator": generator,
+            "schema": schema,
+            "anchor_schema": anchor_schema,
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+        "anchors": {},
+        "measures": {},
+        "profiles": {},
     }
     a, m = r["anchors"], r["measures"]
     logs = RESULTS / "logs"
     shutil.rmtree(logs, ignore_errors=True)
     svc = Service(url, W, logs / "service.log", topology=args.topology)
     began = time.perf_counter()
-    say(f"schemas {schema}, {anchor_schema}; {W} workers; {C} connections; {D:g} s phases; "
-        f"load: {generator}")
+    say(
+        f"schemas {schema}, {anchor_schema}; {W} workers; {C} connections; {D:g} s phases; "
+        f"load: {generator}"
+    )
     if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
-        say("WARNING: the machine is already busy (load average above); other processes "
-            "share the CPUs with this run, so absolute numbers and ratios are noisy")
+        say(
+            "WARNING: the machine is already busy (load average above); other processes "
+            "share the CPUs with this run, so absolute numbers and ratios are noisy"
+        )
     try:
         # -- anchors ------------------------------------------------------------------------
         say(f"anchor: FastAPI hello-world, uvicorn httptools+uvloop, {W} workers")
-        a["hello_world"] = guarded(r, "hello_world", lambda: anchors.hello_world(
-            workers=W, connections=C, duration=D, use_wrk=use_wrk, log=logs / "hello.log"))
+        a["hello_world"] = guarded(
+            r,
+            "hello_world",
+            lambda: anchors.hello_world(
+                workers=W, connections=C, duration=D, use_wrk=use_wrk, log=logs / "hello.log"
+            ),
+        )
         if not args.quick:
             say(f"anchor (info): hello-world on plain uvicorn (h11, asyncio), {W} workers")
-            a["hello_world_h11"] = guarded(r, "hello_world_h11", lambda: anchors.hello_world(
-                workers=W, connections=C, duration=max(2.0, D / 2), use_wrk=use_wrk,
-                log=logs / "hello-h11.log", http="h11", loop="asyncio"))
+            a["hello_world_h11"] = guarded(
+                r,
+                "hello_world_h11",
+                lambda: anchors.hello_world(
+                    workers=W,
+                    connections=C,
+                    duration=max(2.0, D / 2),
+                    use_wrk=use_wrk,
+                    log=logs / "hello-h11.log",
+                    http="h11",
+                    loop="asyncio",
+                ),
+            )
         say(f"anchor: raw psycopg INSERT+COMMIT, {C} connections")
-        a["raw_insert"] = guarded(r, "raw_insert", lambda: anchors.raw_insert(
-            conninfo, anchor_schema, threads=C, duration=D))
+        a["raw_insert"] = guarded(
+            r,
+            "raw_insert",
+            lambda: anchors.raw_insert(conninfo, anchor_schema, threads=C, duration=D),
+        )
         if not args.quick:
             say("anchor (info): raw psycopg INSERT+COMMIT, 1 connection")
-            a["raw_insert_1"] = guarded(r, "raw_insert_1", lambda: anchors.raw_insert(
-                conninfo, anchor_schema, threads=1, duration=max(2.0, D / 2)))
+            a["raw_insert_1"] = guarded(
+                r,
+                "raw_insert_1",
+                lambda: anchors.raw_insert(
+                    conninfo, anchor_schema, threads=1, duration=max(2.0, D / 2)
+                ),
+            )
         say(f"anchor: library direct append via TrackerApp, {C} threads, one track each")
-        a["library_append"] = guarded(r, "library_append", lambda: anchors.library_append(
-            anchor_url, threads=C, duration=D))
+        a["library_append"] = guarded(
+            r, "library_append", lambda: anchors.library_append(anchor_url, threads=C, duration=D)
+        )
 
         # -- the service --------------------------------------------------------------------
         say(f"starting ntrack serve --workers {W} on {url}")
@@ -508,17 +712,26 @@ def main(argv: list[str] | None = None) -> int:
         r1_track = svc.open_tracks("r1", 1)[0]
         m1_tracks = svc.open_tracks("m1", M1_TRACKS)
         with svc.client() as c:  # R1 reads a track with 100 statements of every kind
-            c.post(f"/v1/tracks/{r1_track}/statements:batch", json={
-                "statements": [load.statement(k) for k in range(1, 101)]}).raise_for_status()
+            c.post(
+                f"/v1/tracks/{r1_track}/statements:batch",
+                json={"statements": [load.statement(k) for k in range(1, 101)]},
+            ).raise_for_status()
         wait_caught_up(conninfo, schema, 60)
         m["baseline_rss"] = svc.rss()
 
         say(f"W1: POST one statement, {C} connections, {D:g} s")
         cpu0 = load.cpu_seconds(svc.pids)
-        with load.profiling(svc.pids, "w1", D, RESULTS, args.profile) as files, \
-                load.sample_connections(svc.port) as spread:
-            w1 = guarded(r, "W1", lambda: load.post_statements(
-                svc.base, w1_tracks, svc.token, connections=C, duration=D, use_wrk=use_wrk))
+        with (
+            load.profiling(svc.pids, "w1", D, RESULTS, args.profile) as files,
+            load.sample_connections(svc.port) as spread,
+        ):
+            w1 = guarded(
+                r,
+                "W1",
+                lambda: load.post_statements(
+                    svc.base, w1_tracks, svc.token, connections=C, duration=D, use_wrk=use_wrk
+                ),
+            )
         m["W1"] = _with_cpu(w1, load.cpu_seconds(svc.pids) - cpu0)
         if m["W1"]:
             m["W1"]["connections_by_worker"] = dict(spread)
@@ -528,11 +741,17 @@ def main(argv: list[str] | None = None) -> int:
 
         say(f"R1: GET /v1/tracks/{{track}}, {C} connections, {D:g} s")
         cpu0 = load.cpu_seconds(svc.pids)
-        with load.profiling(svc.pids, "r1", D, RESULTS, args.profile) as files, \
-                load.sample_connections(svc.port) as spread:
-            r1 = guarded(r, "R1", lambda: load.get_path(
-                svc.base, f"/v1/tracks/{r1_track}", connections=C, duration=D,
-                use_wrk=use_wrk))
+        with (
+            load.profiling(svc.pids, "r1", D, RESULTS, args.profile) as files,
+            load.sample_connections(svc.port) as spread,
+        ):
+            r1 = guarded(
+                r,
+                "R1",
+                lambda: load.get_path(
+                    svc.base, f"/v1/tracks/{r1_track}", connections=C, duration=D, use_wrk=use_wrk
+                ),
+            )
         m["R1"] = _with_cpu(r1, load.cpu_seconds(svc.pids) - cpu0)
         if m["R1"]:
             m["R1"]["connections_by_worker"] = dict(spread)
@@ -540,39 +759,69 @@ def main(argv: list[str] | None = None) -> int:
 
         rate = (w1.rps / 2) if w1 and w1.rps else 50.0
         say(f"L1: projection lag at {rate:.0f} writes/s (half of W1), {D:g} s")
-        m["L1"] = guarded(r, "L1", lambda: measure_lag(
-            svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D))
+        m["L1"] = guarded(
+            r,
+            "L1",
+            lambda: measure_lag(
+                svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D
+            ),
+        )
         wait_caught_up(conninfo, schema, 120)
 
         B = args.batch_connections
         say(f"W2: POST batches of {BATCH}, {B} connections over {M1_TRACKS} tracks, {D:g} s")
         cpu0 = load.cpu_seconds(svc.pids)
         with load.profiling(svc.pids, "w2", D, RESULTS, args.profile) as files:
-            w2 = guarded(r, "W2", lambda: load.post_statements(
-                svc.base, m1_tracks, svc.token, connections=B, duration=D, batch=BATCH,
-                use_wrk=use_wrk, timeout_s=60))
+            w2 = guarded(
+                r,
+                "W2",
+                lambda: load.post_statements(
+                    svc.base,
+                    m1_tracks,
+                    svc.token,
+                    connections=B,
+                    duration=D,
+                    batch=BATCH,
+                    use_wrk=use_wrk,
+                    timeout_s=60,
+                ),
+            )
         r["profiles"]["W2"] = load.summarize_profile(files) if files else None
         if w2:
-            m["W2"] = {**(_with_cpu(w2, load.cpu_seconds(svc.pids) - cpu0) or {}),
-                       "batch": BATCH,
-                       "statements": w2.ok * BATCH,
-                       "statements_per_s": round(w2.ok * BATCH / w2.duration_s, 1)}
+            m["W2"] = {
+                **(_with_cpu(w2, load.cpu_seconds(svc.pids) - cpu0) or {}),
+                "batch": BATCH,
+                "statements": w2.ok * BATCH,
+                "statements_per_s": round(w2.ok * BATCH / w2.duration_s, 1),
+            }
 
         recorded = w2.ok * BATCH if w2 else 0
         missing = max(0, args.m1_statements - recorded)
         say(f"M1: {recorded:,} statements so far via batches; {missing:,} more, then RSS")
-        fill = guarded(r, "M1_fill", lambda: fill_batches(
-            svc, m1_tracks, statements=missing, connections=B, budget=args.m1_budget))
+        fill = guarded(
+            r,
+            "M1_fill",
+            lambda: fill_batches(
+                svc, m1_tracks, statements=missing, connections=B, budget=args.m1_budget
+            ),
+        )
         catch_up = wait_caught_up(conninfo, schema, 45)
         time.sleep(1.0)
         total = recorded + (fill or {}).get("statements", 0)
-        m["M1"] = {"statements": total, "complete": total >= args.m1_statements,
-                   "tracks": M1_TRACKS, "fill": fill, "catch_up": catch_up, **svc.rss()}
+        m["M1"] = {
+            "statements": total,
+            "complete": total >= args.m1_statements,
+            "tracks": M1_TRACKS,
+            "fill": fill,
+            "catch_up": catch_up,
+            **svc.rss(),
+        }
         svc.stop()
 
         say("B1: rebuild the read model from the whole log (service stopped)")
-        m["B1"] = guarded(r, "B1", lambda: rebuild_phase(svc, url, conninfo, schema,
-                                                         budget=args.b1_budget))
+        m["B1"] = guarded(
+            r, "B1", lambda: rebuild_phase(svc, url, conninfo, schema, budget=args.b1_budget)
+        )
         say("anchor: library raw event read (select_notifications + mapper), whole log")
         a["library_read"] = guarded(r, "library_read", lambda: anchors.library_read(url))
     except KeyboardInterrupt:

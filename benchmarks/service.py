@@ -23,8 +23,11 @@ TOPOLOGIES = ("separate", "embedded")
 
 def ntrack_command() -> list[str]:
     ntrack = Path(sys.executable).parent / "ntrack"
-    return [str(ntrack)] if ntrack.exists() else [
-        sys.executable, "-c", "from services.cli import main; main()"]
+    return (
+        [str(ntrack)]
+        if ntrack.exists()
+        else [sys.executable, "-c", "from services.cli.main import main; main()"]
+    )
 
 
 class Service:
@@ -44,21 +47,36 @@ class Service:
 
     def env(self) -> dict[str, str]:
         # NTRACK_CHECKPOINT_INTERVAL passes, so a run can be compared without checkpoints.
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("NTRACK_") or k == "NTRACK_CHECKPOINT_INTERVAL"}
-        env.update(NTRACK_DATABASE_URL=self.url, NTRACK_API_TOKENS=f"bench:recorder:{self.token}",
-                   NTRACK_LOG_LEVEL="WARNING",
-                   NTRACK_EMBEDDED_PROJECTOR=str(self.topology == "embedded").lower())
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("NTRACK_") or k == "NTRACK_CHECKPOINT_INTERVAL"
+        }
+        env.update(
+            NTRACK_DATABASE_URL=self.url,
+            NTRACK_API_TOKENS=f"bench:recorder:{self.token}",
+            NTRACK_LOG_LEVEL="WARNING",
+            NTRACK_EMBEDDED_PROJECTOR=str(self.topology == "embedded").lower(),
+        )
         return env
 
     def start(self) -> None:
-        cmd = [*ntrack_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers)]
+        cmd = [
+            *ntrack_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         self.proc = load.start(cmd, self.env(), self.log)
         load.wait_http(self.base + "/healthz", self.proc, timeout=90)
         if self.topology == "separate":  # after serve: serve creates the tables
-            self.projector = load.start([*ntrack_command(), "project"], self.env(),
-                                        self.log.with_name("projector.log"))
+            self.projector = load.start(
+                [*ntrack_command(), "project"], self.env(), self.log.with_name("projector.log")
+            )
         self.pids = load.wait_workers(self.proc.pid, self.workers)
         time.sleep(1.5)  # every worker past its lifespan startup
         for _ in range(20):  # and answering (each worker takes some of these)
@@ -75,15 +93,23 @@ class Service:
         self.proc = self.projector = None
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=120,
-                            headers={"Authorization": f"Bearer {self.token}"})
+        return httpx.Client(
+            base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.token}"}
+        )
 
     def open_tracks(self, prefix: str, count: int) -> list[str]:
         ids = []
         with self.client() as c:
             for i in range(count):
-                r = c.post("/v1/tracks", json={"kind": "bilateral", "title": f"Bench {prefix} {i}",
-                                               "slug": f"{prefix}-{i}", "parties": load.PARTIES})
+                r = c.post(
+                    "/v1/tracks",
+                    json={
+                        "kind": "bilateral",
+                        "title": f"Bench {prefix} {i}",
+                        "slug": f"{prefix}-{i}",
+                        "parties": load.PARTIES,
+                    },
+                )
                 r.raise_for_status()
                 ids.append(r.json()["id"])
         return ids
@@ -92,8 +118,10 @@ class Service:
         per = {}
         for pid in self.pids:
             with contextlib.suppress(OSError, KeyError):
-                per[pid] = {"VmRSS_MB": round(load.status_kb(pid, "VmRSS") / 1024, 1),
-                            "VmHWM_MB": round(load.status_kb(pid, "VmHWM") / 1024, 1)}
+                per[pid] = {
+                    "VmRSS_MB": round(load.status_kb(pid, "VmRSS") / 1024, 1),
+                    "VmHWM_MB": round(load.status_kb(pid, "VmHWM") / 1024, 1),
+                }
         supervisor = projector = None
         if self.proc is not None:
             with contextlib.suppress(OSError, KeyError):
@@ -102,6 +130,11 @@ class Service:
             with contextlib.suppress(OSError, KeyError):
                 projector = round(load.status_kb(self.projector.pid, "VmRSS") / 1024, 1)
         rss = [v["VmRSS_MB"] for v in per.values()]
-        return {"workers": per, "max_worker_rss_mb": max(rss, default=None),
-                "sum_worker_rss_mb": round(sum(rss), 1), "supervisor_rss_mb": supervisor,
-                "projector_rss_mb": projector, "topology": self.topology}
+        return {
+            "workers": per,
+            "max_worker_rss_mb": max(rss, default=None),
+            "sum_worker_rss_mb": round(sum(rss), 1),
+            "supervisor_rss_mb": supervisor,
+            "projector_rss_mb": projector,
+            "topology": self.topology,
+        }

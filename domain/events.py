@@ -46,8 +46,12 @@ class TrackEvent(Aggregate.Event):
         track.head_hash = self.hash
         track.last_activity_at = self.timestamp.isoformat()
         if self.idempotency_key is not None:
-            track.remember_key(self.idempotency_key, self.request_digest or "", self.target(),
-                               self.originator_version)
+            track.remember_key(
+                self.idempotency_key,
+                self.request_digest or "",
+                self.target(),
+                self.originator_version,
+            )
         self.apply_to(track)
 
     def target(self) -> str | None:

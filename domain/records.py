@@ -13,8 +13,9 @@ from typing import Any
 
 def references(fields: dict[str, Any]) -> list[str]:
     """The statements a statement's fields name: what it answers, what it withdraws."""
-    return [str(ref) for ref in (fields.get("responds_to"), fields.get("withdraws"))
-            if ref is not None]
+    return [
+        str(ref) for ref in (fields.get("responds_to"), fields.get("withdraws")) if ref is not None
+    ]
 
 
 class StatementRecord:
@@ -32,12 +33,20 @@ class StatementRecord:
         "withdrawals",
     )
 
-    def __init__(self, id: str, version: int, recorded_at: str, recorded_by: str,
-                 fields: dict[str, Any], at: str, meeting_key: str | None = None,
-                 retraction: dict[str, Any] | None = None,
-                 corrections: tuple[dict[str, Any], ...] = (),
-                 answers: list[str] | tuple[()] = (),
-                 withdrawals: list[str] | tuple[()] = ()) -> None:
+    def __init__(
+        self,
+        id: str,
+        version: int,
+        recorded_at: str,
+        recorded_by: str,
+        fields: dict[str, Any],
+        at: str,
+        meeting_key: str | None = None,
+        retraction: dict[str, Any] | None = None,
+        corrections: tuple[dict[str, Any], ...] = (),
+        answers: list[str] | tuple[()] = (),
+        withdrawals: list[str] | tuple[()] = (),
+    ) -> None:
         self.id = id
         self.version = version
         self.recorded_at = recorded_at
@@ -79,27 +88,65 @@ class StatementRecord:
             self.withdrawals.append(statement_id)
 
     def as_list(self) -> list[Any]:
-        return [self.id, self.version, self.recorded_at, self.recorded_by, self.fields,
-                self.at, self.meeting_key, self.retraction, list(self.corrections),
-                list(self.answers), list(self.withdrawals)]
+        return [
+            self.id,
+            self.version,
+            self.recorded_at,
+            self.recorded_by,
+            self.fields,
+            self.at,
+            self.meeting_key,
+            self.retraction,
+            list(self.corrections),
+            list(self.answers),
+            list(self.withdrawals),
+        ]
 
     @classmethod
     def from_list(cls, values: list[Any]) -> StatementRecord:
         """From `as_list`; a 9-item list is a `Track` class version 2 snapshot's record,
         whose answers and withdrawals the track's upcaster restores."""
-        (id, version, recorded_at, recorded_by, fields, at, meeting_key, retraction,
-         corrections, *links) = values
+        (
+            id,
+            version,
+            recorded_at,
+            recorded_by,
+            fields,
+            at,
+            meeting_key,
+            retraction,
+            corrections,
+            *links,
+        ) = values
         answers, withdrawals = links or ((), ())
-        return cls(id, version, recorded_at, recorded_by, fields, at, meeting_key, retraction,
-                   tuple(corrections), answers or (), withdrawals or ())
+        return cls(
+            id,
+            version,
+            recorded_at,
+            recorded_by,
+            fields,
+            at,
+            meeting_key,
+            retraction,
+            tuple(corrections),
+            answers or (),
+            withdrawals or (),
+        )
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> StatementRecord:
         """A record as snapshots of `Track` class version 1 hold it."""
-        return cls(record["id"], record["version"], record["recorded_at"],
-                   record["recorded_by"], record["fields"], record["at"],
-                   record.get("meeting_key"), record.get("retraction"),
-                   tuple(record.get("corrections") or ()))
+        return cls(
+            record["id"],
+            record["version"],
+            record["recorded_at"],
+            record["recorded_by"],
+            record["fields"],
+            record["at"],
+            record.get("meeting_key"),
+            record.get("retraction"),
+            tuple(record.get("corrections") or ()),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StatementRecord):

@@ -51,12 +51,27 @@ MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_HELD = "meeting_held"
 _MEETINGS = ("meeting_scheduled", "meeting_held")
 # A statement can only play the part of its type.
-PART_OF_TYPE = {"demand": OPEN_DEMAND, "sanction_warning": ACTIVE_WARNING,
-                "meeting_scheduled": MEETING_SCHEDULED, "meeting_held": MEETING_HELD}
+PART_OF_TYPE = {
+    "demand": OPEN_DEMAND,
+    "sanction_warning": ACTIVE_WARNING,
+    "meeting_scheduled": MEETING_SCHEDULED,
+    "meeting_held": MEETING_HELD,
+}
 
 # What a view checkpoint keeps of a track besides the records in view (see `checkpoint`).
-_CHECKPOINT_ATTRS = ("slug", "kind", "title", "venue", "parties", "status", "opened_at",
-                     "last_activity_at", "head_hash", "live_counts", "in_view")
+_CHECKPOINT_ATTRS = (
+    "slug",
+    "kind",
+    "title",
+    "venue",
+    "parties",
+    "status",
+    "opened_at",
+    "last_activity_at",
+    "head_hash",
+    "live_counts",
+    "in_view",
+)
 
 
 class Track(Aggregate):
@@ -118,8 +133,13 @@ class Track(Aggregate):
             "request_digest": None,
         }
         # The library adds the aggregate's topic to the stored event: hash it too.
-        content = event_content(TrackOpened.__name__, track_id, 1, timestamp,
-                                {**fields, "originator_topic": get_topic(cls)})
+        content = event_content(
+            TrackOpened.__name__,
+            track_id,
+            1,
+            timestamp,
+            {**fields, "originator_topic": get_topic(cls)},
+        )
         return cls._create(
             TrackOpened,
             id=track_id,
@@ -146,23 +166,45 @@ class Track(Aggregate):
 
     # -- commands ----------------------------------------------------------------------
 
-    def add_party(self, name: str, *, recorded_by: str, key: str | None = None,
-                  digest: str | None = None) -> None:
+    def add_party(
+        self, name: str, *, recorded_by: str, key: str | None = None, digest: str | None = None
+    ) -> None:
         self._check_open()
         if name in self.parties:
             raise errors.RuleViolation(f"{name!r} is already a party to this track", "name")
         self._record(PartyAdded, recorded_by, key, digest, name=name)
 
-    def change_status(self, status: str, *, reason: str | None, occurred_at: str | None,
-                      recorded_by: str, key: str | None = None, digest: str | None = None) -> None:
+    def change_status(
+        self,
+        status: str,
+        *,
+        reason: str | None,
+        occurred_at: str | None,
+        recorded_by: str,
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> None:
         if status not in _TRANSITIONS[self.status]:
             raise errors.InvalidTransition(f"a {self.status} track cannot become {status}")
-        self._record(TrackStatusChanged, recorded_by, key, digest,
-                     status=status, reason=reason, occurred_at=occurred_at)
+        self._record(
+            TrackStatusChanged,
+            recorded_by,
+            key,
+            digest,
+            status=status,
+            reason=reason,
+            occurred_at=occurred_at,
+        )
 
-    def record_statement(self, statement_id: str, statement: dict[str, Any], *,
-                         recorded_by: str, key: str | None = None,
-                         digest: str | None = None) -> None:
+    def record_statement(
+        self,
+        statement_id: str,
+        statement: dict[str, Any],
+        *,
+        recorded_by: str,
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> None:
         """Record one statement; `statement` holds the API fields, already well-formed."""
         self._check_open()
         statement = dict(statement)
@@ -170,32 +212,62 @@ class Track(Aggregate):
         if statement["party"] not in self.parties:
             raise errors.UnknownParty(
                 f"{statement['party']!r} is not a party to this track "
-                f"(parties: {', '.join(self.parties)})", "party")
+                f"(parties: {', '.join(self.parties)})",
+                "party",
+            )
         if statement.get("responds_to") is not None:
             self._resolve(statement["responds_to"], "responds_to")
         if kind == "withdrawal":
             self._check_withdrawable(statement["withdraws"], statement["party"])
         if not statement.get("cameo_code"):
             statement["cameo_code"] = default_cameo(kind, statement)
-        self._record(STATEMENT_EVENTS[kind], recorded_by, key, digest,
-                     statement_id=statement_id, statement=statement)
+        self._record(
+            STATEMENT_EVENTS[kind],
+            recorded_by,
+            key,
+            digest,
+            statement_id=statement_id,
+            statement=statement,
+        )
 
-    def correct_statement(self, statement_id: str, changes: dict[str, Any], reason: str, *,
-                          recorded_by: str, key: str | None = None,
-                          digest: str | None = None) -> None:
+    def correct_statement(
+        self,
+        statement_id: str,
+        changes: dict[str, Any],
+        reason: str,
+        *,
+        recorded_by: str,
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> None:
         self._check_open()
         self._live_statement(statement_id)
         if not changes:
             raise errors.RuleViolation("a correction must change at least one field", "changes")
-        self._record(StatementCorrected, recorded_by, key, digest,
-                     statement_id=statement_id, changes=dict(changes), reason=reason)
+        self._record(
+            StatementCorrected,
+            recorded_by,
+            key,
+            digest,
+            statement_id=statement_id,
+            changes=dict(changes),
+            reason=reason,
+        )
 
-    def retract_statement(self, statement_id: str, reason: str, *, recorded_by: str,
-                          key: str | None = None, digest: str | None = None) -> None:
+    def retract_statement(
+        self,
+        statement_id: str,
+        reason: str,
+        *,
+        recorded_by: str,
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> None:
         self._check_open()
         self._live_statement(statement_id)
-        self._record(StatementRetracted, recorded_by, key, digest,
-                     statement_id=statement_id, reason=reason)
+        self._record(
+            StatementRetracted, recorded_by, key, digest, statement_id=statement_id, reason=reason
+        )
 
     # -- idempotency ---------------------------------------------------------------------
 
@@ -206,7 +278,8 @@ class Track(Aggregate):
             return None
         if seen["digest"] != digest:
             raise errors.IdempotencyKeyReused(
-                "this Idempotency-Key was already used with a different request body")
+                "this Idempotency-Key was already used with a different request body"
+            )
         return list(seen["targets"])
 
     def version_for(self, key: str) -> int:
@@ -225,9 +298,14 @@ class Track(Aggregate):
         fields = event.statement
         meeting_at = fields.get("meeting_at")
         self.statements[event.statement_id] = StatementRecord(
-            event.statement_id, event.originator_version, event.timestamp.isoformat(),
-            sys.intern(event.recorded_by), _shared(fields), sort_key(fields["occurred_at"]),
-            sort_key(meeting_at) if meeting_at is not None else None)
+            event.statement_id,
+            event.originator_version,
+            event.timestamp.isoformat(),
+            sys.intern(event.recorded_by),
+            _shared(fields),
+            sort_key(fields["occurred_at"]),
+            sort_key(meeting_at) if meeting_at is not None else None,
+        )
         self.live_counts[fields["type"]] = self.live_counts.get(fields["type"], 0) + 1
         answered, withdrawn = self._targets_of(event.statement_id)
         if answered is not None:
@@ -242,12 +320,15 @@ class Track(Aggregate):
         record.at = sort_key(record.fields["occurred_at"])
         if record.fields.get("meeting_at") is not None:
             record.meeting_key = sort_key(record.fields["meeting_at"])
-        record.corrections = (*record.corrections, {
-            "recorded_at": event.timestamp.isoformat(),
-            "recorded_by": event.recorded_by,
-            "reason": event.reason,
-            "changes": dict(event.changes),
-        })
+        record.corrections = (
+            *record.corrections,
+            {
+                "recorded_at": event.timestamp.isoformat(),
+                "recorded_by": event.recorded_by,
+                "reason": event.reason,
+                "changes": dict(event.changes),
+            },
+        )
         # A response's new date can make another answer the latest one of its target.
         self._refresh_view(event.statement_id)
 
@@ -264,8 +345,10 @@ class Track(Aggregate):
     def _targets_of(self, statement_id: str) -> tuple[StatementRecord | None, ...]:
         """The statements that `statement_id` answers and withdraws (None where none)."""
         fields = self.statements[statement_id].fields
-        return tuple(self.statements.get(ref) if ref is not None else None
-                     for ref in (fields.get("responds_to"), fields.get("withdraws")))
+        return tuple(
+            self.statements.get(ref) if ref is not None else None
+            for ref in (fields.get("responds_to"), fields.get("withdraws"))
+        )
 
     def _refresh_view(self, statement_id: str) -> None:
         """Re-place a statement that changed, and those it answers or withdraws."""
@@ -276,8 +359,11 @@ class Track(Aggregate):
         for record in (changed, *self._targets_of(statement_id)):
             if record is None or record.type not in PART_OF_TYPE or record.type in _MEETINGS:
                 continue
-            self._place(record.id, PART_OF_TYPE[record.type],
-                        part_in_view(self.statements, record) is not None)
+            self._place(
+                record.id,
+                PART_OF_TYPE[record.type],
+                part_in_view(self.statements, record) is not None,
+            )
 
     def _place(self, statement_id: str, part: str, shown: bool) -> None:
         ids = self.in_view.setdefault(part, {})
@@ -294,19 +380,24 @@ class Track(Aggregate):
         scheduled = self.in_view.setdefault(MEETING_SCHEDULED, {})
         held = self.statements[next(iter(held_ids))] if held_ids else None
         if record.type == "meeting_scheduled":
-            self._place(record.id, MEETING_SCHEDULED, not record.retracted and (
-                held is None or record.meeting_key > held.at))
+            self._place(
+                record.id,
+                MEETING_SCHEDULED,
+                not record.retracted and (held is None or record.meeting_key > held.at),
+            )
         elif held is not None and held.id == record.id:
             parts = meeting_parts(self.statements.values())
             for part, ids in ((MEETING_HELD, held_ids), (MEETING_SCHEDULED, scheduled)):
                 ids.clear()
                 ids.update((i, None) for i, p in parts.items() if p == part)
-        elif not record.retracted and (held is None or
-                                       (record.at, record.version) > (held.at, held.version)):
+        elif not record.retracted and (
+            held is None or (record.at, record.version) > (held.at, held.version)
+        ):
             held_ids.clear()
             held_ids[record.id] = None
-            for statement_id in [i for i in scheduled
-                                 if self.statements[i].meeting_key <= record.at]:
+            for statement_id in [
+                i for i in scheduled if self.statements[i].meeting_key <= record.at
+            ]:
                 del scheduled[statement_id]
 
     def view_parts(self) -> dict[str, str]:
@@ -335,8 +426,13 @@ class Track(Aggregate):
         return state
 
     @classmethod
-    def from_checkpoint(cls, track_id: UUID, version: int, state: Mapping[str, Any],
-                        statements: MutableMapping[str, StatementRecord]) -> Track | None:
+    def from_checkpoint(
+        cls,
+        track_id: UUID,
+        version: int,
+        state: Mapping[str, Any],
+        statements: MutableMapping[str, StatementRecord],
+    ) -> Track | None:
         """The track at `version` from its `checkpoint()`; `statements` must give every
         record asked for (it gets the checkpoint's own). None if the checkpoint was taken by
         another class version, whose shape this code does not know."""
@@ -347,15 +443,26 @@ class Track(Aggregate):
         track = object.__new__(cls)
         vars(track).update(
             {name: state[name] for name in _CHECKPOINT_ATTRS},
-            _id=track_id, _version=version, _created_on=state["created_on"],
-            _modified_on=state["modified_on"], _pending_events=[], statements=statements,
-            idempotency={})
+            _id=track_id,
+            _version=version,
+            _created_on=state["created_on"],
+            _modified_on=state["modified_on"],
+            _pending_events=[],
+            statements=statements,
+            idempotency={},
+        )
         return track
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _record(self, event_class: type[TrackEvent], recorded_by: str, key: str | None,
-                digest: str | None, **fields: Any) -> None:
+    def _record(
+        self,
+        event_class: type[TrackEvent],
+        recorded_by: str,
+        key: str | None,
+        digest: str | None,
+        **fields: Any,
+    ) -> None:
         """Trigger an event with its place in the hash chain computed here, at creation."""
         timestamp: datetime = event_class.create_timestamp()
         fields.update(recorded_by=recorded_by, idempotency_key=key, request_digest=digest)
@@ -365,8 +472,13 @@ class Track(Aggregate):
                 fields[field.name] = field.default
         version = self.version + 1
         content = event_content(event_class.__name__, self.id, version, timestamp, fields)
-        self.trigger_event(event_class, timestamp=timestamp, prev_hash=self.head_hash,
-                           hash=chain_hash(self.head_hash, content), **fields)
+        self.trigger_event(
+            event_class,
+            timestamp=timestamp,
+            prev_hash=self.head_hash,
+            hash=chain_hash(self.head_hash, content),
+            **fields,
+        )
 
     def _check_open(self) -> None:
         if self.status != "active":
@@ -384,24 +496,29 @@ class Track(Aggregate):
         record = self.statements.get(str(statement_id))
         if record is None:
             raise errors.UnresolvableReference(
-                f"{field} names no statement of this track: {statement_id}", field)
+                f"{field} names no statement of this track: {statement_id}", field
+            )
         if record.retracted:
             raise errors.UnresolvableReference(
-                f"{field} names a retracted statement: {statement_id}", field)
+                f"{field} names a retracted statement: {statement_id}", field
+            )
         return record
 
     def _check_withdrawable(self, target_id: str, party: str) -> None:
         target = self._resolve(target_id, "withdraws")
         if target.type not in WITHDRAWABLE_TYPES:
             raise errors.UnresolvableReference(
-                "withdraws must name a demand, proposal or sanction warning", "withdraws")
+                "withdraws must name a demand, proposal or sanction warning", "withdraws"
+            )
         if target.party != party:
             raise errors.UnresolvableReference(
                 "a party can only withdraw its own demand, proposal or sanction warning",
-                "withdraws")
+                "withdraws",
+            )
         if is_withdrawn(self.statements, target):
             raise errors.UnresolvableReference(
-                f"statement {target_id} is already withdrawn", "withdraws")
+                f"statement {target_id} is already withdrawn", "withdraws"
+            )
 
     @property
     def track_id(self) -> UUID:
@@ -410,8 +527,10 @@ class Track(Aggregate):
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Version 1 snapshots held each statement as a dict."""
-        state["statements"] = {statement_id: StatementRecord.from_dict(record)
-                               for statement_id, record in state["statements"].items()}
+        state["statements"] = {
+            statement_id: StatementRecord.from_dict(record)
+            for statement_id, record in state["statements"].items()
+        }
 
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
@@ -453,8 +572,7 @@ def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord
     return "open" if latest is None else status_for_position(latest.fields["position"])
 
 
-def part_in_view(statements: Mapping[str, StatementRecord],
-                 record: StatementRecord) -> str | None:
+def part_in_view(statements: Mapping[str, StatementRecord], record: StatementRecord) -> str | None:
     """The part a demand or sanction warning plays in the current-state document, if any
     (meetings depend on each other: `meeting_parts`)."""
     if record.retracted:
@@ -472,8 +590,9 @@ def meeting_parts(records: Iterable[StatementRecord]) -> dict[str, str | None]:
     occurred), and the live scheduled meetings after it (API.md's next-meeting rule)."""
     meetings = [r for r in records if r.type in _MEETINGS]
     live = [r for r in meetings if not r.retracted]
-    held = max((r for r in live if r.type == "meeting_held"),
-               key=lambda r: (r.at, r.version), default=None)
+    held = max(
+        (r for r in live if r.type == "meeting_held"), key=lambda r: (r.at, r.version), default=None
+    )
     parts: dict[str, str | None] = {r.id: None for r in meetings}
     if held is not None:
         parts[held.id] = MEETING_HELD
@@ -484,8 +603,17 @@ def meeting_parts(records: Iterable[StatementRecord]) -> dict[str, str | None]:
 
 
 # Statement fields whose few values recur across a track (types, parties, dates, codes...).
-_RECURRING = ("type", "party", "occurred_at", "cameo_code", "position", "category",
-              "meeting_at", "location", "target")
+_RECURRING = (
+    "type",
+    "party",
+    "occurred_at",
+    "cameo_code",
+    "position",
+    "category",
+    "meeting_at",
+    "location",
+    "target",
+)
 
 
 def _shared(fields: dict[str, Any]) -> dict[str, Any]:

@@ -46,8 +46,7 @@ def status_of(track: Track, statement_id: str) -> str:
 
 def responses_of(track: Track, statement_id: str) -> list[dict[str, Any]]:
     answers = [
-        r for r in _live(track, track.statements[statement_id].answers)
-        if r.type == "response"
+        r for r in _live(track, track.statements[statement_id].answers) if r.type == "response"
     ]
     return [statement_view(track, r.id) for r in sorted(answers, key=_by_occurrence)]
 
@@ -112,8 +111,11 @@ def next_meeting(track: Track) -> dict[str, Any] | None:
     """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
     held = [r.at for r in _in_view(track, MEETING_HELD)]
     newest_held = max(held) if held else None
-    upcoming = [r for r in _in_view(track, MEETING_SCHEDULED)
-                if newest_held is None or r.meeting_key > newest_held]
+    upcoming = [
+        r
+        for r in _in_view(track, MEETING_SCHEDULED)
+        if newest_held is None or r.meeting_key > newest_held
+    ]
     if not upcoming:
         return None
     first = min(upcoming, key=lambda r: (r.meeting_key, r.version))

@@ -28,11 +28,12 @@ def cipher_env(key: str | None) -> dict[str, str]:
     except (binascii.Error, ValueError):
         raise StoreConfigError(
             "NTRACK_ENCRYPTION_KEY must be base64 of 16, 24 or 32 random bytes, e.g. from "
-            "python -c \"import base64,os;print(base64.b64encode(os.urandom(32)).decode())\""
+            'python -c "import base64,os;print(base64.b64encode(os.urandom(32)).decode())"'
         ) from None
     if len(raw) not in KEY_SIZES:
         raise StoreConfigError(
-            f"NTRACK_ENCRYPTION_KEY decodes to {len(raw)} bytes; an AES key has 16, 24 or 32")
+            f"NTRACK_ENCRYPTION_KEY decodes to {len(raw)} bytes; an AES key has 16, 24 or 32"
+        )
     try:
         import Crypto.Cipher.AES  # noqa: F401 - the library's AESCipher needs pycryptodome
     except ImportError:
@@ -51,8 +52,12 @@ def check_readable(app: Any, *, encrypted: bool) -> None:
     try:
         app.mapper.to_domain_event(notifications[0])
     except Exception as e:
-        hint = ("NTRACK_ENCRYPTION_KEY is not the key they were written with, or they were "
-                "written unencrypted" if encrypted else
-                "they may have been written encrypted: set NTRACK_ENCRYPTION_KEY")
+        hint = (
+            "NTRACK_ENCRYPTION_KEY is not the key they were written with, or they were "
+            "written unencrypted"
+            if encrypted
+            else "they may have been written encrypted: set NTRACK_ENCRYPTION_KEY"
+        )
         raise StoreConfigError(
-            f"cannot decode the stored events ({type(e).__name__}): {hint}") from None
+            f"cannot decode the stored events ({type(e).__name__}): {hint}"
+        ) from None

@@ -15,18 +15,20 @@ def position_of(recorder: Any, track_id: UUID, version: int) -> int | None:
     if isinstance(recorder, PostgresApplicationRecorder):
         from psycopg.sql import SQL, Identifier
 
-        query = SQL("SELECT notification_id FROM {}.{} WHERE originator_id=%s AND "
-                    "originator_version=%s").format(Identifier(recorder.datastore.schema),
-                                                    Identifier(recorder.events_table_name))
+        query = SQL(
+            "SELECT notification_id FROM {}.{} WHERE originator_id=%s AND originator_version=%s"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(query, (track_id, version))
             row = cursor.fetchone()
         return int(row["notification_id"]) if row else None
     if isinstance(recorder, SQLiteApplicationRecorder):
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT rowid FROM {recorder.events_table_name} "
-                           "WHERE originator_id=? AND originator_version=?",
-                           (track_id.hex, version))
+            cursor.execute(
+                f"SELECT rowid FROM {recorder.events_table_name} "
+                "WHERE originator_id=? AND originator_version=?",
+                (track_id.hex, version),
+            )
             row = cursor.fetchone()
         return int(row[0]) if row else None
     if isinstance(recorder, POPOApplicationRecorder):

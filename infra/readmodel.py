@@ -43,13 +43,28 @@ _DDL = [
 ]
 
 # The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
-TRACK_COLUMNS = {"id": "text", "slug": "text", "kind": "text", "status": "text",
-                 "last_activity_at": "text", "version": "integer", "position": "bigint",
-                 "state": "text"}
+TRACK_COLUMNS = {
+    "id": "text",
+    "slug": "text",
+    "kind": "text",
+    "status": "text",
+    "last_activity_at": "text",
+    "version": "integer",
+    "position": "bigint",
+    "state": "text",
+}
 PARTY_COLUMNS = {"track_id": "text", "party": "text"}
-STATEMENT_COLUMNS = {"id": "text", "track_id": "text", "version": "integer", "type": "text",
-                     "party": "text", "occurred_key": "text", "retracted": "integer",
-                     "status": "text", "view": "text"}
+STATEMENT_COLUMNS = {
+    "id": "text",
+    "track_id": "text",
+    "version": "integer",
+    "type": "text",
+    "party": "text",
+    "occurred_key": "text",
+    "retracted": "integer",
+    "status": "text",
+    "view": "text",
+}
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 _TABLE_LOCK_RETRIES = 400  # x 5 ms: a shared-cache read waits up to 2 s for a write
 T = TypeVar("T")
@@ -62,7 +77,7 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-# -- change announcements (PostgreSQL NOTIFY; services.document_cache listens) -------------
+# -- change announcements (PostgreSQL NOTIFY; services.api.document_cache listens) -------------
 
 EVERYTHING = "*"
 
@@ -107,8 +122,9 @@ class ReadModelTx:
         """Run SQL written with `?` placeholders and `rm_` table names in this transaction."""
         return self._exec(sql, params)
 
-    def _insert_rows(self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]],
-                     tail: str = "") -> None:
+    def _insert_rows(
+        self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
         """Insert many rows in one statement per chunk: `columns` maps each column to its
         PostgreSQL type. (executemany costs a protocol message and driver bookkeeping per
         row: for a live projector's small batches that was most of its CPU.)"""
@@ -118,10 +134,11 @@ class ReadModelTx:
         if self._store.placeholder == "?":  # SQLite: VALUES (…),(…)
             group = "(" + ",".join("?" * len(columns)) + ")"
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = rows[start:start + ROWS_PER_STATEMENT]
-                self._exec(f"INSERT INTO {table} ({names}) VALUES"
-                           f" {','.join([group] * len(chunk))} {tail}",
-                           [value for row in chunk for value in row])
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                self._exec(
+                    f"INSERT INTO {table} ({names}) VALUES {','.join([group] * len(chunk))} {tail}",
+                    [value for row in chunk for value in row],
+                )
             return
         # PostgreSQL: one array per column, so the statement's text is the same for any
         # number of rows (psycopg parses every new query text for placeholders: a VALUES
@@ -129,28 +146,44 @@ class ReadModelTx:
         # `%b` (left alone by `sql()`, which rewrites `?`): the arrays go in binary; as text,
         # psycopg escapes every element with a regular expression (most of a large batch's CPU).
         arrays = ", ".join(f"%b::{kind}[]" for kind in columns.values())
-        self._exec(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
-                   [list(column) for column in zip(*rows, strict=True)])
+        self._exec(
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
     def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
         """Write track documents (state, position)."""
         self._insert_rows(
-            "rm_tracks", TRACK_COLUMNS,
-            [(state["id"], state["slug"], state["kind"], state["status"],
-              state["last_activity_at"], state["version"], position, dumps(state))
-             for state, position in rows],
+            "rm_tracks",
+            TRACK_COLUMNS,
+            [
+                (
+                    state["id"],
+                    state["slug"],
+                    state["kind"],
+                    state["status"],
+                    state["last_activity_at"],
+                    state["version"],
+                    position,
+                    dumps(state),
+                )
+                for state, position in rows
+            ],
             "ON CONFLICT (id) DO UPDATE SET"
             " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
             " last_activity_at=excluded.last_activity_at, version=excluded.version,"
-            " position=excluded.position, state=excluded.state")
+            " position=excluded.position, state=excluded.state",
+        )
 
     def replace_parties(self, track_id: str, parties: list[str]) -> None:
         self._exec("DELETE FROM rm_track_parties WHERE track_id=?", (track_id,))
-        self._insert_rows("rm_track_parties", PARTY_COLUMNS,
-                          [(track_id, party) for party in parties])
+        self._insert_rows(
+            "rm_track_parties", PARTY_COLUMNS, [(track_id, party) for party in parties]
+        )
 
-    def upsert_statements(self, rows: list[tuple[dict[str, Any], str]],
-                          changed_topics: Collection[str] | None = None) -> None:
+    def upsert_statements(
+        self, rows: list[tuple[dict[str, Any], str]], changed_topics: Collection[str] | None = None
+    ) -> None:
         """Write statement views (with their timeline keys) and their topics. Topics change
         only when a statement is corrected: `changed_topics` names those whose old topic
         rows go first (None: every row's), and the rest only add what is missing, so a
@@ -158,47 +191,77 @@ class ReadModelTx:
         if not rows:
             return
         self._insert_rows(
-            "rm_statements", STATEMENT_COLUMNS,
-            [(v["id"], v["track_id"], v["version"], v["type"], v["party"], key,
-              int(v["retracted"]), v.get("status"), dumps(v)) for v, key in rows],
+            "rm_statements",
+            STATEMENT_COLUMNS,
+            [
+                (
+                    v["id"],
+                    v["track_id"],
+                    v["version"],
+                    v["type"],
+                    v["party"],
+                    key,
+                    int(v["retracted"]),
+                    v.get("status"),
+                    dumps(v),
+                )
+                for v, key in rows
+            ],
             "ON CONFLICT (id) DO UPDATE SET"
             " party=excluded.party, occurred_key=excluded.occurred_key,"
-            " retracted=excluded.retracted, status=excluded.status, view=excluded.view")
+            " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
+        )
         stale = [v["id"] for v, _ in rows] if changed_topics is None else list(changed_topics)
         if stale:
             self._delete_topics(stale)
         self._insert_rows(
-            "rm_statement_topics", TOPIC_COLUMNS,
-            [(v["id"], v["track_id"], topic) for v, _ in rows
-             for topic in dict.fromkeys(v.get("topics") or [])],
-            "ON CONFLICT (statement_id, topic) DO NOTHING")
+            "rm_statement_topics",
+            TOPIC_COLUMNS,
+            [
+                (v["id"], v["track_id"], topic)
+                for v, _ in rows
+                for topic in dict.fromkeys(v.get("topics") or [])
+            ],
+            "ON CONFLICT (statement_id, topic) DO NOTHING",
+        )
 
     def _delete_topics(self, ids: list[str]) -> None:
         if self._store.placeholder != "?":  # one statement text whatever the count
-            self._exec("DELETE FROM rm_statement_topics WHERE statement_id = ANY(%b::text[])",
-                       (ids,))
+            self._exec(
+                "DELETE FROM rm_statement_topics WHERE statement_id = ANY(%b::text[])", (ids,)
+            )
             return
         for start in range(0, len(ids), ROWS_PER_STATEMENT):
-            chunk = ids[start:start + ROWS_PER_STATEMENT]
-            self._exec("DELETE FROM rm_statement_topics WHERE statement_id IN"
-                       f" ({','.join('?' * len(chunk))})", chunk)
+            chunk = ids[start : start + ROWS_PER_STATEMENT]
+            self._exec(
+                "DELETE FROM rm_statement_topics WHERE statement_id IN"
+                f" ({','.join('?' * len(chunk))})",
+                chunk,
+            )
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None:
         """Tell API processes' document caches, at commit, which tracks changed (None: all).
         Only the live tables are announced; SQLite has no one to tell."""
         channel = self._store.channel
         if channel is not None and self._store.prefix == "rm_":
-            self._cur.execute("SELECT pg_notify(%s, %s)",
-                              (channel, announcement(position, track_ids)))
+            self._cur.execute(
+                "SELECT pg_notify(%s, %s)", (channel, announcement(position, track_ids))
+            )
 
     def advance(self, projection: str, old: int, new: int) -> bool:
         """Move the tracking position from `old` to `new`; False if someone else moved it."""
         if old == 0:
-            self._exec("INSERT INTO rm_tracking (projection, position) VALUES (?, 0)"
-                       " ON CONFLICT (projection) DO NOTHING", (projection,))
+            self._exec(
+                "INSERT INTO rm_tracking (projection, position) VALUES (?, 0)"
+                " ON CONFLICT (projection) DO NOTHING",
+                (projection,),
+            )
         # RETURNING, not rowcount: fetching is what waits for a pipelined PostgreSQL batch.
-        cur = self._exec("UPDATE rm_tracking SET position=? WHERE projection=? AND position=?"
-                         " RETURNING position", (new, projection, old))
+        cur = self._exec(
+            "UPDATE rm_tracking SET position=? WHERE projection=? AND position=?"
+            " RETURNING position",
+            (new, projection, old),
+        )
         return len(cur.fetchall()) == 1
 
 
@@ -285,7 +348,9 @@ class ReadModelStore:
         query, the projection's position."""
         rows = self._fetch(
             "SELECT t.state, p.position FROM rm_tracking p LEFT JOIN rm_tracks t ON t.id=?"
-            " WHERE p.projection=?", (track_id, projection))
+            " WHERE p.projection=?",
+            (track_id, projection),
+        )
         if not rows:
             return None, 0
         return rows[0][0], int(rows[0][1])
@@ -301,8 +366,9 @@ class ReadModelStore:
         state["position"] = int(rows[0][1])
         return state
 
-    def list_tracks(self, kind: str | None, status: str | None,
-                    party: str | None) -> list[dict[str, Any]]:
+    def list_tracks(
+        self, kind: str | None, status: str | None, party: str | None
+    ) -> list[dict[str, Any]]:
         sql = "SELECT state, position FROM rm_tracks WHERE 1=1"
         params: list[Any] = []
         if kind:
@@ -323,8 +389,9 @@ class ReadModelStore:
         return items
 
     def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None:
-        rows = self._fetch("SELECT view FROM rm_statements WHERE id=? AND track_id=?",
-                           (statement_id, track_id))
+        rows = self._fetch(
+            "SELECT view FROM rm_statements WHERE id=? AND track_id=?", (statement_id, track_id)
+        )
         return orjson.loads(rows[0][0]) if rows else None
 
     def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]:
@@ -344,8 +411,10 @@ class ReadModelStore:
             sql += " AND occurred_key<=?"
             params.append(f.until_key)
         if f.topic is not None:
-            sql += (" AND id IN (SELECT statement_id FROM rm_statement_topics"
-                    " WHERE track_id=? AND topic=?)")
+            sql += (
+                " AND id IN (SELECT statement_id FROM rm_statement_topics"
+                " WHERE track_id=? AND topic=?)"
+            )
             params += [track_id, f.topic]
         if f.after is not None:
             sql += " AND (occurred_key > ? OR (occurred_key = ? AND version > ?))"
@@ -393,8 +462,9 @@ class SQLiteReadModel(ReadModelStore):
         return _waiting_out_table_locks(lambda: cursor.execute(sql, params))
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, uri=self._uri, timeout=30,
-                               isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self._path, uri=self._uri, timeout=30, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA busy_timeout=30000")
         if not self._uri:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -433,8 +503,14 @@ class PostgresReadModel(ReadModelStore):
         # Reads are single SELECTs: in autocommit each is its own transaction, one round
         # trip instead of BEGIN / SELECT / COMMIT. Writes open a transaction explicitly.
         kwargs["autocommit"] = True
-        self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=pool_size,
-                                    open=False, timeout=5, check=ConnectionPool.check_connection)
+        self._pool = ConnectionPool(
+            kwargs=kwargs,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            timeout=5,
+            check=ConnectionPool.check_connection,
+        )
         try:
             self._pool.open(wait=True, timeout=10)
         except Exception as e:
@@ -478,7 +554,6 @@ def open_read_model(config: StoreConfig, *, pool_size: int = 5) -> ReadModelStor
         assert config.sqlite_path is not None
         store = SQLiteReadModel(config.sqlite_path)
     else:
-        store = SQLiteReadModel(f"file:rm_{config.memory_name}?mode=memory&cache=shared",
-                                uri=True)
+        store = SQLiteReadModel(f"file:rm_{config.memory_name}?mode=memory&cache=shared", uri=True)
     store.create_tables()
     return store

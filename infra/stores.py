@@ -31,11 +31,10 @@ class StoreConfig:
 
 def parse_database_url(url: str, *, pool_size: int = 5) -> StoreConfig:
     if url.startswith("memory://"):
-        name = url[len("memory://"):] or "ntrack"
-        return StoreConfig("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                           memory_name=name)
+        name = url[len("memory://") :] or "ntrack"
+        return StoreConfig("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, memory_name=name)
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if not path:
             raise StoreConfigError("sqlite URL needs a file path: sqlite:///./ntrack.sqlite3")
         parent = Path(path).expanduser().resolve().parent
@@ -43,15 +42,19 @@ def parse_database_url(url: str, *, pool_size: int = 5) -> StoreConfig:
             raise StoreConfigError(f"the folder for the SQLite file does not exist: {parent}")
         return StoreConfig(
             "sqlite",
-            {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-             "SQLITE_LOCK_TIMEOUT": "10"},
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "10",
+            },
             sqlite_path=path,
         )
     if url.startswith(("postgresql://", "postgres://")):
         return _postgres(url, pool_size)
     raise StoreConfigError(
         f"unsupported NTRACK_DATABASE_URL {_redact(url)!r}: use sqlite:///PATH, "
-        "postgresql://user:pass@host:port/db or memory://")
+        "postgresql://user:pass@host:port/db or memory://"
+    )
 
 
 def _postgres(url: str, pool_size: int) -> StoreConfig:
@@ -82,8 +85,14 @@ def _postgres(url: str, pool_size: int) -> StoreConfig:
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
-    conninfo = {"dbname": dbname, "host": parts.hostname, "port": port, "user": user,
-                "password": password, "connect_timeout": "5"}
+    conninfo = {
+        "dbname": dbname,
+        "host": parts.hostname,
+        "port": port,
+        "user": user,
+        "password": password,
+        "connect_timeout": "5",
+    }
     return StoreConfig("postgres", env, pg_conninfo=conninfo, pg_schema=schema)
 
 
@@ -99,9 +108,10 @@ def ensure_postgres_schema(config: StoreConfig) -> None:
     try:
         # IF NOT EXISTS is not safe against a concurrent CREATE: processes started together
         # on a fresh schema race here, and the loser finds the schema made.
-        with psycopg.connect(**config.pg_conninfo, autocommit=True) as conn, \
-                contextlib.suppress(psycopg.errors.UniqueViolation,
-                                    psycopg.errors.DuplicateSchema):
+        with (
+            psycopg.connect(**config.pg_conninfo, autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateSchema),
+        ):
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.pg_schema}"')
     except psycopg.Error as e:
         host = f"{config.pg_conninfo['host']}:{config.pg_conninfo['port']}"

@@ -91,9 +91,10 @@ class TokenStore:
                 if not taken:
                     break
             token = StoredToken(token_id, secret_digest(secret), principal, role, now)
-            tx.execute(f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?,?,?,?,?,?)",
-                       (token.id, token.digest, token.principal, token.role, token.created_at,
-                        None))
+            tx.execute(
+                f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?,?,?,?,?,?)",
+                (token.id, token.digest, token.principal, token.role, token.created_at, None),
+            )
         return token, secret
 
     def all(self) -> list[StoredToken]:
@@ -111,8 +112,9 @@ class TokenStore:
         """Mark a token revoked (idempotent: the first revocation time stays); None if unknown."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._store.transaction() as tx:
-            tx.execute(f"UPDATE {TABLE} SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
-                       (now, token_id))
-            rows = tx.execute(f"SELECT {_COLUMNS} FROM {TABLE} WHERE id=?",
-                              (token_id,)).fetchall()
+            tx.execute(
+                f"UPDATE {TABLE} SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
+                (now, token_id),
+            )
+            rows = tx.execute(f"SELECT {_COLUMNS} FROM {TABLE} WHERE id=?", (token_id,)).fetchall()
         return StoredToken(*rows[0]) if rows else None

@@ -28,8 +28,9 @@ from eventsourcing.persistence import JSONTranscoder
 # of small containers the walk visits in Python, faster by the library (21 against 29 ms for
 # 2,000 statements).
 _LARGE = 16 * 1024
-_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-            | orjson.OPT_NON_STR_KEYS)
+_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
 
 
 class OrjsonTranscoder(JSONTranscoder):

@@ -70,15 +70,17 @@ class TrackerApp(Application[UUID]):
     name = "ntrack"  # pinned: the library names tables after it
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
 
-    def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100,
-                 cache_statements: int = 0) -> None:
+    def __init__(
+        self, env: dict[str, str], *, snapshot_interval: int = 100, cache_statements: int = 0
+    ) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
         self.snapshotting_intervals = {Track: snapshot_interval}
         if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
             maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
-            self.repository.cache = TrackCache(maxsize if maxsize > 0 else sys.maxsize,
-                                               cache_statements)
+            self.repository.cache = TrackCache(
+                maxsize if maxsize > 0 else sys.maxsize, cache_statements
+            )
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
 
@@ -140,15 +142,32 @@ class TrackerApp(Application[UUID]):
 
     # -- writes --------------------------------------------------------------------------
 
-    def open_track(self, *, slug: str | None, kind: str, title: str, venue: str | None,
-                   parties: list[str], opened_at: str, recorded_by: str) -> WriteResult:
+    def open_track(
+        self,
+        *,
+        slug: str | None,
+        kind: str,
+        title: str,
+        venue: str | None,
+        parties: list[str],
+        opened_at: str,
+        recorded_by: str,
+    ) -> WriteResult:
         candidates = [slug] if slug else _slug_candidates(title)
         for candidate in candidates:
             if not is_valid_slug(candidate):
                 raise errors.RuleViolation(
-                    "slug must be lower-case letters, digits and single hyphens", "slug")
-            track = Track.open(slug=candidate, kind=kind, title=title, venue=venue,
-                               parties=parties, opened_at=opened_at, recorded_by=recorded_by)
+                    "slug must be lower-case letters, digits and single hyphens", "slug"
+                )
+            track = Track.open(
+                slug=candidate,
+                kind=kind,
+                title=title,
+                venue=venue,
+                parties=parties,
+                opened_at=opened_at,
+                recorded_by=recorded_by,
+            )
             try:
                 recordings = self.save(track)
             except IntegrityError:
@@ -166,8 +185,7 @@ class TrackerApp(Application[UUID]):
     def _current(self, track_id: UUID) -> Track:
         """The cached track, brought up to date; the caller holds the track's turn."""
         try:
-            return self.repository.get(track_id, deepcopy_from_cache=False,
-                                       projector_func=_replay)
+            return self.repository.get(track_id, deepcopy_from_cache=False, projector_func=_replay)
         except AggregateNotFoundError:
             raise errors.TrackNotFound(f"no track {track_id}") from None
 
@@ -177,9 +195,16 @@ class TrackerApp(Application[UUID]):
             with suppress(KeyError):
                 cache.get(track_id, evict=True)
 
-    def write(self, track_id: UUID, command: Command, *, if_match: int | None = None,
-              key: str | None = None, digest: str | None = None,
-              present: Present | None = None) -> WriteResult:
+    def write(
+        self,
+        track_id: UUID,
+        command: Command,
+        *,
+        if_match: int | None = None,
+        key: str | None = None,
+        digest: str | None = None,
+        present: Present | None = None,
+    ) -> WriteResult:
         with self._turn(track_id):
             for attempt in range(MAX_WRITE_ATTEMPTS):
                 track = self._current(track_id)
@@ -202,15 +227,15 @@ class TrackerApp(Application[UUID]):
                 except BaseException:
                     self._forget(track_id)  # the command may have applied events half-way
                     raise
-                result = self._result(track, targets, recordings[-1].notification.id,
-                                      present)
+                result = self._result(track, targets, recordings[-1].notification.id, present)
                 if isinstance(self.repository.cache, TrackCache):
                     self.repository.cache.trim()  # the track grew in place
                 return result
         raise TooMuchContention("too many concurrent writes to this track; try again")
 
-    def _replayed(self, track: Track, key: str, targets: list[str],
-                  present: Present | None) -> WriteResult:
+    def _replayed(
+        self, track: Track, key: str, targets: list[str], present: Present | None
+    ) -> WriteResult:
         """The first answer again: its statements, version and commit position."""
         version = track.version_for(key)
         position = position_of(self.recorder, track.id, version) or self.max_position()
@@ -218,52 +243,112 @@ class TrackerApp(Application[UUID]):
         return WriteResult(track, targets, position, True, version, answer)
 
     @staticmethod
-    def _result(track: Track, targets: list[str], position: int, present: Present | None,
-                replayed: bool = False) -> WriteResult:
+    def _result(
+        track: Track,
+        targets: list[str],
+        position: int,
+        present: Present | None,
+        replayed: bool = False,
+    ) -> WriteResult:
         answer = present(track, targets) if present is not None else None
         return WriteResult(track, targets, position, replayed, track.version, answer)
 
-    def record_statements(self, track_id: UUID, statements: list[dict[str, Any]], *,
-                          recorded_by: str, **options: Any) -> WriteResult:
+    def record_statements(
+        self, track_id: UUID, statements: list[dict[str, Any]], *, recorded_by: str, **options: Any
+    ) -> WriteResult:
         """Record one or more statements atomically (a batch is one save, one transaction)."""
 
         def command(track: Track) -> list[str]:
             ids = []
             for statement in statements:
                 statement_id = new_statement_id(track.version + 1)
-                track.record_statement(statement_id, statement, recorded_by=recorded_by,
-                                       key=options.get("key"), digest=options.get("digest"))
+                track.record_statement(
+                    statement_id,
+                    statement,
+                    recorded_by=recorded_by,
+                    key=options.get("key"),
+                    digest=options.get("digest"),
+                )
                 ids.append(statement_id)
             return ids
 
         return self.write(track_id, command, **options)
 
-    def add_party(self, track_id: UUID, name: str, *, recorded_by: str,
-                  **options: Any) -> WriteResult:
-        return self.write(track_id, lambda t: _none(t.add_party(
-            name, recorded_by=recorded_by, key=options.get("key"),
-            digest=options.get("digest"))), **options)
+    def add_party(
+        self, track_id: UUID, name: str, *, recorded_by: str, **options: Any
+    ) -> WriteResult:
+        return self.write(
+            track_id,
+            lambda t: _none(
+                t.add_party(
+                    name,
+                    recorded_by=recorded_by,
+                    key=options.get("key"),
+                    digest=options.get("digest"),
+                )
+            ),
+            **options,
+        )
 
-    def change_status(self, track_id: UUID, status: str, *, reason: str | None,
-                      occurred_at: str | None, recorded_by: str, **options: Any) -> WriteResult:
-        return self.write(track_id, lambda t: _none(t.change_status(
-            status, reason=reason, occurred_at=occurred_at, recorded_by=recorded_by,
-            key=options.get("key"), digest=options.get("digest"))), **options)
+    def change_status(
+        self,
+        track_id: UUID,
+        status: str,
+        *,
+        reason: str | None,
+        occurred_at: str | None,
+        recorded_by: str,
+        **options: Any,
+    ) -> WriteResult:
+        return self.write(
+            track_id,
+            lambda t: _none(
+                t.change_status(
+                    status,
+                    reason=reason,
+                    occurred_at=occurred_at,
+                    recorded_by=recorded_by,
+                    key=options.get("key"),
+                    digest=options.get("digest"),
+                )
+            ),
+            **options,
+        )
 
-    def correct_statement(self, track_id: UUID, statement_id: str, changes: dict[str, Any],
-                          reason: str, *, recorded_by: str, **options: Any) -> WriteResult:
+    def correct_statement(
+        self,
+        track_id: UUID,
+        statement_id: str,
+        changes: dict[str, Any],
+        reason: str,
+        *,
+        recorded_by: str,
+        **options: Any,
+    ) -> WriteResult:
         def command(track: Track) -> list[str]:
-            track.correct_statement(statement_id, changes, reason, recorded_by=recorded_by,
-                                    key=options.get("key"), digest=options.get("digest"))
+            track.correct_statement(
+                statement_id,
+                changes,
+                reason,
+                recorded_by=recorded_by,
+                key=options.get("key"),
+                digest=options.get("digest"),
+            )
             return [statement_id]
 
         return self.write(track_id, command, **options)
 
-    def retract_statement(self, track_id: UUID, statement_id: str, reason: str, *,
-                          recorded_by: str, **options: Any) -> WriteResult:
+    def retract_statement(
+        self, track_id: UUID, statement_id: str, reason: str, *, recorded_by: str, **options: Any
+    ) -> WriteResult:
         def command(track: Track) -> list[str]:
-            track.retract_statement(statement_id, reason, recorded_by=recorded_by,
-                                    key=options.get("key"), digest=options.get("digest"))
+            track.retract_statement(
+                statement_id,
+                reason,
+                recorded_by=recorded_by,
+                key=options.get("key"),
+                digest=options.get("digest"),
+            )
             return [statement_id]
 
         return self.write(track_id, command, **options)

@@ -22,11 +22,11 @@ from infra.stores import (
     parse_database_url,
 )
 from services.application import TrackerApp
-from services.checkpoint_writer import CheckpointWriter
-from services.projector import PROJECTION, Projector, ProjectorRunner
+from services.projections.checkpoint_writer import CheckpointWriter
+from services.projections.projector import PROJECTION, Projector, ProjectorRunner
 
 if TYPE_CHECKING:
-    from services.document_cache import TrackDocumentCache
+    from services.api.document_cache import TrackDocumentCache
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,20 @@ class Tracker:
         projector = self.projector()
         election = listener = None
         if self.config.kind == "postgres":
-            from services.coordination import AdvisoryLockElection, NotifyListener
+            from infra.coordination import AdvisoryLockElection, NotifyListener
 
             assert self.config.pg_conninfo is not None
-            election = AdvisoryLockElection(self.config.pg_conninfo,
-                                            f"{self.config.pg_schema}.{PROJECTION}")
+            election = AdvisoryLockElection(
+                self.config.pg_conninfo, f"{self.config.pg_schema}.{PROJECTION}"
+            )
             listener = NotifyListener(self.config.pg_conninfo, f"{self.app.name}_events")
-        self.runner = ProjectorRunner(projector, poll_seconds=self.settings.projector_poll_seconds,
-                                      election=election, listener=listener,
-                                      min_batch_seconds=self.settings.projector_min_batch_seconds)
+        self.runner = ProjectorRunner(
+            projector,
+            poll_seconds=self.settings.projector_poll_seconds,
+            election=election,
+            listener=listener,
+            min_batch_seconds=self.settings.projector_min_batch_seconds,
+        )
         self.runner.start()
         return self.runner
 
@@ -71,12 +76,15 @@ class Tracker:
         SQLite has no NOTIFY to keep it true), or None."""
         if self.config.kind != "postgres" or not self.settings.document_cache_mb:
             return None
-        from services.document_cache import TrackDocumentCache
+        from services.api.document_cache import TrackDocumentCache
 
         assert self.config.pg_conninfo is not None and self.read_model.channel is not None
-        cache = TrackDocumentCache(self.config.pg_conninfo, self.read_model.channel,
-                                   self.settings.document_cache_mb * 1024 * 1024,
-                                   lambda: self.read_model.position(PROJECTION))
+        cache = TrackDocumentCache(
+            self.config.pg_conninfo,
+            self.read_model.channel,
+            self.settings.document_cache_mb * 1024 * 1024,
+            lambda: self.read_model.position(PROJECTION),
+        )
         cache.start()
         return cache
 
@@ -100,7 +108,7 @@ def build(settings: Settings) -> Tracker:
     with _table_creation_lock(config):
         tracker = _open(settings, config)
     if config.kind == "postgres":
-        from services.coordination import sweep_dead_connections
+        from infra.coordination import sweep_dead_connections
 
         sweep_dead_connections(tracker.app.recorder.datastore.pool)
         sweep_dead_connections(tracker.read_model._pool)  # type: ignore[attr-defined]
@@ -135,8 +143,11 @@ def _open(settings: Settings, config: StoreConfig) -> Tracker:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     env.update(cipher_env(settings.encryption_key))
     try:
-        app = TrackerApp(env, snapshot_interval=settings.snapshot_interval,
-                         cache_statements=settings.aggregate_cache_statements)
+        app = TrackerApp(
+            env,
+            snapshot_interval=settings.snapshot_interval,
+            cache_statements=settings.aggregate_cache_statements,
+        )
     except PersistenceError as e:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e
     try:
@@ -162,12 +173,16 @@ def connections_per_process(settings: Settings, *, projector: bool, api: bool = 
     """At most: the event-store pool and the read-model pool (`pool_size` each); where a
     projector runs, its election session and its LISTEN connection; in an API process with
     a document cache, the cache's LISTEN connection."""
-    return (2 * settings.pool_size + (PROJECTOR_CONNECTIONS if projector else 0)
-            + (DOCUMENT_CACHE_CONNECTIONS if api and settings.document_cache_mb else 0))
+    return (
+        2 * settings.pool_size
+        + (PROJECTOR_CONNECTIONS if projector else 0)
+        + (DOCUMENT_CACHE_CONNECTIONS if api and settings.document_cache_mb else 0)
+    )
 
 
-def check_connection_budget(settings: Settings, *, processes: int, projector: bool,
-                            api: bool = False) -> None:
+def check_connection_budget(
+    settings: Settings, *, processes: int, projector: bool, api: bool = False
+) -> None:
     """Refuse to start `processes` processes that together could exceed PostgreSQL's
     `max_connections` less its reserved slots and `connection_reserve`. No-op off PostgreSQL."""
     config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
@@ -181,7 +196,8 @@ def check_connection_budget(settings: Settings, *, processes: int, projector: bo
             row = conn.execute(
                 "SELECT current_setting('max_connections')::int,"
                 " current_setting('superuser_reserved_connections')::int,"
-                " coalesce(current_setting('reserved_connections', true), '0')::int").fetchone()
+                " coalesce(current_setting('reserved_connections', true), '0')::int"
+            ).fetchone()
     except psycopg.Error as e:
         raise StoreUnavailable(f"cannot reach PostgreSQL to check max_connections: {e}") from e
     assert row is not None
@@ -201,4 +217,5 @@ def check_connection_budget(settings: Settings, *, processes: int, projector: bo
             f"{superuser_reserved + reserved} reserved slots and "
             f"NTRACK_CONNECTION_RESERVE={settings.connection_reserve} leaves {available}: "
             "use fewer --workers, a smaller NTRACK_POOL_SIZE, or raise max_connections "
-            "(see docs/operations.md)")
+            "(see docs/operations.md)"
+        )

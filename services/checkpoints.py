@@ -127,14 +127,16 @@ class Buckets:
         self.fetched: set[int] = set()  # bucket numbers asked for already
 
     def fetch(self, numbers: Iterable[int]) -> list[StatementRecord]:
-        wanted = {bucket_stream(self.track_id, self.count, n): n
-                  for n in numbers if n not in self.fetched}
+        wanted = {
+            bucket_stream(self.track_id, self.count, n): n for n in numbers if n not in self.fetched
+        }
         if not wanted:
             return []
         self.fetched.update(wanted.values())
         records: list[StatementRecord] = []
-        for row in latest_rows(self.app.snapshots.recorder, list(wanted), gte=self.base,
-                               lte=self.version):
+        for row in latest_rows(
+            self.app.snapshots.recorder, list(wanted), gte=self.base, lte=self.version
+        ):
             bucket: StatementBucket = self.app.snapshots.mapper.to_domain_event(row)
             records += [StatementRecord.from_list(values) for values in bucket.records]
         return records
@@ -150,8 +152,9 @@ class LazyStatements(dict[str, StatementRecord]):
         self.buckets = buckets
 
     def load(self, ids: Iterable[str]) -> None:
-        self.load_buckets(bucket_of(i, self.buckets.count) for i in ids
-                          if not dict.__contains__(self, i))
+        self.load_buckets(
+            bucket_of(i, self.buckets.count) for i in ids if not dict.__contains__(self, i)
+        )
 
     def load_buckets(self, numbers: Iterable[int]) -> None:
         for record in self.buckets.fetch(numbers):
@@ -218,8 +221,12 @@ def prefetch(statements: LazyStatements, events: Sequence[Any]) -> None:
     for _ in range(PREFETCH_ROUNDS):
         statements.load(frontier)
         seen |= frontier
-        frontier = {ref for i in frontier if (record := dict.get(statements, i)) is not None
-                    for ref in _related(record)} - seen
+        frontier = {
+            ref
+            for i in frontier
+            if (record := dict.get(statements, i)) is not None
+            for ref in _related(record)
+        } - seen
         if not frontier:
             return
 
@@ -229,20 +236,27 @@ def track_at(app: Any, track_id: UUID, version: int) -> Track | None:
     has none this code can use (the caller then rebuilds it from its snapshot)."""
     if app.snapshots is None:
         return None
-    rows = app.snapshots.recorder.select_events(view_stream(track_id), lte=version, desc=True,
-                                                limit=1)
+    rows = app.snapshots.recorder.select_events(
+        view_stream(track_id), lte=version, desc=True, limit=1
+    )
     if not rows:
         return None
     behind = version - rows[0].originator_version
     if behind > FAR_BEHIND and any(
-            behind > version - v for _, v in row_versions(app.snapshots.recorder, [track_id])
-            if v <= version):
+        behind > version - v
+        for _, v in row_versions(app.snapshots.recorder, [track_id])
+        if v <= version
+    ):
         # Checkpoints are spaced by the size of the view (thousands of open demands): a
         # snapshot nearer the version folds fewer events, and holds no more than it.
         return None
     checkpoint: ViewCheckpoint = app.snapshots.mapper.to_domain_event(rows[0])
-    track = Track.from_checkpoint(track_id, checkpoint.originator_version, checkpoint.state,
-                                  LazyStatements(Buckets(app, track_id, checkpoint)))
+    track = Track.from_checkpoint(
+        track_id,
+        checkpoint.originator_version,
+        checkpoint.state,
+        LazyStatements(Buckets(app, track_id, checkpoint)),
+    )
     if track is None:
         return None
     events = list(app.events.get(track_id, gt=track.version, lte=version))
@@ -255,27 +269,40 @@ def track_at(app: Any, track_id: UUID, version: int) -> Track | None:
 # -- the rows a checkpoint writes ---------------------------------------------------------
 
 
-def rows_in_full(track: Track, records: Iterable[StatementRecord],
-                 version: int) -> list[DomainEvent]:
+def rows_in_full(
+    track: Track, records: Iterable[StatementRecord], version: int
+) -> list[DomainEvent]:
     """The checkpoint and every non-empty bucket, spread over as many as the version needs."""
     count = buckets_for(version)
     spread: dict[int, list[StatementRecord]] = {}
     for record in records:
         spread.setdefault(bucket_of(record.id, count), []).append(record)
-    return [checkpoint_row(track, version, count, base=version),
-            *(bucket_row(track.id, count, number, version, spread[number])
-              for number in sorted(spread))]
+    return [
+        checkpoint_row(track, version, count, base=version),
+        *(
+            bucket_row(track.id, count, number, version, spread[number])
+            for number in sorted(spread)
+        ),
+    ]
 
 
 def checkpoint_row(track: Track, version: int, count: int, base: int) -> ViewCheckpoint:
-    return ViewCheckpoint(originator_id=view_stream(track.id), originator_version=version,
-                          timestamp=ViewCheckpoint.create_timestamp(), state=track.checkpoint(),
-                          buckets=count, base=base)
+    return ViewCheckpoint(
+        originator_id=view_stream(track.id),
+        originator_version=version,
+        timestamp=ViewCheckpoint.create_timestamp(),
+        state=track.checkpoint(),
+        buckets=count,
+        base=base,
+    )
 
 
-def bucket_row(track_id: UUID, count: int, number: int, version: int,
-               records: Iterable[StatementRecord]) -> StatementBucket:
-    return StatementBucket(originator_id=bucket_stream(track_id, count, number),
-                           originator_version=version,
-                           timestamp=StatementBucket.create_timestamp(),
-                           records=[record.as_list() for record in records])
+def bucket_row(
+    track_id: UUID, count: int, number: int, version: int, records: Iterable[StatementRecord]
+) -> StatementBucket:
+    return StatementBucket(
+        originator_id=bucket_stream(track_id, count, number),
+        originator_version=version,
+        timestamp=StatementBucket.create_timestamp(),
+        records=[record.as_list() for record in records],
+    )

@@ -25,8 +25,10 @@ request_id: ContextVar[str | None] = ContextVar("ntrack_request_id", default=Non
 # What must never reach a log line: bearer secrets and passwords in URLs or conninfo strings.
 _SECRETS = (
     (re.compile(r"(?i)\b(bearer)\s+[^\s,;\"']+"), r"\1 ***"),
-    (re.compile(r"(?i)\b(authorization)([\"']?\s*[:=]\s*[\"']?)(?!bearer\b)[^\s,;\"']+"),
-     r"\1\2***"),
+    (
+        re.compile(r"(?i)\b(authorization)([\"']?\s*[:=]\s*[\"']?)(?!bearer\b)[^\s,;\"']+"),
+        r"\1\2***",
+    ),
     (re.compile(r"(//[^:/@\s]+):[^@\s]*@"), r"\1:***@"),
     (re.compile(r"(?i)\b(password)(\s*=\s*)[^\s,;\"']+"), r"\1\2***"),
 )
@@ -77,8 +79,12 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             },
         },
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                       "formatter": "json", "filters": ["request_id"]},
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "json",
+                "filters": ["request_id"],
+            },
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {

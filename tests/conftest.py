@@ -41,8 +41,10 @@ def postgres_url_or_skip() -> str:
     """A PostgreSQL URL with a fresh schema for one test."""
     base = _postgres_base_url()
     if base is None:
-        message = ("PostgreSQL tests need NTRACK_TEST_DATABASE_URL "
-                   "(e.g. postgresql://postgres@127.0.0.1:5432/test) or a Docker engine")
+        message = (
+            "PostgreSQL tests need NTRACK_TEST_DATABASE_URL "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/test) or a Docker engine"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message + " -- and CI=true: PostgreSQL tests must run in CI")
         pytest.skip(message)
@@ -94,8 +96,11 @@ def snapshot_interval() -> int:
 @pytest.fixture
 def snappy(database_url: str, snapshot_interval: int) -> Iterator[Tracker]:
     """A tracker that snapshots every `snapshot_interval` events."""
-    instance = build(Settings(database_url=database_url, snapshot_interval=snapshot_interval,
-                              embedded_projector=False))
+    instance = build(
+        Settings(
+            database_url=database_url, snapshot_interval=snapshot_interval, embedded_projector=False
+        )
+    )
     yield instance
     instance.close()
 
@@ -107,7 +112,8 @@ def snapshot_versions(tracker: Tracker, track_id: uuid.UUID) -> list[int]:
 
 @pytest.fixture
 def memory_tracker() -> Iterator[Tracker]:
-    instance = build(Settings(database_url=f"memory://{uuid.uuid4().hex}",
-                              embedded_projector=False))
+    instance = build(
+        Settings(database_url=f"memory://{uuid.uuid4().hex}", embedded_projector=False)
+    )
     yield instance
     instance.close()

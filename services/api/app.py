@@ -11,18 +11,10 @@ from fastapi import FastAPI
 
 from infra.settings import Settings, get_settings
 from infra.tokenstore import TokenStore
-from services.api import (
-    observability,
-    openapi,
-    problems,
-    routes_audit,
-    routes_events,
-    routes_health,
-    routes_statements,
-    routes_tracks,
-)
+from services.api import observability, openapi, problems
 from services.api.auth import TokenBook
 from services.api.guards import Guards
+from services.api.routes import audit, events, health, statements, tracks
 from services.api.workers import StoreWorkers
 from services.bootstrap import build
 
@@ -43,8 +35,9 @@ def _without_telemetry() -> dict[str, Any]:
         import fastapi.telemetry  # noqa: F401
     except ImportError:
         return {}
-    return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
-                          "operation_spans": False}}
+    return {
+        "telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,16 +61,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.workers.close()
             tracker.close()
 
-    app = FastAPI(title="Negotiation tracker", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan, **_without_telemetry())
+    app = FastAPI(
+        title="Negotiation tracker",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        **_without_telemetry(),
+    )
     app.state.tokens = tokens
     problems.install(app)
     openapi.install(app, public_reads=settings.public_reads)
-    app.include_router(routes_tracks.router)
-    app.include_router(routes_statements.router)
-    app.include_router(routes_audit.router)
-    app.include_router(routes_health.router)
-    app.include_router(routes_events.router)
+    app.include_router(tracks.router)
+    app.include_router(statements.router)
+    app.include_router(audit.router)
+    app.include_router(health.router)
+    app.include_router(events.router)
     app.add_middleware(Guards, max_bytes=settings.max_body_bytes)
     observability.install(app)  # last: its middleware is the outermost
     return app

@@ -60,9 +60,14 @@ class StoredTokens(Protocol):
 class TokenBook:
     """Who a presented secret belongs to; compared in constant time against every entry."""
 
-    def __init__(self, entries: list[tuple[bytes, Principal]], *,
-                 store: StoredTokens | None = None, cache_seconds: float = 5.0,
-                 miss_reload_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        entries: list[tuple[bytes, Principal]],
+        *,
+        store: StoredTokens | None = None,
+        cache_seconds: float = 5.0,
+        miss_reload_seconds: float = 0.5,
+    ) -> None:
         self._entries = entries
         self._store = store
         self._cache_seconds = cache_seconds
@@ -91,7 +96,8 @@ class TokenBook:
             if not (sep and sep2 and principal and secret):
                 raise TokenConfigError(
                     "NTRACK_API_TOKENS entries must be principal:role:secret "
-                    f"(entry for {principal or '?'!r} is not)")
+                    f"(entry for {principal or '?'!r} is not)"
+                )
             if role not in ROLES:
                 raise TokenConfigError(f"unknown role {role!r} for {principal!r}; use {ROLES}")
             entries.append((digest(secret), Principal(principal, role)))
@@ -132,12 +138,17 @@ class TokenBook:
             except Exception:
                 if self._cached is None:
                     raise  # the store is unreachable and nothing is known: 503, not 401
-                log.warning("cannot reload the stored API tokens; using the ones loaded "
-                            "%.0f s ago", now - self._loaded_at)
+                log.warning(
+                    "cannot reload the stored API tokens; using the ones loaded %.0f s ago",
+                    now - self._loaded_at,
+                )
                 self._loaded_at = now
                 return self._cached
-            self._cached = [(bytes.fromhex(row.digest), Principal(row.principal, row.role))
-                            for row in rows if row.role in ROLES]
+            self._cached = [
+                (bytes.fromhex(row.digest), Principal(row.principal, row.role))
+                for row in rows
+                if row.role in ROLES
+            ]
             self._loaded_at = now
             return self._cached
 

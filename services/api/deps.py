@@ -23,7 +23,7 @@ from services.api.auth import ANONYMOUS, Principal
 from services.api.problems import ApiProblem
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 
 
 async def get_tracker(request: Request) -> Tracker:
@@ -35,8 +35,8 @@ TrackerDep = Annotated[Tracker, Depends(get_tracker)]
 
 def require(role: str) -> Callable[..., Principal]:
     async def dependency(
-            request: Request,
-            authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+        request: Request,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
         return await authorize(request, authorization, role)
 
@@ -61,14 +61,23 @@ async def authorize(request: Request, authorization: str | None, role: str) -> P
     if principal is None:
         raise _unauthorized("the token is not valid")
     if not principal.may(role):
-        raise ApiProblem(403, "Forbidden", f"the {principal.role} role cannot do this; "
-                         f"it needs {role}", slug="forbidden")
+        raise ApiProblem(
+            403,
+            "Forbidden",
+            f"the {principal.role} role cannot do this; it needs {role}",
+            slug="forbidden",
+        )
     return principal
 
 
 def _unauthorized(detail: str) -> ApiProblem:
-    return ApiProblem(401, "Unauthorized", detail, slug="unauthorized",
-                      headers={"WWW-Authenticate": 'Bearer realm="ntrack"'})
+    return ApiProblem(
+        401,
+        "Unauthorized",
+        detail,
+        slug="unauthorized",
+        headers={"WWW-Authenticate": 'Bearer realm="ntrack"'},
+    )
 
 
 Reader = Annotated[Principal, Depends(require("reader"))]
@@ -102,11 +111,18 @@ IDEMPOTENCY_KEY_LENGTH = (1, 200)  # characters, least and most
 
 
 async def write_options(
-    if_match: Annotated[str | None, Header(
-        description='the track version the write expects, e.g. "3"; 412 otherwise')] = None,
-    idempotency_key: Annotated[str | None, Header(
-        min_length=IDEMPOTENCY_KEY_LENGTH[0], max_length=IDEMPOTENCY_KEY_LENGTH[1],
-        description="replays the first answer for the same body")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(description='the track version the write expects, e.g. "3"; 412 otherwise'),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=IDEMPOTENCY_KEY_LENGTH[0],
+            max_length=IDEMPOTENCY_KEY_LENGTH[1],
+            description="replays the first answer for the same body",
+        ),
+    ] = None,
 ) -> WriteOptions:
     return WriteOptions(if_match, idempotency_key)
 
@@ -126,8 +142,12 @@ def _parse_if_match(value: str | None) -> int | None:
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]
 
 
-MinPosition = Annotated[int | None, Query(
-    ge=0, le=2**62, description="wait (up to 5 s) until the read model applied this position")]
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0, le=2**62, description="wait (up to 5 s) until the read model applied this position"
+    ),
+]
 
 
 def reflect(tracker: Tracker, min_position: int | None) -> int:
@@ -138,29 +158,41 @@ def reflect(tracker: Tracker, min_position: int | None) -> int:
         return store.position(PROJECTION)
     if min_position > tracker.app.max_position():
         # Nothing was committed there yet: waiting could not help, and would hold a worker.
-        raise ApiProblem(503, "Read model behind", f"position {min_position} has not been "
-                         "written yet", slug="projection-behind", headers={"Retry-After": "1"})
+        raise ApiProblem(
+            503,
+            "Read model behind",
+            f"position {min_position} has not been written yet",
+            slug="projection-behind",
+            headers={"Retry-After": "1"},
+        )
     tracker.after_write()  # nudge an idle in-process projector
     reached = store.wait_for(PROJECTION, min_position, tracker.settings.min_position_wait_seconds)
     if reached is None:
-        raise ApiProblem(503, "Read model behind", f"the read model has not reached position "
-                         f"{min_position} yet; retry shortly", slug="projection-behind",
-                         headers={"Retry-After": "1"})
+        raise ApiProblem(
+            503,
+            "Read model behind",
+            f"the read model has not reached position {min_position} yet; retry shortly",
+            slug="projection-behind",
+            headers={"Retry-After": "1"},
+        )
     return reached
 
 
-def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None
-                  ) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json",
-                    headers=headers)
+def json_response(
+    body: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def read_response(body: Any, position: int) -> Response:
     return json_response(body, headers={"X-Projection-Position": str(position)})
 
 
-def write_response(tracker: Tracker, result: WriteResult, body: Any, *, status: int,
-                   location: str | None = None) -> Response:
+def write_response(
+    tracker: Tracker, result: WriteResult, body: Any, *, status: int, location: str | None = None
+) -> Response:
     tracker.after_write()
     observability.count_write(result)
     headers = {"ETag": f'"{result.version}"'}

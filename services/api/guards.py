@@ -22,8 +22,10 @@ class Guards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _has_nul(scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"),
-                    scope.get("query_string", b"")):
+        if _has_nul(
+            scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape"),
+            scope.get("query_string", b""),
+        ):
             await _refuse_nul(scope, receive, send)
             return
         length, chunked = _framing(scope["headers"])
@@ -73,9 +75,12 @@ class Guards:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Body too large",
-                           f"request bodies are limited to {self.max_bytes} bytes",
-                           slug="body-too-large")
+        response = problem(
+            413,
+            "Body too large",
+            f"request bodies are limited to {self.max_bytes} bytes",
+            slug="body-too-large",
+        )
         await response(scope, receive, send)
 
 
@@ -97,9 +102,11 @@ def _framing(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, bool]:
 
 
 async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
-    response = problem(422, "Invalid request",
-                       "NUL characters are not allowed in the path or query",
-                       slug="invalid-request",
-                       errors=[{"loc": ["query"], "msg": "NUL character",
-                                "type": "nul_character"}])
+    response = problem(
+        422,
+        "Invalid request",
+        "NUL characters are not allowed in the path or query",
+        slug="invalid-request",
+        errors=[{"loc": ["query"], "msg": "NUL character", "type": "nul_character"}],
+    )
     await response(scope, receive, send)

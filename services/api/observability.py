@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.logs import request_id
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 
 access_log = logging.getLogger("ntrack.access")
 
@@ -49,12 +49,17 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes: logged at DEBUG
 _UNMATCHED = "<unmatched>"
 
-REQUESTS = Counter("ntrack_http_requests", "HTTP requests answered, by route template and status",
-                   ["method", "route", "status"])
-LATENCY = Histogram("ntrack_http_request_duration_seconds",
-                    "Time from request to the end of the response, by route template and status",
-                    ["method", "route", "status"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+REQUESTS = Counter(
+    "ntrack_http_requests",
+    "HTTP requests answered, by route template and status",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "ntrack_http_request_duration_seconds",
+    "Time from request to the end of the response, by route template and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
 EVENTS_APPENDED = Counter("ntrack_events_appended", "Events appended to the log by this API")
 
 
@@ -103,9 +108,20 @@ class Observe:
             path = scope.get("path", "")
             level = logging.DEBUG if path in _QUIET_PATHS else logging.INFO
             if access_log.isEnabledFor(level):
-                access_log.log(level, "%s %s %d", scope["method"], path, status,
-                               extra={"method": scope["method"], "path": path, "route": route,
-                                      "status": status, "duration_ms": round(elapsed * 1000, 2)})
+                access_log.log(
+                    level,
+                    "%s %s %d",
+                    scope["method"],
+                    path,
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
 
     def _count(self, method: str, route: str, status: int, elapsed: float) -> None:
         key = (method, route, status)
@@ -152,17 +168,23 @@ class _ProjectionGauges:
             return
         up.add_metric([], 1)
         yield up
-        yield GaugeMetricFamily("ntrack_log_position",
-                                "Position (notification id) of the newest event in the log",
-                                value=head)
-        position = GaugeMetricFamily("ntrack_projection_position",
-                                     "Last log position the projection applied",
-                                     labels=["projection"])
+        yield GaugeMetricFamily(
+            "ntrack_log_position",
+            "Position (notification id) of the newest event in the log",
+            value=head,
+        )
+        position = GaugeMetricFamily(
+            "ntrack_projection_position",
+            "Last log position the projection applied",
+            labels=["projection"],
+        )
         position.add_metric([PROJECTION], applied)
         yield position
-        lag = GaugeMetricFamily("ntrack_projection_lag_events",
-                                "Log positions not yet applied by the projection",
-                                labels=["projection"])
+        lag = GaugeMetricFamily(
+            "ntrack_projection_lag_events",
+            "Log positions not yet applied by the projection",
+            labels=["projection"],
+        )
         lag.add_metric([PROJECTION], max(head - applied, 0))
         yield lag
 
@@ -183,7 +205,12 @@ def install(app: FastAPI) -> None:
     """Add last in create_app, so the middleware is the outermost one and also sees the
     answers of the other middlewares (413 from the body limit)."""
     app.add_middleware(Observe)
-    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["operations"],
-                      summary="Prometheus metrics", response_class=Response,
-                      responses={200: {"content": {"text/plain": {}}}})
-
+    app.add_api_route(
+        "/metrics",
+        metrics,
+        methods=["GET"],
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}},
+    )

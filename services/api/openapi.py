@@ -38,8 +38,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["loc", "msg", "type"],
                 "properties": {
-                    "loc": {"type": "array",
-                            "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
                     "msg": {"type": "string"},
                     "type": {"type": "string"},
                 },
@@ -59,16 +61,19 @@ _DESCRIPTIONS = {
     412: "`If-Match` does not match the track's version",
     413: "Body over the size limit",
     422: "Invalid request: body, parameters, unknown party, unresolvable reference, "
-         "idempotency key reused with another body",
+    "idempotency key reused with another body",
     503: "Store unreachable, too much contention, or `min_position` not reached in time "
-         "(`Retry-After`)",
+    "(`Retry-After`)",
 }
 
 _HEADERS: dict[int, dict[str, Any]] = {
-    401: {"WWW-Authenticate": {"description": "`Bearer` challenge",
-                               "schema": {"type": "string"}}},
-    503: {"Retry-After": {"description": "seconds to wait before retrying",
-                          "schema": {"type": "string"}}},
+    401: {"WWW-Authenticate": {"description": "`Bearer` challenge", "schema": {"type": "string"}}},
+    503: {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "schema": {"type": "string"},
+        }
+    },
 }
 
 
@@ -124,9 +129,12 @@ _AUDIT_OPERATIONS = {k for k, v in ROUTE_PROBLEMS.items() if v in (AUDIT, AUDIT_
 _WRITE_OPERATIONS = {k for k in ROUTE_PROBLEMS if k.startswith("POST ")}
 _READ_OPERATIONS = {k for k, v in ROUTE_PROBLEMS.items() if v in (READ, READ_ON_TRACK)}
 
-BEARER = {"type": "http", "scheme": "bearer",
-          "description": "`Authorization: Bearer <secret>`; tokens from NTRACK_API_TOKENS "
-                         "or `ntrack token create`"}
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "`Authorization: Bearer <secret>`; tokens from NTRACK_API_TOKENS "
+    "or `ntrack token create`",
+}
 
 
 def document(schema: dict[str, Any], *, public_reads: bool = True) -> dict[str, Any]:
@@ -148,8 +156,9 @@ def document(schema: dict[str, Any], *, public_reads: bool = True) -> dict[str, 
             if label in _WRITE_OPERATIONS or label in _AUDIT_OPERATIONS:
                 operation.setdefault("security", [{"bearer": []}])
             elif label in _READ_OPERATIONS:
-                operation.setdefault("security", [{}, {"bearer": []}] if public_reads
-                                     else [{"bearer": []}])
+                operation.setdefault(
+                    "security", [{}, {"bearer": []}] if public_reads else [{"bearer": []}]
+                )
     _drop_unused_validation_schemas(schema)
     return schema
 
@@ -159,10 +168,15 @@ def install(app: FastAPI, *, public_reads: bool = True) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            generated = get_openapi(title=app.title, version=app.version,
-                                    description=app.description, routes=app.routes,
-                                    openapi_version=app.openapi_version, tags=app.openapi_tags,
-                                    servers=app.servers)
+            generated = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                openapi_version=app.openapi_version,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
             app.openapi_schema = document(generated, public_reads=public_reads)
         return app.openapi_schema
 

@@ -25,8 +25,15 @@ PROBLEM_JSON = "application/problem+json"
 class ApiProblem(Exception):
     """An HTTP-level refusal raised by the API layer itself (auth, headers, waits)."""
 
-    def __init__(self, status: int, title: str, detail: str, *, slug: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        slug: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.slug = status, title, detail, slug
         self.headers = headers or {}
@@ -54,15 +61,23 @@ STATUS_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
 _RETRY_AFTER = {503: "1"}
 
 
-def problem(status: int, title: str, detail: str, *, slug: str,
-            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
     body.update(extra)
     all_headers = dict(headers or {})
     if status in _RETRY_AFTER:
         all_headers.setdefault("Retry-After", _RETRY_AFTER[status])
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON,
-                    headers=all_headers)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=all_headers
+    )
 
 
 def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
@@ -94,39 +109,60 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if exc.status == 422:  # every 422 lists its errors, even a single one
             extra["errors"] = [{"loc": [], "msg": exc.detail, "type": exc.slug}]
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers,
-                       **extra)
+        return problem(
+            exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers, **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
         errs = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errs):
-            return problem(400, "Malformed JSON", "the request body is not valid JSON",
-                           slug="malformed-json")
-        return problem(422, "Invalid request", "the request does not match the schema",
-                       slug="invalid-request", errors=errs)
+            return problem(
+                400, "Malformed JSON", "the request body is not valid JSON", slug="malformed-json"
+            )
+        return problem(
+            422,
+            "Invalid request",
+            "the request does not match the schema",
+            slug="invalid-request",
+            errors=errs,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed"}
-        return problem(exc.status_code, titles.get(exc.status_code, "HTTP error"),
-                       str(exc.detail), slug=f"http-{exc.status_code}",
-                       headers=dict(exc.headers or {}))
+        return problem(
+            exc.status_code,
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            slug=f"http-{exc.status_code}",
+            headers=dict(exc.headers or {}),
+        )
 
     async def _mapped(request: Request, exc: Exception) -> Response:
         found = _lookup(exc)
         if found is None and _is_store_outage(exc):
             found = STATUS_TABLE[StoreUnavailable]
         if found is None:
-            log.exception("unexpected error on %s %s", request.method, request.url.path,
-                          exc_info=exc)
-            return problem(500, "Internal error", "an unexpected error occurred; it was logged",
-                           slug="internal")
+            log.exception(
+                "unexpected error on %s %s", request.method, request.url.path, exc_info=exc
+            )
+            return problem(
+                500,
+                "Internal error",
+                "an unexpected error occurred; it was logged",
+                slug="internal",
+            )
         status, title, slug = found
         extra: dict[str, Any] = {}
         if isinstance(exc, errors.RuleViolation):
-            extra["errors"] = [{"loc": ["body", exc.field] if exc.field else ["body"],
-                                "msg": str(exc), "type": slug}]
+            extra["errors"] = [
+                {
+                    "loc": ["body", exc.field] if exc.field else ["body"],
+                    "msg": str(exc),
+                    "type": slug,
+                }
+            ]
         detail = str(exc)
         if slug == "store-unavailable":
             # Driver messages can quote SQL or hosts: log them, tell the client what to do.
@@ -145,5 +181,10 @@ def _outage_classes() -> tuple[type[BaseException], ...]:
     import psycopg
     from psycopg_pool import PoolTimeout
 
-    return (StoreUnavailable, OperationalError, InterfaceError, psycopg.OperationalError,
-            PoolTimeout)
+    return (
+        StoreUnavailable,
+        OperationalError,
+        InterfaceError,
+        psycopg.OperationalError,
+        PoolTimeout,
+    )

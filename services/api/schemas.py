@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.api.moments import Moment, PastMoment
+from services.api.dates import Moment, PastMoment
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -112,8 +112,9 @@ class Concession(StatementBase):
 class SanctionWarning(StatementBase):
     type: Literal["sanction_warning"]
     target: Name
-    measures: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]],
-                        Field(max_length=50)] = []
+    measures: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=50)
+    ] = []
 
 
 class Warning_(StatementBase):
@@ -146,8 +147,17 @@ class PlainStatement(StatementBase):
 
 
 StatementIn = Annotated[
-    Demand | Proposal | Response | Concession | SanctionWarning | Warning_ | MeetingScheduled
-    | MeetingHeld | Agreement | Withdrawal | PlainStatement,
+    Demand
+    | Proposal
+    | Response
+    | Concession
+    | SanctionWarning
+    | Warning_
+    | MeetingScheduled
+    | MeetingHeld
+    | Agreement
+    | Withdrawal
+    | PlainStatement,
     Field(discriminator="type"),
 ]
 

@@ -26,8 +26,9 @@ from fastapi.testclient import TestClient
 from infra.settings import Settings
 from services.api.app import create_app
 
-TOKENS = ("rita:recorder:rec-secret,audrey:auditor:aud-secret,ada:admin:adm-secret,"
-          "rob:reader:read-secret")
+TOKENS = (
+    "rita:recorder:rec-secret,audrey:auditor:aud-secret,ada:admin:adm-secret,rob:reader:read-secret"
+)
 RECORDER = {"Authorization": "Bearer rec-secret"}
 AUDITOR = {"Authorization": "Bearer aud-secret"}
 ADMIN = {"Authorization": "Bearer adm-secret"}
@@ -54,8 +55,14 @@ EXTRAS: dict[str, dict[str, Any]] = {
 }
 
 
-def statement(type_: str, party: str = RUSSIA, *, occurred_at: str = "2022-01-10",
-              summary: str | None = None, **fields: Any) -> dict[str, Any]:
+def statement(
+    type_: str,
+    party: str = RUSSIA,
+    *,
+    occurred_at: str = "2022-01-10",
+    summary: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """A well-formed request body for one statement (API.md's common fields + extras)."""
     body: dict[str, Any] = {
         "type": type_,
@@ -79,8 +86,9 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str)
     if status == 422:
-        assert isinstance(body.get("errors"), list) and body["errors"], \
+        assert isinstance(body.get("errors"), list) and body["errors"], (
             f"a 422 problem needs a non-empty `errors` list: {body}"
+        )
     return body
 
 
@@ -113,30 +121,46 @@ class Api:
 
     # -- raw requests ------------------------------------------------------------------------
 
-    def post(self, path: str, json: Any = None, *, headers: dict[str, str] | None = None,
-             auth: dict[str, str] = RECORDER, expect: int | None = None,
-             **kwargs: Any) -> httpx.Response:
-        response = self.http.post(path, json=json, headers={**auth, **(headers or {})},
-                                  **kwargs)
+    def post(
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: dict[str, str] = RECORDER,
+        expect: int | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        response = self.http.post(path, json=json, headers={**auth, **(headers or {})}, **kwargs)
         self._note_position(response)
         if expect is not None:
             assert response.status_code == expect, response.text
         return response
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *,
-            headers: dict[str, str] | None = None, auth: dict[str, str] = ANONYMOUS,
-            min_position: int | None = None, expect: int | None = None) -> httpx.Response:
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: dict[str, str] = ANONYMOUS,
+        min_position: int | None = None,
+        expect: int | None = None,
+    ) -> httpx.Response:
         """A read that waits for the latest write this test made (or `min_position`)."""
-        query = {"min_position": self.position if min_position is None else min_position,
-                 **(params or {})}
+        query = {
+            "min_position": self.position if min_position is None else min_position,
+            **(params or {}),
+        }
         response = self.http.get(path, params=query, headers={**auth, **(headers or {})})
         if expect is not None:
             assert response.status_code == expect, response.text
         return response
 
     def _note_position(self, response: httpx.Response) -> None:
-        if response.status_code >= 300 or \
-                not response.headers.get("content-type", "").startswith("application/json"):
+        if response.status_code >= 300 or not response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
             return
         body = response.json()
         position = body.get("position") if isinstance(body, dict) else None
@@ -148,41 +172,73 @@ class Api:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def open_track(self, slug: str = "ssd", *, parties: list[str] | None = None,
-                   kind: str = "bilateral", title: str | None = None,
-                   **fields: Any) -> dict[str, Any]:
-        body = {"kind": kind, "title": title or f"Track {slug}", "slug": slug,
-                "parties": list(PARTIES if parties is None else parties), **fields}
+    def open_track(
+        self,
+        slug: str = "ssd",
+        *,
+        parties: list[str] | None = None,
+        kind: str = "bilateral",
+        title: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        body = {
+            "kind": kind,
+            "title": title or f"Track {slug}",
+            "slug": slug,
+            "parties": list(PARTIES if parties is None else parties),
+            **fields,
+        }
         return self.post("/v1/tracks", body, expect=201).json()
 
-    def record(self, track: str, type_: str, party: str = RUSSIA, *,
-               headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+    def record(
+        self,
+        track: str,
+        type_: str,
+        party: str = RUSSIA,
+        *,
+        headers: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         """Record one statement (see `statement`); asserts 201 and returns the answer."""
         return self.record_body(track, statement(type_, party, **fields), headers=headers)
 
-    def record_body(self, track: str, body: dict[str, Any], *,
-                    headers: dict[str, str] | None = None) -> dict[str, Any]:
-        return self.post(f"/v1/tracks/{track}/statements", body, headers=headers,
-                         expect=201).json()
+    def record_body(
+        self, track: str, body: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        return self.post(f"/v1/tracks/{track}/statements", body, headers=headers, expect=201).json()
 
     def batch(self, track: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
-        return self.post(f"/v1/tracks/{track}/statements:batch", {"statements": bodies},
-                         expect=201).json()
+        return self.post(
+            f"/v1/tracks/{track}/statements:batch", {"statements": bodies}, expect=201
+        ).json()
 
-    def correct(self, track: str, statement_id: str, changes: dict[str, Any],
-                reason: str = "misquoted", expect: int | None = 201) -> httpx.Response:
-        return self.post(f"/v1/tracks/{track}/statements/{statement_id}/corrections",
-                         {"changes": changes, "reason": reason}, expect=expect)
+    def correct(
+        self,
+        track: str,
+        statement_id: str,
+        changes: dict[str, Any],
+        reason: str = "misquoted",
+        expect: int | None = 201,
+    ) -> httpx.Response:
+        return self.post(
+            f"/v1/tracks/{track}/statements/{statement_id}/corrections",
+            {"changes": changes, "reason": reason},
+            expect=expect,
+        )
 
-    def retract(self, track: str, statement_id: str, reason: str = "wrong track",
-                expect: int | None = 200) -> httpx.Response:
-        return self.post(f"/v1/tracks/{track}/statements/{statement_id}/retraction",
-                         {"reason": reason}, expect=expect)
+    def retract(
+        self, track: str, statement_id: str, reason: str = "wrong track", expect: int | None = 200
+    ) -> httpx.Response:
+        return self.post(
+            f"/v1/tracks/{track}/statements/{statement_id}/retraction",
+            {"reason": reason},
+            expect=expect,
+        )
 
-    def set_status(self, track: str, status: str, expect: int | None = 200,
-                   **fields: Any) -> httpx.Response:
-        return self.post(f"/v1/tracks/{track}/status", {"status": status, **fields},
-                         expect=expect)
+    def set_status(
+        self, track: str, status: str, expect: int | None = 200, **fields: Any
+    ) -> httpx.Response:
+        return self.post(f"/v1/tracks/{track}/status", {"status": status, **fields}, expect=expect)
 
     # -- reads of projections -------------------------------------------------------------------
 
@@ -210,8 +266,9 @@ StartApp = Callable[..., Api]
 
 
 @pytest.fixture
-def start_app(database_url: str, _clean_environment: None,
-              _quick_listener_stop: None) -> Iterator[StartApp]:
+def start_app(
+    database_url: str, _clean_environment: None, _quick_listener_stop: None
+) -> Iterator[StartApp]:
     """Start an app instance on this test's store; every instance is stopped at teardown.
 
     `start_app(**settings)` overrides Settings fields (tokens, public reads and the embedded
@@ -222,13 +279,18 @@ def start_app(database_url: str, _clean_environment: None,
 
         def start(settings: Settings | None = None, **overrides: Any) -> Api:
             if settings is None:
-                fields: dict[str, Any] = {"database_url": database_url, "api_tokens": TOKENS,
-                                          "embedded_projector": True, "public_reads": True}
+                fields: dict[str, Any] = {
+                    "database_url": database_url,
+                    "api_tokens": TOKENS,
+                    "embedded_projector": True,
+                    "public_reads": True,
+                }
                 fields.update(overrides)
                 settings = Settings(**fields)
             # Black-box: a server error is a 500 answer to assert on, not an exception here.
             http = stack.enter_context(
-                TestClient(create_app(settings), raise_server_exceptions=False))
+                TestClient(create_app(settings), raise_server_exceptions=False)
+            )
             return Api(http, settings)
 
         yield start
@@ -265,7 +327,7 @@ def _quick_listener_stop(monkeypatch: pytest.MonkeyPatch) -> None:
     `conn.notifies(timeout=1.0)`. The thread is a daemon that holds no locks and ends by
     itself within that second, so the suite does not wait for it (this keeps ~90 PostgreSQL
     app shutdowns from adding ~90 s). Everything else in the shutdown runs unchanged."""
-    from services import coordination
+    from infra import coordination
 
     listener = getattr(coordination, "NotifyListener", None)
     original = getattr(listener, "stop", None)

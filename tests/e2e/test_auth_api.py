@@ -38,8 +38,7 @@ def writes(statement_id: str) -> list[tuple[str, dict]]:
         (f"{STATEMENTS}:batch", {"statements": [statement("statement")]}),
         ("/v1/tracks/ssd/parties", {"name": "NATO"}),
         ("/v1/tracks/ssd/status", {"status": "suspended"}),
-        (f"{STATEMENTS}/{statement_id}/corrections", {"changes": {"summary": "x"},
-                                                      "reason": "x"}),
+        (f"{STATEMENTS}/{statement_id}/corrections", {"changes": {"summary": "x"}, "reason": "x"}),
         (f"{STATEMENTS}/{statement_id}/retraction", {"reason": "x"}),
     ]
 
@@ -60,17 +59,20 @@ def test_every_write_without_a_token_is_401_with_www_authenticate_bearer(ssd: Ap
 
 
 def test_a_write_with_an_unknown_or_malformed_token_is_401(ssd: Api) -> None:
-    for headers in ({"Authorization": "Bearer not-a-secret"},
-                    {"Authorization": "Bearer "},
-                    {"Authorization": "Basic cml0YTpyZWMtc2VjcmV0"},
-                    {"Authorization": "rec-secret"},
-                    {"Authorization": "Bearer rec-secret-but-longer"}):
+    for headers in (
+        {"Authorization": "Bearer not-a-secret"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic cml0YTpyZWMtc2VjcmV0"},
+        {"Authorization": "rec-secret"},
+        {"Authorization": "Bearer rec-secret-but-longer"},
+    ):
         response = ssd.post(STATEMENTS, statement("statement"), auth=headers)
         assert response.status_code == 401, headers
         assert_unauthorized(response)
     assert ssd.track("ssd")["statement_count"] == 0
-    lower_case = ssd.post(STATEMENTS, statement("statement"),
-                          auth={"Authorization": "bearer rec-secret"})
+    lower_case = ssd.post(
+        STATEMENTS, statement("statement"), auth={"Authorization": "bearer rec-secret"}
+    )
     assert lower_case.status_code == 201, lower_case.text
 
 
@@ -98,13 +100,16 @@ def test_recorded_by_is_the_principal_of_the_token(ssd: Api) -> None:
     assert by_ada["recorded_by"] == "ada"
     assert ssd.statement("ssd", by_rita["id"])["recorded_by"] == "rita"
     assert ssd.statement("ssd", by_ada["id"])["recorded_by"] == "ada"
-    ssd.post(f"{STATEMENTS}/{by_rita['id']}/corrections",
-             {"changes": {"summary": "y"}, "reason": "typo"}, auth=ADMIN, expect=201)
+    ssd.post(
+        f"{STATEMENTS}/{by_rita['id']}/corrections",
+        {"changes": {"summary": "y"}, "reason": "typo"},
+        auth=ADMIN,
+        expect=201,
+    )
     assert ssd.statement("ssd", by_rita["id"])["corrections"][0]["recorded_by"] == "ada"
 
 
-def test_auditor_endpoints_need_an_auditor_or_admin_token_even_with_public_reads(
-        ssd: Api) -> None:
+def test_auditor_endpoints_need_an_auditor_or_admin_token_even_with_public_reads(ssd: Api) -> None:
     assert_unauthorized(ssd.http.get("/v1/tracks/ssd/history"))
     assert_problem(ssd.http.get("/v1/tracks/ssd/history", headers=READER), 403)
     assert_problem(ssd.http.get("/v1/tracks/ssd/history", headers=RECORDER), 403)
@@ -113,12 +118,18 @@ def test_auditor_endpoints_need_an_auditor_or_admin_token_even_with_public_reads
 
 
 def test_with_public_reads_off_reads_need_a_token_and_a_reader_token_works(
-        start_app: StartApp) -> None:
+    start_app: StartApp,
+) -> None:
     api = start_app(public_reads=False)
     opened = api.open_track("ssd")
     said = api.record("ssd", "demand")
-    reads = ["/v1/tracks", "/v1/tracks/ssd", STATEMENTS, f"{STATEMENTS}/{said['id']}",
-             "/v1/tracks/ssd/demands"]
+    reads = [
+        "/v1/tracks",
+        "/v1/tracks/ssd",
+        STATEMENTS,
+        f"{STATEMENTS}/{said['id']}",
+        "/v1/tracks/ssd/demands",
+    ]
     for path in reads:
         response = api.get(path)
         assert response.status_code == 401, path
@@ -132,20 +143,27 @@ def test_with_public_reads_off_reads_need_a_token_and_a_reader_token_works(
 
 
 def test_public_reads_are_on_by_default_and_let_anonymous_reads_through(
-        start_app: StartApp, database_url: str) -> None:
+    start_app: StartApp, database_url: str
+) -> None:
     settings = Settings(database_url=database_url, api_tokens=TOKENS)
     assert settings.public_reads is True
     api = start_app(settings=settings)
     api.open_track("ssd")
     said = api.record("ssd", "demand")
-    for path in ("/v1/tracks", "/v1/tracks/ssd", STATEMENTS, f"{STATEMENTS}/{said['id']}",
-                 "/v1/tracks/ssd/demands"):
+    for path in (
+        "/v1/tracks",
+        "/v1/tracks/ssd",
+        STATEMENTS,
+        f"{STATEMENTS}/{said['id']}",
+        "/v1/tracks/ssd/demands",
+    ):
         assert api.get(path, auth=ANONYMOUS).status_code == 200, path
     assert_unauthorized(api.post(STATEMENTS, statement("statement"), auth=ANONYMOUS))
 
 
 def test_ntrack_public_reads_false_in_the_environment_turns_anonymous_reads_off(
-        start_app: StartApp, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    start_app: StartApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NTRACK_PUBLIC_READS", "false")
     api = start_app(settings=Settings(database_url=database_url, api_tokens=TOKENS))
     api.open_track("ssd")

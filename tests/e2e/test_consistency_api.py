@@ -24,7 +24,9 @@ STATEMENTS = "/v1/tracks/ssd/statements"
 
 @pytest.fixture
 def ssd(client: Api) -> Api:
-    client.open_track("ssd")
+    opened = client.open_track("ssd")
+    # The track is readable once the projector applied its opening (else a read is 404).
+    client.get("/v1/tracks/ssd", min_position=opened["position"], expect=200)
     return client
 
 
@@ -35,8 +37,9 @@ def test_every_write_answers_its_position_and_the_track_version_as_etag(ssd: Api
     answers = []
     said = ssd.post(STATEMENTS, statement("demand"), expect=201)
     answers.append(said)
-    answers.append(ssd.post(f"{STATEMENTS}:batch", {"statements": [statement("statement")] * 2},
-                            expect=201))
+    answers.append(
+        ssd.post(f"{STATEMENTS}:batch", {"statements": [statement("statement")] * 2}, expect=201)
+    )
     answers.append(ssd.post("/v1/tracks/ssd/parties", {"name": "OSCE"}, expect=201))
     answers.append(ssd.correct("ssd", said.json()["id"], {"summary": "corrected"}))
     answers.append(ssd.retract("ssd", said.json()["id"]))
@@ -54,8 +57,13 @@ def test_every_write_answers_its_position_and_the_track_version_as_etag(ssd: Api
 
 def test_a_read_answers_an_x_projection_position_at_least_the_min_position(ssd: Api) -> None:
     written = ssd.record("ssd", "demand")
-    for path in ("/v1/tracks", "/v1/tracks/ssd", STATEMENTS, f"{STATEMENTS}/{written['id']}",
-                 "/v1/tracks/ssd/demands"):
+    for path in (
+        "/v1/tracks",
+        "/v1/tracks/ssd",
+        STATEMENTS,
+        f"{STATEMENTS}/{written['id']}",
+        "/v1/tracks/ssd/demands",
+    ):
         response = ssd.get(path, min_position=written["position"], expect=200)
         assert int(response.headers["x-projection-position"]) >= written["position"], path
     without = ssd.http.get("/v1/tracks")
@@ -68,7 +76,8 @@ def test_a_read_answers_an_x_projection_position_at_least_the_min_position(ssd: 
 
 
 def test_a_plain_read_soon_shows_a_write_and_never_claims_a_position_it_does_not_show(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     """Without `min_position` a read may lag (on PostgreSQL it may come from the API's
     document cache), but the position it reports is one its document reflects."""
     for n in range(1, 6):
@@ -104,8 +113,9 @@ def test_if_match_with_the_current_version_succeeds_and_a_stale_one_is_412(ssd: 
     assert etag_version(first) == 2
     stale = ssd.post(STATEMENTS, statement("statement"), headers={"If-Match": '"1"'})
     assert_problem(stale, 412)
-    current = ssd.post(STATEMENTS, statement("statement"),
-                       headers={"If-Match": first.headers["etag"]})
+    current = ssd.post(
+        STATEMENTS, statement("statement"), headers={"If-Match": first.headers["etag"]}
+    )
     assert current.status_code == 201, current.text
     assert ssd.track("ssd")["version"] == 3
 
@@ -122,8 +132,9 @@ def test_if_match_guards_every_write_and_a_value_that_is_no_version_is_412(ssd: 
     ]:
         assert_problem(ssd.post(path, body, headers=stale), 412)
     for value in ('"abc"', "yesterday", '"1.5"'):  # not a version at all
-        assert_problem(ssd.post(STATEMENTS, statement("statement"),
-                                headers={"If-Match": value}), 412)
+        assert_problem(
+            ssd.post(STATEMENTS, statement("statement"), headers={"If-Match": value}), 412
+        )
     assert ssd.track("ssd")["version"] == 2
     ok = ssd.post("/v1/tracks/ssd/parties", {"name": "OSCE"}, headers={"If-Match": '"2"'})
     assert ok.status_code == 201, ok.text
@@ -131,8 +142,9 @@ def test_if_match_guards_every_write_and_a_value_that_is_no_version_is_412(ssd: 
 
 def test_concurrent_writes_without_if_match_are_all_recorded(ssd: Api) -> None:
     def write(n: int) -> int:
-        response = ssd.http.post(STATEMENTS, json=statement("statement", summary=f"w{n}"),
-                                 headers=RECORDER)
+        response = ssd.http.post(
+            STATEMENTS, json=statement("statement", summary=f"w{n}"), headers=RECORDER
+        )
         assert response.status_code == 201, response.text
         ssd.position = max(ssd.position, response.json()["position"])
         return response.json()["track_version"]
@@ -147,8 +159,11 @@ def test_concurrent_writes_without_if_match_are_all_recorded(ssd: Api) -> None:
 
 def test_concurrent_writes_with_the_same_if_match_record_exactly_one(ssd: Api) -> None:
     def write(n: int) -> int:
-        return ssd.http.post(STATEMENTS, json=statement("statement", summary=f"w{n}"),
-                             headers={**RECORDER, "If-Match": '"1"'}).status_code
+        return ssd.http.post(
+            STATEMENTS,
+            json=statement("statement", summary=f"w{n}"),
+            headers={**RECORDER, "If-Match": '"1"'},
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(write, range(6)))
@@ -161,7 +176,8 @@ def test_concurrent_writes_with_the_same_if_match_record_exactly_one(ssd: Api) -
 
 
 def test_the_same_idempotency_key_and_body_replays_the_first_answer_and_records_nothing(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     key = {"Idempotency-Key": "load:ru-draft-treaty"}
     body = statement("demand", red_line=True)
     first = ssd.post(STATEMENTS, body, headers=key, expect=201)
@@ -177,7 +193,8 @@ def test_the_same_idempotency_key_and_body_replays_the_first_answer_and_records_
 
 
 def test_a_replay_after_later_writes_still_answers_the_first_answers_version_and_position(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     key = {"Idempotency-Key": "k-1"}
     body = statement("demand")
     first = ssd.post(STATEMENTS, body, headers=key, expect=201)
@@ -190,18 +207,19 @@ def test_a_replay_after_later_writes_still_answers_the_first_answers_version_and
 
 
 def test_the_same_idempotency_key_with_another_body_is_422_and_keys_are_200_chars_at_most(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     key = {"Idempotency-Key": "k-1"}
     ssd.post(STATEMENTS, statement("demand"), headers=key, expect=201)
     assert_problem(ssd.post(STATEMENTS, statement("demand", summary="other"), headers=key), 422)
-    assert_problem(ssd.post(f"{STATEMENTS}:batch", {"statements": [statement("demand")]},
-                            headers=key), 422)
+    assert_problem(
+        ssd.post(f"{STATEMENTS}:batch", {"statements": [statement("demand")]}, headers=key), 422
+    )
     state = ssd.track("ssd")
     assert (state["version"], state["statement_count"]) == (2, 1)
 
 
-def test_batches_corrections_retractions_parties_and_status_changes_replay_too(
-        ssd: Api) -> None:
+def test_batches_corrections_retractions_parties_and_status_changes_replay_too(ssd: Api) -> None:
     key = {"Idempotency-Key": "batch-1"}
     body = {"statements": [statement("demand"), statement("proposal", USA)]}
     first = ssd.post(f"{STATEMENTS}:batch", body, headers=key, expect=201)

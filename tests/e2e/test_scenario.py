@@ -13,8 +13,8 @@ import pytest
 from domain.values import instant_of
 from infra.settings import Settings
 from services.bootstrap import build
-from services.loader import load_scenario
-from services.projector import Projector
+from services.projections.projector import Projector
+from services.scenarios import load_scenario
 from tests.conftest import drop_schema, postgres_url_or_skip
 from tests.e2e.conftest import Api, StartApp
 
@@ -67,16 +67,19 @@ def assert_expected_state(client: Api, data: dict[str, Any], ids: dict[str, str]
         open_refs = [refs[d["id"]] for d in state["open_demands"]]
         assert set(open_refs) == set(expected["open_demands"]), where
         # The file lists them by occurred_at, then recording order: the board's order.
-        assert in_file_order_of_occurrence(data, expected["open_demands"]) == \
-            expected["open_demands"], where
+        assert (
+            in_file_order_of_occurrence(data, expected["open_demands"]) == expected["open_demands"]
+        ), where
         assert open_refs == expected["open_demands"], where
         board_open = [refs[d["id"]] for d in client.demands(slug, status="open")]
         assert board_open == expected["open_demands"], where
 
         warning_refs = [refs[w["id"]] for w in state["active_sanction_warnings"]]
         assert set(warning_refs) == set(expected["active_sanction_warnings"]), where
-        assert in_file_order_of_occurrence(data, expected["active_sanction_warnings"]) == \
-            expected["active_sanction_warnings"], where
+        assert (
+            in_file_order_of_occurrence(data, expected["active_sanction_warnings"])
+            == expected["active_sanction_warnings"]
+        ), where
         assert warning_refs == expected["active_sanction_warnings"], where
 
         assert state["next_meeting"] == expected["next_meeting"], where
@@ -88,7 +91,8 @@ def assert_expected_state(client: Api, data: dict[str, Any], ids: dict[str, str]
 
 
 def test_the_scenario_loaded_over_http_reaches_the_expected_state(
-        client: Api, scenario: dict[str, Any]) -> None:
+    client: Api, scenario: dict[str, Any]
+) -> None:
     ids = load_over_http(client, scenario)
     assert len(ids) == len(scenario["statements"])
     assert_expected_state(client, scenario, ids)
@@ -103,13 +107,15 @@ def test_the_scenario_loaded_over_http_reaches_the_expected_state(
 
 
 def test_the_scenario_boards_show_every_demand_and_the_responses_to_it(
-        client: Api, scenario: dict[str, Any]) -> None:
+    client: Api, scenario: dict[str, Any]
+) -> None:
     ids = load_over_http(client, scenario)
     refs = {v: k for k, v in ids.items()}
     for slug, expected in expected_tracks(scenario).items():
         board = {refs[d["id"]]: d["status"] for d in client.demands(slug)}
-        demands = [r["ref"] for r in scenario["statements"]
-                   if r["track"] == slug and r["type"] == "demand"]
+        demands = [
+            r["ref"] for r in scenario["statements"] if r["track"] == slug and r["type"] == "demand"
+        ]
         assert sorted(board) == sorted(demands), slug
         for ref, status in expected.get("demand_status", {}).items():
             assert board[ref] == status, f"{slug}: {ref}"
@@ -174,7 +180,8 @@ def snapshot(client: Api, data: dict[str, Any], ids: dict[str, str]) -> dict[str
 
 
 def test_loading_with_the_cli_loader_gives_the_same_state_as_loading_over_http(
-        start_app: StartApp, other_database_url: str, scenario: dict[str, Any]) -> None:
+    start_app: StartApp, other_database_url: str, scenario: dict[str, Any]
+) -> None:
     over_http = start_app()
     http_ids = load_over_http(over_http, scenario)
 

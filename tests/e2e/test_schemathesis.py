@@ -52,10 +52,23 @@ CONFIG = {
     "checks": {
         "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "503"]},
         "positive_data_acceptance": {
-            "expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422", "503"]},
+            "expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422", "503"]
+        },
         "negative_data_rejection": {
-            "expected-statuses": ["400", "401", "403", "404", "405", "409", "412", "413",
-                                  "415", "422", "503"]},
+            "expected-statuses": [
+                "400",
+                "401",
+                "403",
+                "404",
+                "405",
+                "409",
+                "412",
+                "413",
+                "415",
+                "422",
+                "503",
+            ]
+        },
     },
 }
 
@@ -70,9 +83,14 @@ def only_a_projection_wait_is_a_503(ctx: Any, response: Any, case: Any) -> None:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[FastAPI]:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/schemathesis.sqlite3",
-                              api_tokens=f"fuzz:admin:{SECRET}", projector_poll_seconds=0.05,
-                              min_position_wait_seconds=0.05))
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp_path}/schemathesis.sqlite3",
+            api_tokens=f"fuzz:admin:{SECRET}",
+            projector_poll_seconds=0.05,
+            min_position_wait_seconds=0.05,
+        )
+    )
     yield app
     from schemathesis.python import asgi
 
@@ -86,9 +104,16 @@ def api_schema(api: FastAPI) -> Any:
     from schemathesis.python.asgi import get_client
 
     with get_client(api) as client:  # a real track, so requests get past "unknown track"
-        opened = client.post("/v1/tracks", headers=AUTH, json={
-            "kind": "bilateral", "title": "Strategic Stability Dialogue", "slug": SLUG,
-            "parties": ["United States", "Russia"]})
+        opened = client.post(
+            "/v1/tracks",
+            headers=AUTH,
+            json={
+                "kind": "bilateral",
+                "title": "Strategic Stability Dialogue",
+                "slug": SLUG,
+                "parties": ["United States", "Russia"],
+            },
+        )
         assert opened.status_code == 201, opened.text
     return loaded
 
@@ -96,9 +121,14 @@ def api_schema(api: FastAPI) -> Any:
 def run_operation(operation: Any, mode: Any, path_parameters: dict[str, str] | None) -> None:
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
-    @hypothesis.settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None,
-                         database=None, suppress_health_check=list(hypothesis.HealthCheck),
-                         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    )
     @hypothesis.given(case=strategy)
     def check(case: Any) -> None:
         case.call_and_validate(headers=AUTH, additional_checks=[only_a_projection_wait_is_a_503])
@@ -125,8 +155,10 @@ def test_every_operation_conforms_to_the_openapi_document(api_schema: Any) -> No
         if operation.label in SKIPPED:
             continue
         on_track = {"track": SLUG} if "{track}" in operation.path else None
-        plans = [(schemathesis.GenerationMode.POSITIVE, None),
-                 (schemathesis.GenerationMode.NEGATIVE, None)]
+        plans = [
+            (schemathesis.GenerationMode.POSITIVE, None),
+            (schemathesis.GenerationMode.NEGATIVE, None),
+        ]
         if on_track:
             plans.insert(0, (schemathesis.GenerationMode.POSITIVE, on_track))
         for mode, fixed in plans:
@@ -146,6 +178,8 @@ def test_every_operation_conforms_to_the_openapi_document(api_schema: Any) -> No
     assert not failures, "\n\n=====\n".join(failures)
     if gaps:
         labels = sorted({gap.split(" [", 1)[0] for gap in gaps})
-        pytest.xfail(f"DOC GAP: {len(labels)} operations do not document their problem+json "
-                     "answers (services.api.openapi.install(app), or responses=problem_responses"
-                     f"(...) per route, documents them): {', '.join(labels)}")
+        pytest.xfail(
+            f"DOC GAP: {len(labels)} operations do not document their problem+json "
+            "answers (services.api.openapi.install(app), or responses=problem_responses"
+            f"(...) per route, documents them): {', '.join(labels)}"
+        )

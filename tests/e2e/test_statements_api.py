@@ -33,7 +33,8 @@ def ssd(client: Api) -> Api:
 
 
 def test_every_statement_type_records_with_201_a_track_version_and_its_default_cameo_code(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA)
     proposal = ssd.record("ssd", "proposal", USA)
     cases: list[tuple[str, str, dict[str, Any], str]] = [
@@ -96,7 +97,8 @@ def test_every_statement_type_records_with_201_a_track_version_and_its_default_c
 
 
 def test_the_answer_to_recording_a_response_gives_the_commit_position_and_echoes_the_stance(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     # API.md names both the write's commit position and a response's stance `position`;
     # the write answer keeps the commit position (clients pass it on as min_position).
     demand = ssd.record("ssd", "demand", RUSSIA)
@@ -122,22 +124,31 @@ def test_a_demand_and_a_proposal_carry_their_status_and_responses(ssd: Api) -> N
 
 def test_optional_fields_and_an_explicit_cameo_code_are_returned_as_recorded(ssd: Api) -> None:
     answer = ssd.record(
-        "ssd", "demand", RUSSIA, occurred_at="2021-12-17T14:00:00+03:00",
-        quote="No eastward expansion.", addressee=USA, red_line=True, cameo_code="0311",
+        "ssd",
+        "demand",
+        RUSSIA,
+        occurred_at="2021-12-17T14:00:00+03:00",
+        quote="No eastward expansion.",
+        addressee=USA,
+        red_line=True,
+        cameo_code="0311",
         source={"url": "https://mid.ru/draft", "publisher": "MFA", "title": "Draft treaty"},
-        topics=["nato-enlargement", "missiles"])
+        topics=["nato-enlargement", "missiles"],
+    )
     view = ssd.statement("ssd", answer["id"])
     assert view == {k: v for k, v in answer.items() if k not in ("track_version", "position")}
     assert view["cameo_code"] == "0311"
     assert view["quote"] == "No eastward expansion."
     assert view["addressee"] == USA
-    assert view["source"] == {"url": "https://mid.ru/draft", "publisher": "MFA",
-                              "title": "Draft treaty"}
+    assert view["source"] == {
+        "url": "https://mid.ru/draft",
+        "publisher": "MFA",
+        "title": "Draft treaty",
+    }
     assert view["topics"] == ["nato-enlargement", "missiles"]
     assert view["red_line"] is True
     assert view["occurred_at"] == "2021-12-17T14:00:00+03:00"
-    assert ssd.record("ssd", "statement", occurred_at="2022-01-10")["occurred_at"] == \
-        "2022-01-10"
+    assert ssd.record("ssd", "statement", occurred_at="2022-01-10")["occurred_at"] == "2022-01-10"
     at_utc = ssd.record("ssd", "statement", occurred_at="2022-01-10T09:00:00Z")
     assert at_utc["occurred_at"].startswith("2022-01-10T09:00:00")
 
@@ -149,16 +160,25 @@ def test_optional_fields_and_an_explicit_cameo_code_are_returned_as_recorded(ssd
 def timeline(ssd: Api) -> dict[str, str]:
     """A small timeline; returns name -> statement id."""
     ids = {}
-    ids["demand"] = ssd.record("ssd", "demand", RUSSIA, occurred_at="2022-01-10",
-                               topics=["nato-enlargement"])["id"]
+    ids["demand"] = ssd.record(
+        "ssd", "demand", RUSSIA, occurred_at="2022-01-10", topics=["nato-enlargement"]
+    )["id"]
     # 2022-01-09T22:00Z: earlier than the demand though recorded later.
-    ids["eve"] = ssd.record("ssd", "statement", USA, occurred_at="2022-01-10T01:00:00+03:00",
-                            topics=["arms-control"])["id"]
+    ids["eve"] = ssd.record(
+        "ssd", "statement", USA, occurred_at="2022-01-10T01:00:00+03:00", topics=["arms-control"]
+    )["id"]
     ids["nato"] = ssd.record("ssd", "statement", NATO, occurred_at="2022-01-10")["id"]
-    ids["proposal"] = ssd.record("ssd", "proposal", USA, occurred_at="2022-01-12",
-                                 topics=["arms-control", "missiles"])["id"]
-    ids["answer"] = ssd.record("ssd", "response", RUSSIA, occurred_at="2022-01-11T12:00:00Z",
-                               responds_to=ids["proposal"], position="reject")["id"]
+    ids["proposal"] = ssd.record(
+        "ssd", "proposal", USA, occurred_at="2022-01-12", topics=["arms-control", "missiles"]
+    )["id"]
+    ids["answer"] = ssd.record(
+        "ssd",
+        "response",
+        RUSSIA,
+        occurred_at="2022-01-11T12:00:00Z",
+        responds_to=ids["proposal"],
+        position="reject",
+    )["id"]
     ids["gone"] = ssd.record("ssd", "statement", RUSSIA, occurred_at="2022-01-11")["id"]
     ssd.retract("ssd", ids["gone"])
     return ids
@@ -170,20 +190,31 @@ def names(ids: dict[str, str], found: list[str]) -> list[str]:
 
 
 def test_the_timeline_is_ordered_by_occurred_at_then_version_and_hides_retracted_ones(
-        ssd: Api, timeline: dict[str, str]) -> None:
+    ssd: Api, timeline: dict[str, str]
+) -> None:
     page = ssd.timeline("ssd")
     assert set(page) == {"items", "next_cursor"}
     assert page["next_cursor"] is None
-    assert names(timeline, [s["id"] for s in page["items"]]) == \
-        ["eve", "demand", "nato", "answer", "proposal"]
+    assert names(timeline, [s["id"] for s in page["items"]]) == [
+        "eve",
+        "demand",
+        "nato",
+        "answer",
+        "proposal",
+    ]
     items = ssd.timeline("ssd", include_retracted="true")["items"]
-    assert names(timeline, [s["id"] for s in items]) == \
-        ["eve", "demand", "nato", "gone", "answer", "proposal"]
+    assert names(timeline, [s["id"] for s in items]) == [
+        "eve",
+        "demand",
+        "nato",
+        "gone",
+        "answer",
+        "proposal",
+    ]
     assert [s["retracted"] for s in items] == [False, False, False, True, False, False]
 
 
-def test_the_timeline_filters_by_type_party_and_topic(
-        ssd: Api, timeline: dict[str, str]) -> None:
+def test_the_timeline_filters_by_type_party_and_topic(ssd: Api, timeline: dict[str, str]) -> None:
     assert names(timeline, ssd.timeline_ids("ssd", type="statement")) == ["eve", "nato"]
     assert names(timeline, ssd.timeline_ids("ssd", type="demand")) == ["demand"]
     assert ssd.timeline_ids("ssd", type="agreement") == []
@@ -194,25 +225,42 @@ def test_the_timeline_filters_by_type_party_and_topic(
     assert names(timeline, ssd.timeline_ids("ssd", topic="missiles")) == ["proposal"]
     assert ssd.timeline_ids("ssd", topic="sanctions") == []
     assert names(timeline, ssd.timeline_ids("ssd", type="statement", party=NATO)) == ["nato"]
-    assert names(timeline, ssd.timeline_ids("ssd", type="statement", party=RUSSIA,
-                                            include_retracted="true")) == ["gone"]
+    assert names(
+        timeline, ssd.timeline_ids("ssd", type="statement", party=RUSSIA, include_retracted="true")
+    ) == ["gone"]
 
 
 def test_the_timeline_filters_by_since_and_until_inclusive_a_date_until_meaning_that_day(
-        ssd: Api, timeline: dict[str, str]) -> None:
-    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-10")) == \
-        ["demand", "nato", "answer", "proposal"]
-    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-10T00:00:00+03:00")) == \
-        ["eve", "demand", "nato", "answer", "proposal"]
-    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-11T12:00:00Z")) == \
-        ["answer", "proposal"]
-    assert names(timeline, ssd.timeline_ids("ssd", until="2022-01-10")) == \
-        ["eve", "demand", "nato"]
+    ssd: Api, timeline: dict[str, str]
+) -> None:
+    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-10")) == [
+        "demand",
+        "nato",
+        "answer",
+        "proposal",
+    ]
+    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-10T00:00:00+03:00")) == [
+        "eve",
+        "demand",
+        "nato",
+        "answer",
+        "proposal",
+    ]
+    assert names(timeline, ssd.timeline_ids("ssd", since="2022-01-11T12:00:00Z")) == [
+        "answer",
+        "proposal",
+    ]
+    assert names(timeline, ssd.timeline_ids("ssd", until="2022-01-10")) == ["eve", "demand", "nato"]
     assert names(timeline, ssd.timeline_ids("ssd", until="2022-01-09T23:00:00Z")) == ["eve"]
-    assert names(timeline, ssd.timeline_ids("ssd", until="2022-01-11T12:00:00Z")) == \
-        ["eve", "demand", "nato", "answer"]
-    assert names(timeline, ssd.timeline_ids(
-        "ssd", party=USA, since="2022-01-11", until="2022-01-12")) == ["proposal"]
+    assert names(timeline, ssd.timeline_ids("ssd", until="2022-01-11T12:00:00Z")) == [
+        "eve",
+        "demand",
+        "nato",
+        "answer",
+    ]
+    assert names(
+        timeline, ssd.timeline_ids("ssd", party=USA, since="2022-01-11", until="2022-01-12")
+    ) == ["proposal"]
 
 
 def pages(api: Api, limit: int, **filters: Any) -> list[list[str]]:
@@ -233,10 +281,11 @@ def flat(found: list[list[str]]) -> list[str]:
 
 def test_the_timeline_pages_through_everything_with_limit_and_cursor(ssd: Api) -> None:
     days = [14, 3, 9, 3, 21, 1, 9, 30, 3, 17, 12, 5]  # ties on purpose: broken by version
-    recorded = ssd.batch("ssd", [statement("statement", occurred_at=f"2022-01-{d:02d}",
-                                           summary=f"day {d}") for d in days])["items"]
-    expected = [s["id"] for s in sorted(recorded, key=lambda s: (s["occurred_at"],
-                                                                 s["version"]))]
+    recorded = ssd.batch(
+        "ssd",
+        [statement("statement", occurred_at=f"2022-01-{d:02d}", summary=f"day {d}") for d in days],
+    )["items"]
+    expected = [s["id"] for s in sorted(recorded, key=lambda s: (s["occurred_at"], s["version"]))]
     assert ssd.timeline_ids("ssd") == expected
     by_five = pages(ssd, 5)
     assert [len(p) for p in by_five] == [5, 5, 2]
@@ -247,9 +296,15 @@ def test_the_timeline_pages_through_everything_with_limit_and_cursor(ssd: Api) -
 
 
 def test_paging_keeps_the_filters_and_the_limit_defaults_to_100_up_to_500(ssd: Api) -> None:
-    bodies = [statement("demand" if n % 3 == 0 else "statement", RUSSIA,
-                        occurred_at=f"2022-01-{1 + n % 28:02d}", summary=f"n{n}")
-              for n in range(101)]
+    bodies = [
+        statement(
+            "demand" if n % 3 == 0 else "statement",
+            RUSSIA,
+            occurred_at=f"2022-01-{1 + n % 28:02d}",
+            summary=f"n{n}",
+        )
+        for n in range(101)
+    ]
     ssd.batch("ssd", bodies)
     demands = ssd.timeline_ids("ssd", type="demand")
     assert len(demands) == 34
@@ -265,12 +320,25 @@ def test_paging_keeps_the_filters_and_the_limit_defaults_to_100_up_to_500(ssd: A
 
 
 def test_one_statement_is_read_with_its_responses_and_status_and_an_unknown_one_is_404(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA, occurred_at="2022-01-10")
-    second = ssd.record("ssd", "response", NATO, occurred_at="2022-01-12",
-                        responds_to=demand["id"], position="partial")
-    first = ssd.record("ssd", "response", USA, occurred_at="2022-01-11",
-                       responds_to=demand["id"], position="counter")
+    second = ssd.record(
+        "ssd",
+        "response",
+        NATO,
+        occurred_at="2022-01-12",
+        responds_to=demand["id"],
+        position="partial",
+    )
+    first = ssd.record(
+        "ssd",
+        "response",
+        USA,
+        occurred_at="2022-01-11",
+        responds_to=demand["id"],
+        position="counter",
+    )
     view = ssd.statement("ssd", demand["id"])
     assert view["id"] == demand["id"]
     assert view["status"] == "partially_accepted"
@@ -303,9 +371,14 @@ def test_the_demand_board_lists_demands_with_status_and_filters_by_status(ssd: A
     assert [d["status"] for d in board] == ["withdrawn", "open", "rejected", "accepted"]
     assert all(d["type"] == "demand" and "responses" in d for d in board)
     assert [r["id"] for r in board[2]["responses"]] == [no]
-    for status, expected in [("open", [open_]), ("rejected", [rejected]),
-                             ("withdrawn", [withdrawn]), ("accepted", [accepted]),
-                             ("countered", []), ("partially_accepted", [])]:
+    for status, expected in [
+        ("open", [open_]),
+        ("rejected", [rejected]),
+        ("withdrawn", [withdrawn]),
+        ("accepted", [accepted]),
+        ("countered", []),
+        ("partially_accepted", []),
+    ]:
         assert [d["id"] for d in ssd.demands("ssd", status)] == expected, status
     assert_problem(ssd.get("/v1/tracks/ssd/demands", {"status": "active"}), 422)
 
@@ -313,13 +386,21 @@ def test_the_demand_board_lists_demands_with_status_and_filters_by_status(ssd: A
 # -- corrections --------------------------------------------------------------------------------
 
 
-def test_a_correction_answers_201_and_the_statement_shows_the_corrected_fields(
-        ssd: Api) -> None:
-    demand = ssd.record("ssd", "demand", RUSSIA, summary="Russia wants guarantees.",
-                        quote="We need a result.", topics=["security"])
-    response = ssd.correct("ssd", demand["id"], {"summary": "Russia wants legal guarantees.",
-                                                 "topics": ["security-guarantees"]},
-                           reason="the readout says legally binding")
+def test_a_correction_answers_201_and_the_statement_shows_the_corrected_fields(ssd: Api) -> None:
+    demand = ssd.record(
+        "ssd",
+        "demand",
+        RUSSIA,
+        summary="Russia wants guarantees.",
+        quote="We need a result.",
+        topics=["security"],
+    )
+    response = ssd.correct(
+        "ssd",
+        demand["id"],
+        {"summary": "Russia wants legal guarantees.", "topics": ["security-guarantees"]},
+        reason="the readout says legally binding",
+    )
     answer = response.json()
     assert etag_version(response) == demand["track_version"] + 1
     assert answer["track_version"] == demand["track_version"] + 1
@@ -337,8 +418,10 @@ def test_a_correction_answers_201_and_the_statement_shows_the_corrected_fields(
     assert set(correction) == {"recorded_at", "recorded_by", "reason", "changes"}
     assert correction["recorded_by"] == "rita"
     assert correction["reason"] == "the readout says legally binding"
-    assert correction["changes"] == {"summary": "Russia wants legal guarantees.",
-                                     "topics": ["security-guarantees"]}
+    assert correction["changes"] == {
+        "summary": "Russia wants legal guarantees.",
+        "topics": ["security-guarantees"],
+    }
     assert ssd.track("ssd")["open_demands"][0]["summary"] == "Russia wants legal guarantees."
     assert ssd.timeline_ids("ssd", topic="security-guarantees") == [demand["id"]]
     assert ssd.timeline_ids("ssd", topic="security") == []
@@ -355,12 +438,15 @@ def test_corrections_accumulate_and_an_explicit_null_removes_the_quote(ssd: Api)
 
 
 def test_correcting_occurred_at_re_sorts_the_timeline_and_re_derives_a_demand_status(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA, occurred_at="2022-01-10")["id"]
-    reject = ssd.record("ssd", "response", USA, occurred_at="2022-01-12", responds_to=demand,
-                        position="reject")["id"]
-    accept = ssd.record("ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand,
-                        position="accept")["id"]
+    reject = ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-12", responds_to=demand, position="reject"
+    )["id"]
+    accept = ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand, position="accept"
+    )["id"]
     assert ssd.timeline_ids("ssd") == [demand, accept, reject]
     assert ssd.status_of("ssd", demand) == "rejected"
     ssd.correct("ssd", accept, {"occurred_at": "2022-01-13"}, reason="later than we thought")
@@ -397,17 +483,22 @@ INVALID_CHANGES: list[dict[str, Any]] = [
 ]
 
 
-def test_a_correction_without_valid_changes_or_a_reason_is_422_and_of_nothing_404(
-        ssd: Api) -> None:
+def test_a_correction_without_valid_changes_or_a_reason_is_422_and_of_nothing_404(ssd: Api) -> None:
     said = ssd.record("ssd", "statement")
     for changes in INVALID_CHANGES:
         response = ssd.correct("ssd", said["id"], changes, expect=None)
         assert response.status_code == 422, changes
         assert_problem(response, 422)
-    assert_problem(ssd.post(f"/v1/tracks/ssd/statements/{said['id']}/corrections",
-                            {"changes": {"summary": "x"}}), 422)
-    assert_problem(ssd.correct("ssd", "00000000-0000-4000-8000-000000000000",
-                               {"summary": "x"}, expect=404), 404)
+    assert_problem(
+        ssd.post(
+            f"/v1/tracks/ssd/statements/{said['id']}/corrections", {"changes": {"summary": "x"}}
+        ),
+        422,
+    )
+    assert_problem(
+        ssd.correct("ssd", "00000000-0000-4000-8000-000000000000", {"summary": "x"}, expect=404),
+        404,
+    )
     assert ssd.statement("ssd", said["id"])["corrections"] == []
     assert ssd.track("ssd")["version"] == said["track_version"]
 
@@ -418,8 +509,9 @@ def test_a_correction_without_valid_changes_or_a_reason_is_422_and_of_nothing_40
 def test_a_retraction_answers_200_and_the_statement_leaves_counts_and_boards(ssd: Api) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA)
     warning = ssd.record("ssd", "sanction_warning", USA, target=RUSSIA)
-    meeting = ssd.record("ssd", "meeting_scheduled", NATO, meeting_at="2022-01-12",
-                         location="Brussels")
+    meeting = ssd.record(
+        "ssd", "meeting_scheduled", NATO, meeting_at="2022-01-12", location="Brussels"
+    )
     kept = ssd.record("ssd", "demand", USA)
     before = ssd.track("ssd")
     assert before["statement_count"] == 4
@@ -443,11 +535,13 @@ def test_a_retraction_answers_200_and_the_statement_leaves_counts_and_boards(ssd
 
 
 def test_a_retracted_statement_stays_readable_but_cannot_be_retracted_or_corrected_again(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     said = ssd.record("ssd", "statement")
     assert_problem(ssd.post(f"/v1/tracks/ssd/statements/{said['id']}/retraction", {}), 422)
-    assert_problem(ssd.post(f"/v1/tracks/ssd/statements/{said['id']}/retraction",
-                            {"reason": ""}), 422)
+    assert_problem(
+        ssd.post(f"/v1/tracks/ssd/statements/{said['id']}/retraction", {"reason": ""}), 422
+    )
     ssd.retract("ssd", said["id"])
     view = ssd.statement("ssd", said["id"])
     assert view["retracted"] is True
@@ -460,9 +554,13 @@ def test_a_retracted_statement_stays_readable_but_cannot_be_retracted_or_correct
 # -- demand status, end to end ------------------------------------------------------------------
 
 
-STATUS_FOR_POSITION = {"accept": "accepted", "reject": "rejected",
-                       "partial": "partially_accepted", "counter": "countered",
-                       "noncommittal": "open"}
+STATUS_FOR_POSITION = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "partial": "partially_accepted",
+    "counter": "countered",
+    "noncommittal": "open",
+}
 
 
 def test_a_response_by_another_party_sets_the_demand_and_proposal_status(ssd: Api) -> None:
@@ -481,44 +579,65 @@ def test_a_response_by_another_party_sets_the_demand_and_proposal_status(ssd: Ap
         assert (demand in open_ids) == (status == "open"), position
 
 
-def test_only_responses_by_another_party_count_not_the_authors_own_or_concessions(
-        ssd: Api) -> None:
+def test_only_responses_by_another_party_count_not_the_authors_own_or_concessions(ssd: Api) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA)["id"]
     own = ssd.record("ssd", "response", RUSSIA, responds_to=demand, position="accept")["id"]
     ssd.record("ssd", "concession", USA, responds_to=demand)
     assert ssd.status_of("ssd", demand) == "open"
     assert [d["id"] for d in ssd.track("ssd")["open_demands"]] == [demand]
-    ssd.record("ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand,
-               position="reject")
-    ssd.record("ssd", "response", RUSSIA, occurred_at="2022-01-12", responds_to=demand,
-               position="accept")
+    ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand, position="reject"
+    )
+    ssd.record(
+        "ssd", "response", RUSSIA, occurred_at="2022-01-12", responds_to=demand, position="accept"
+    )
     assert ssd.status_of("ssd", demand) == "rejected"
     assert own in [r["id"] for r in ssd.statement("ssd", demand)["responses"]]
 
 
 def test_the_latest_response_by_occurred_at_decides_and_ties_go_to_the_later_recorded(
-        ssd: Api) -> None:
+    ssd: Api,
+) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA)["id"]
-    ssd.record("ssd", "response", USA, occurred_at="2022-01-12T10:00:00+01:00",
-               responds_to=demand, position="reject")
+    ssd.record(
+        "ssd",
+        "response",
+        USA,
+        occurred_at="2022-01-12T10:00:00+01:00",
+        responds_to=demand,
+        position="reject",
+    )
     # Recorded later but said earlier (08:00Z < 09:00Z): it does not decide.
-    ssd.record("ssd", "response", USA, occurred_at="2022-01-12T08:00:00Z",
-               responds_to=demand, position="accept")
+    ssd.record(
+        "ssd",
+        "response",
+        USA,
+        occurred_at="2022-01-12T08:00:00Z",
+        responds_to=demand,
+        position="accept",
+    )
     assert ssd.status_of("ssd", demand) == "rejected"
     # Said at the same instant as the reject (09:00Z), recorded after it: it decides.
-    ssd.record("ssd", "response", NATO, occurred_at="2022-01-12T09:00:00Z",
-               responds_to=demand, position="counter")
+    ssd.record(
+        "ssd",
+        "response",
+        NATO,
+        occurred_at="2022-01-12T09:00:00Z",
+        responds_to=demand,
+        position="counter",
+    )
     assert ssd.status_of("ssd", demand) == "countered"
 
 
 def test_a_withdrawal_by_the_author_makes_a_demand_withdrawn_whatever_else(ssd: Api) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA, occurred_at="2022-01-10")["id"]
-    ssd.record("ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand,
-               position="accept")
-    ssd.record("ssd", "withdrawal", RUSSIA, occurred_at="2022-01-10T12:00:00Z",
-               withdraws=demand)
-    ssd.record("ssd", "response", NATO, occurred_at="2022-01-13", responds_to=demand,
-               position="reject")
+    ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand, position="accept"
+    )
+    ssd.record("ssd", "withdrawal", RUSSIA, occurred_at="2022-01-10T12:00:00Z", withdraws=demand)
+    ssd.record(
+        "ssd", "response", NATO, occurred_at="2022-01-13", responds_to=demand, position="reject"
+    )
     assert ssd.status_of("ssd", demand) == "withdrawn"
     assert ssd.track("ssd")["open_demands"] == []
     assert [d["id"] for d in ssd.demands("ssd", "withdrawn")] == [demand]
@@ -534,13 +653,14 @@ def test_a_proposal_and_a_sanction_warning_can_be_withdrawn_by_their_author(ssd:
     assert ssd.track("ssd")["active_sanction_warnings"] == []
 
 
-def test_a_retracted_response_falls_back_to_the_one_before_or_reopens_the_demand(
-        ssd: Api) -> None:
+def test_a_retracted_response_falls_back_to_the_one_before_or_reopens_the_demand(ssd: Api) -> None:
     demand = ssd.record("ssd", "demand", RUSSIA)["id"]
-    earlier = ssd.record("ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand,
-                         position="counter")["id"]
-    latest = ssd.record("ssd", "response", USA, occurred_at="2022-01-12", responds_to=demand,
-                        position="accept")["id"]
+    earlier = ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-11", responds_to=demand, position="counter"
+    )["id"]
+    latest = ssd.record(
+        "ssd", "response", USA, occurred_at="2022-01-12", responds_to=demand, position="accept"
+    )["id"]
     assert ssd.status_of("ssd", demand) == "accepted"
     ssd.retract("ssd", latest)
     view = ssd.statement("ssd", demand)
@@ -568,21 +688,48 @@ def test_a_retracted_withdrawal_restores_the_status_from_the_responses(ssd: Api)
 
 def test_next_meeting_is_the_earliest_scheduled_when_none_was_held(ssd: Api) -> None:
     assert ssd.track("ssd")["next_meeting"] is None
-    ssd.record("ssd", "meeting_scheduled", NATO, occurred_at="2022-01-04",
-               meeting_at="2099-06-01T10:00:00+02:00", location="Brussels")  # future is fine
-    ssd.record("ssd", "meeting_scheduled", NATO, occurred_at="2022-01-04",
-               meeting_at="2022-01-20", location="Brussels")
-    earliest = ssd.record("ssd", "meeting_scheduled", USA, occurred_at="2022-01-05",
-                          meeting_at="2022-01-15", location="Geneva")
-    assert ssd.track("ssd")["next_meeting"] == {"id": earliest["id"], "meeting_at": "2022-01-15",
-                                                "location": "Geneva"}
+    ssd.record(
+        "ssd",
+        "meeting_scheduled",
+        NATO,
+        occurred_at="2022-01-04",
+        meeting_at="2099-06-01T10:00:00+02:00",
+        location="Brussels",
+    )  # future is fine
+    ssd.record(
+        "ssd",
+        "meeting_scheduled",
+        NATO,
+        occurred_at="2022-01-04",
+        meeting_at="2022-01-20",
+        location="Brussels",
+    )
+    earliest = ssd.record(
+        "ssd",
+        "meeting_scheduled",
+        USA,
+        occurred_at="2022-01-05",
+        meeting_at="2022-01-15",
+        location="Geneva",
+    )
+    assert ssd.track("ssd")["next_meeting"] == {
+        "id": earliest["id"],
+        "meeting_at": "2022-01-15",
+        "location": "Geneva",
+    }
 
 
 def test_next_meeting_is_the_earliest_strictly_after_the_newest_meeting_held(ssd: Api) -> None:
-    on_the_15th = ssd.record("ssd", "meeting_scheduled", USA, meeting_at="2022-01-15",
-                             location="Geneva")["id"]
-    on_the_20th = ssd.record("ssd", "meeting_scheduled", NATO,
-                             meeting_at="2022-01-20T10:00:00+01:00", location="Brussels")["id"]
+    on_the_15th = ssd.record(
+        "ssd", "meeting_scheduled", USA, meeting_at="2022-01-15", location="Geneva"
+    )["id"]
+    on_the_20th = ssd.record(
+        "ssd",
+        "meeting_scheduled",
+        NATO,
+        meeting_at="2022-01-20T10:00:00+01:00",
+        location="Brussels",
+    )["id"]
     next_id = lambda: (ssd.track("ssd")["next_meeting"] or {}).get("id")  # noqa: E731
     assert next_id() == on_the_15th
     # Held at 2022-01-14T23:30Z; "2022-01-15" compares as 00:00Z that day, so it is later.
@@ -591,7 +738,10 @@ def test_next_meeting_is_the_earliest_strictly_after_the_newest_meeting_held(ssd
     # Held at exactly 2022-01-15T00:00Z: the meeting on the 15th is no longer later.
     held = ssd.record("ssd", "meeting_held", USA, occurred_at="2022-01-15T00:00:00Z")["id"]
     assert ssd.track("ssd")["next_meeting"] == {
-        "id": on_the_20th, "meeting_at": "2022-01-20T10:00:00+01:00", "location": "Brussels"}
+        "id": on_the_20th,
+        "meeting_at": "2022-01-20T10:00:00+01:00",
+        "location": "Brussels",
+    }
     # Recorded last but held earlier: the newest meeting held is still the one of the 15th.
     ssd.record("ssd", "meeting_held", RUSSIA, occurred_at="2022-01-02")
     assert next_id() == on_the_20th
@@ -606,9 +756,11 @@ def test_next_meeting_is_the_earliest_strictly_after_the_newest_meeting_held(ssd
 
 
 def test_a_batch_records_all_its_statements_with_201(ssd: Api) -> None:
-    bodies = [statement("demand", RUSSIA, occurred_at="2022-01-10"),
-              statement("proposal", USA, occurred_at="2022-01-11"),
-              statement("warning", RUSSIA, occurred_at="2022-01-12", category="relations")]
+    bodies = [
+        statement("demand", RUSSIA, occurred_at="2022-01-10"),
+        statement("proposal", USA, occurred_at="2022-01-11"),
+        statement("warning", RUSSIA, occurred_at="2022-01-12", category="relations"),
+    ]
     response = ssd.post("/v1/tracks/ssd/statements:batch", {"statements": bodies})
     assert response.status_code == 201, response.text
     answer = response.json()
@@ -640,7 +792,8 @@ def test_a_batch_of_three_with_one_invalid_statement_records_none(ssd: Api) -> N
             bodies = [statement("demand", RUSSIA), statement("statement", USA)]
             bodies.insert(place, bad)
             problem = assert_problem(
-                ssd.post("/v1/tracks/ssd/statements:batch", {"statements": bodies}), 422)
+                ssd.post("/v1/tracks/ssd/statements:batch", {"statements": bodies}), 422
+            )
             if "summary" not in bad:
                 assert any(place in e["loc"] for e in problem["errors"]), problem["errors"]
     state = ssd.track("ssd")

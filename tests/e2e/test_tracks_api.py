@@ -7,17 +7,37 @@ from datetime import datetime
 from tests.e2e.conftest import NATO, RUSSIA, USA, Api, assert_problem, etag_version, is_uuid
 
 CURRENT_STATE_KEYS = {
-    "id", "slug", "kind", "title", "venue", "parties", "status", "version", "position",
-    "opened_at", "last_activity_at", "statement_count", "counts_by_type", "open_demands",
-    "active_sanction_warnings", "next_meeting",
+    "id",
+    "slug",
+    "kind",
+    "title",
+    "venue",
+    "parties",
+    "status",
+    "version",
+    "position",
+    "opened_at",
+    "last_activity_at",
+    "statement_count",
+    "counts_by_type",
+    "open_demands",
+    "active_sanction_warnings",
+    "next_meeting",
 }
 
 
-def test_opening_a_track_answers_201_with_location_etag_and_the_current_state(
-        client: Api) -> None:
-    response = client.post("/v1/tracks", {
-        "kind": "bilateral", "title": "US-Russia Strategic Stability Dialogue", "slug": "ssd",
-        "venue": "Geneva", "parties": [RUSSIA, USA], "opened_at": "2021-12-07"})
+def test_opening_a_track_answers_201_with_location_etag_and_the_current_state(client: Api) -> None:
+    response = client.post(
+        "/v1/tracks",
+        {
+            "kind": "bilateral",
+            "title": "US-Russia Strategic Stability Dialogue",
+            "slug": "ssd",
+            "venue": "Geneva",
+            "parties": [RUSSIA, USA],
+            "opened_at": "2021-12-07",
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert response.headers["etag"] == '"1"'
@@ -44,18 +64,26 @@ def test_opening_a_track_answers_201_with_location_etag_and_the_current_state(
 
 
 def test_opening_a_track_with_a_taken_slug_is_409_and_without_a_slug_one_is_made(
-        client: Api) -> None:
+    client: Api,
+) -> None:
     client.open_track("ssd")
-    response = client.post("/v1/tracks", {"kind": "other", "title": "Another", "slug": "ssd",
-                                          "parties": [RUSSIA]})
+    response = client.post(
+        "/v1/tracks", {"kind": "other", "title": "Another", "slug": "ssd", "parties": [RUSSIA]}
+    )
     assert_problem(response, 409)
     assert client.track("ssd")["title"] == "Track ssd"
-    made = client.post("/v1/tracks", {"kind": "osce", "title": "OSCE Permanent Council",
-                                      "parties": [RUSSIA, "OSCE"]}, expect=201).json()
+    made = client.post(
+        "/v1/tracks",
+        {"kind": "osce", "title": "OSCE Permanent Council", "parties": [RUSSIA, "OSCE"]},
+        expect=201,
+    ).json()
     assert made["slug"]
     assert client.track(made["slug"])["id"] == made["id"]
-    again = client.post("/v1/tracks", {"kind": "osce", "title": "OSCE Permanent Council",
-                                       "parties": [RUSSIA, "OSCE"]}, expect=201).json()
+    again = client.post(
+        "/v1/tracks",
+        {"kind": "osce", "title": "OSCE Permanent Council", "parties": [RUSSIA, "OSCE"]},
+        expect=201,
+    ).json()
     assert again["slug"] != made["slug"]
 
 
@@ -94,7 +122,8 @@ def test_listing_tracks_filters_by_kind_and_status(client: Api) -> None:
     client.set_status("nrc", "suspended")
     client.set_status("osce", "concluded")
     slugs = lambda **params: sorted(  # noqa: E731
-        t["slug"] for t in client.get("/v1/tracks", params, expect=200).json()["items"])
+        t["slug"] for t in client.get("/v1/tracks", params, expect=200).json()["items"]
+    )
     assert slugs(kind="bilateral") == ["ssd", "us-eu"]
     assert slugs(kind="other") == []
     assert slugs(status="active") == ["ssd", "us-eu"]
@@ -110,7 +139,8 @@ def test_listing_tracks_filters_by_party_including_added_parties(client: Api) ->
     client.open_track("nrc", kind="nato", parties=[RUSSIA, NATO])
     client.open_track("osce", kind="osce", parties=["OSCE", USA])
     slugs = lambda **params: sorted(  # noqa: E731
-        t["slug"] for t in client.get("/v1/tracks", params, expect=200).json()["items"])
+        t["slug"] for t in client.get("/v1/tracks", params, expect=200).json()["items"]
+    )
     assert slugs(party=RUSSIA) == ["nrc", "ssd"]
     assert slugs(party=NATO) == ["nrc"]
     assert slugs(party="Ukraine") == []
@@ -119,8 +149,7 @@ def test_listing_tracks_filters_by_party_including_added_parties(client: Api) ->
     assert slugs(party=RUSSIA) == ["nrc", "osce", "ssd"]
 
 
-def test_adding_a_party_answers_201_and_lets_it_make_statements_but_not_twice(
-        client: Api) -> None:
+def test_adding_a_party_answers_201_and_lets_it_make_statements_but_not_twice(client: Api) -> None:
     client.open_track("ssd", parties=[RUSSIA, USA])
     response = client.post("/v1/tracks/ssd/parties", {"name": NATO})
     assert response.status_code == 201, response.text
@@ -133,17 +162,19 @@ def test_adding_a_party_answers_201_and_lets_it_make_statements_but_not_twice(
     assert_problem(client.post("/v1/tracks/ssd/parties", {"name": ""}), 422)
 
 
-def test_a_suspended_track_refuses_statements_with_409_until_it_is_resumed(
-        client: Api) -> None:
+def test_a_suspended_track_refuses_statements_with_409_until_it_is_resumed(client: Api) -> None:
     client.open_track("ssd")
-    suspended = client.set_status("ssd", "suspended", reason="talks paused",
-                                  occurred_at="2022-01-14")
+    suspended = client.set_status(
+        "ssd", "suspended", reason="talks paused", occurred_at="2022-01-14"
+    )
     assert suspended.json()["status"] == "suspended"
     assert etag_version(suspended) == 2
     assert client.track("ssd")["status"] == "suspended"
 
-    refused = client.post("/v1/tracks/ssd/statements", {
-        "type": "statement", "party": RUSSIA, "occurred_at": "2022-01-15", "summary": "x"})
+    refused = client.post(
+        "/v1/tracks/ssd/statements",
+        {"type": "statement", "party": RUSSIA, "occurred_at": "2022-01-15", "summary": "x"},
+    )
     assert_problem(refused, 409)
     assert_problem(client.post("/v1/tracks/ssd/parties", {"name": "OSCE"}), 409)
     assert client.track("ssd")["version"] == 2
@@ -160,11 +191,29 @@ def test_a_concluded_track_refuses_statements_and_status_changes_with_409(client
     concluded = client.set_status("ssd", "concluded", reason="agreement signed")
     assert concluded.json()["status"] == "concluded"
 
-    assert_problem(client.post("/v1/tracks/ssd/statements", {
-        "type": "statement", "party": RUSSIA, "occurred_at": "2022-01-15", "summary": "x"}), 409)
-    assert_problem(client.post("/v1/tracks/ssd/statements:batch", {"statements": [{
-        "type": "statement", "party": RUSSIA, "occurred_at": "2022-01-15", "summary": "x"}]}),
-        409)
+    assert_problem(
+        client.post(
+            "/v1/tracks/ssd/statements",
+            {"type": "statement", "party": RUSSIA, "occurred_at": "2022-01-15", "summary": "x"},
+        ),
+        409,
+    )
+    assert_problem(
+        client.post(
+            "/v1/tracks/ssd/statements:batch",
+            {
+                "statements": [
+                    {
+                        "type": "statement",
+                        "party": RUSSIA,
+                        "occurred_at": "2022-01-15",
+                        "summary": "x",
+                    }
+                ]
+            },
+        ),
+        409,
+    )
     client.retract("ssd", demand["id"], expect=409)
     client.correct("ssd", demand["id"], {"summary": "y"}, expect=409)
     client.set_status("ssd", "active", expect=409)
@@ -173,8 +222,7 @@ def test_a_concluded_track_refuses_statements_and_status_changes_with_409(client
     assert (state["status"], state["version"], state["statement_count"]) == ("concluded", 3, 1)
 
 
-def test_a_status_change_to_the_same_status_is_409_and_to_an_unknown_one_422(
-        client: Api) -> None:
+def test_a_status_change_to_the_same_status_is_409_and_to_an_unknown_one_422(client: Api) -> None:
     client.open_track("ssd")
     assert_problem(client.post("/v1/tracks/ssd/status", {"status": "active"}), 409)
     assert_problem(client.post("/v1/tracks/ssd/status", {"status": "paused"}), 422)
@@ -186,16 +234,22 @@ A_STATEMENT = {"type": "statement", "party": RUSSIA, "occurred_at": "2022-01-10"
 
 
 def test_reading_an_unknown_track_or_a_statement_of_another_track_is_a_404_problem(
-        client: Api) -> None:
+    client: Api,
+) -> None:
     client.open_track("ssd")
     client.open_track("nrc")
     elsewhere = client.record("nrc", "demand")
     assert_problem(client.get(f"/v1/tracks/ssd/statements/{elsewhere['id']}"), 404)
-    assert_problem(client.post(f"/v1/tracks/ssd/statements/{elsewhere['id']}/retraction",
-                               {"reason": "x"}), 404)
-    for path in ["/v1/tracks/no-such-track", f"/v1/tracks/{UNKNOWN}",
-                 "/v1/tracks/no-such-track/statements", "/v1/tracks/no-such-track/demands",
-                 f"/v1/tracks/no-such-track/statements/{UNKNOWN}"]:
+    assert_problem(
+        client.post(f"/v1/tracks/ssd/statements/{elsewhere['id']}/retraction", {"reason": "x"}), 404
+    )
+    for path in [
+        "/v1/tracks/no-such-track",
+        f"/v1/tracks/{UNKNOWN}",
+        "/v1/tracks/no-such-track/statements",
+        "/v1/tracks/no-such-track/demands",
+        f"/v1/tracks/no-such-track/statements/{UNKNOWN}",
+    ]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert_problem(response, 404)
@@ -208,8 +262,10 @@ def test_writing_to_an_unknown_track_is_a_404_problem(client: Api) -> None:
         ("/v1/tracks/no-such-track/parties", {"name": RUSSIA}),
         ("/v1/tracks/no-such-track/status", {"status": "suspended"}),
         (f"/v1/tracks/no-such-track/statements/{UNKNOWN}/retraction", {"reason": "x"}),
-        (f"/v1/tracks/no-such-track/statements/{UNKNOWN}/corrections",
-         {"changes": {"summary": "x"}, "reason": "x"}),
+        (
+            f"/v1/tracks/no-such-track/statements/{UNKNOWN}/corrections",
+            {"changes": {"summary": "x"}, "reason": "x"},
+        ),
     ]:
         response = client.post(path, body)
         assert response.status_code == 404, path

@@ -20,8 +20,14 @@ PARTIES = ["Russia", "United States"]
 
 def open_track(tracker: Tracker, prefix: str = "audit") -> uuid.UUID:
     result = tracker.app.open_track(
-        slug=f"{prefix}-{uuid.uuid4().hex[:8]}", kind="bilateral", title="Strategic stability",
-        venue="Geneva", parties=PARTIES, opened_at="2021-12-01", recorded_by="tester")
+        slug=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        kind="bilateral",
+        title="Strategic stability",
+        venue="Geneva",
+        parties=PARTIES,
+        opened_at="2021-12-01",
+        recorded_by="tester",
+    )
     return result.track.id
 
 
@@ -29,29 +35,43 @@ def demand(summary: str, occurred_at: str = "2021-12-17") -> dict:
     return {"type": "demand", "party": "Russia", "occurred_at": occurred_at, "summary": summary}
 
 
-def test_history_lists_corrections_and_retractions_as_events_of_their_own(
-        tracker: Tracker) -> None:
+def test_history_lists_corrections_and_retractions_as_events_of_their_own(tracker: Tracker) -> None:
     track_id = open_track(tracker)
     first = tracker.app.record_statements(
-        track_id, [demand("No NATO enlargement"), demand("No missiles in Europe")],
-        recorded_by="alice")
+        track_id,
+        [demand("No NATO enlargement"), demand("No missiles in Europe")],
+        recorded_by="alice",
+    )
     kept, dropped = first.targets
-    tracker.app.correct_statement(track_id, kept, {"summary": "No further NATO enlargement"},
-                                  "wording per transcript", recorded_by="bob")
+    tracker.app.correct_statement(
+        track_id,
+        kept,
+        {"summary": "No further NATO enlargement"},
+        "wording per transcript",
+        recorded_by="bob",
+    )
     tracker.app.retract_statement(track_id, dropped, "misattributed", recorded_by="carol")
 
     page = audit.history(tracker.app, track_id)
 
     items = page["items"]
     assert [i["type"] for i in items] == [
-        "TrackOpened", "DemandMade", "DemandMade", "StatementCorrected", "StatementRetracted"]
+        "TrackOpened",
+        "DemandMade",
+        "DemandMade",
+        "StatementCorrected",
+        "StatementRetracted",
+    ]
     assert [i["version"] for i in items] == [1, 2, 3, 4, 5]
     assert [i["recorded_by"] for i in items] == ["tester", "alice", "alice", "bob", "carol"]
     assert items[1]["data"]["statement"]["summary"] == "No NATO enlargement"  # original kept
     assert items[3]["data"]["changes"] == {"summary": "No further NATO enlargement"}
     assert items[3]["data"]["reason"] == "wording per transcript"
-    assert items[4]["data"] == {**items[4]["data"], "statement_id": dropped,
-                                "reason": "misattributed"}
+    assert items[4]["data"] == {
+        **items[4]["data"],
+        "statement_id": dropped,
+        "reason": "misattributed",
+    }
     assert items[0]["prev_hash"] == "0" * 64
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(items))
     assert all("hash" not in i["data"] and "timestamp" not in i["data"] for i in items)
@@ -61,12 +81,14 @@ def test_history_lists_corrections_and_retractions_as_events_of_their_own(
 
 def test_history_pages_by_version(tracker: Tracker) -> None:
     track_id = open_track(tracker)
-    tracker.app.record_statements(track_id, [demand(f"d{n}") for n in range(4)],
-                                  recorded_by="tester")
+    tracker.app.record_statements(
+        track_id, [demand(f"d{n}") for n in range(4)], recorded_by="tester"
+    )
 
     first = audit.history(tracker.app, track_id, limit=2)
-    second = audit.history(tracker.app, track_id, after_version=first["next_after_version"],
-                           limit=2)
+    second = audit.history(
+        tracker.app, track_id, after_version=first["next_after_version"], limit=2
+    )
     last = audit.history(tracker.app, track_id, after_version=4, limit=2)
 
     assert [i["version"] for i in first["items"]] == [1, 2]
@@ -85,8 +107,9 @@ def test_history_of_an_unknown_track_is_track_not_found(tracker: Tracker) -> Non
 
 def test_as_of_a_version_shows_the_track_as_it_stood_then(tracker: Tracker) -> None:
     track_id = open_track(tracker)
-    result = tracker.app.record_statements(track_id, [demand("No NATO enlargement")],
-                                           recorded_by="tester")
+    result = tracker.app.record_statements(
+        track_id, [demand("No NATO enlargement")], recorded_by="tester"
+    )
     tracker.app.retract_statement(track_id, result.targets[0], "wrong", recorded_by="tester")
 
     before = audit.as_of(tracker.app, track_id, version=2)
@@ -111,8 +134,9 @@ def test_as_of_an_instant_finds_the_last_version_recorded_by_then(tracker: Track
 
     for version, instant in enumerate(instants, start=1):
         exact = audit.as_of(tracker.app, track_id, recorded_at=instant)
-        between = audit.as_of(tracker.app, track_id,
-                              recorded_at=(instant + timedelta(microseconds=1)).isoformat())
+        between = audit.as_of(
+            tracker.app, track_id, recorded_at=(instant + timedelta(microseconds=1)).isoformat()
+        )
         assert exact["as_of"]["version"] == version
         assert between["as_of"]["version"] == version
         assert exact["statement_count"] == version - 1
@@ -120,8 +144,7 @@ def test_as_of_an_instant_finds_the_last_version_recorded_by_then(tracker: Track
     assert later["as_of"]["version"] == 6
 
 
-def test_as_of_past_the_end_or_before_the_opening_is_not_recorded_yet(
-        tracker: Tracker) -> None:
+def test_as_of_past_the_end_or_before_the_opening_is_not_recorded_yet(tracker: Tracker) -> None:
     track_id = open_track(tracker)
     opened = datetime.fromisoformat(audit.history(tracker.app, track_id)["items"][0]["recorded_at"])
 
@@ -139,10 +162,13 @@ def test_as_of_past_the_end_or_before_the_opening_is_not_recorded_yet(
 def test_replay_gives_the_timeline_as_it_stood(tracker: Tracker) -> None:
     track_id = open_track(tracker)
     result = tracker.app.record_statements(
-        track_id, [demand("later", "2021-12-20"), demand("earlier", "2021-12-10")],
-        recorded_by="tester")
-    tracker.app.correct_statement(track_id, result.targets[0], {"summary": "later, corrected"},
-                                  "typo", recorded_by="tester")
+        track_id,
+        [demand("later", "2021-12-20"), demand("earlier", "2021-12-10")],
+        recorded_by="tester",
+    )
+    tracker.app.correct_statement(
+        track_id, result.targets[0], {"summary": "later, corrected"}, "typo", recorded_by="tester"
+    )
 
     then = audit.replay(tracker.app, track_id, version=3)
     now = audit.replay(tracker.app, track_id)
@@ -163,8 +189,11 @@ def test_the_feed_lists_every_track_in_commit_order(tracker: Tracker) -> None:
 
     items = page["items"] + rest["items"]
     assert [(i["track_id"], i["version"], i["type"]) for i in items] == [
-        (str(a), 1, "TrackOpened"), (str(b), 1, "TrackOpened"),
-        (str(a), 2, "DemandMade"), (str(b), 2, "DemandMade")]
+        (str(a), 1, "TrackOpened"),
+        (str(b), 1, "TrackOpened"),
+        (str(a), 2, "DemandMade"),
+        (str(b), 2, "DemandMade"),
+    ]
     positions = [i["position"] for i in items]
     assert positions == sorted(positions) and positions[0] > start
     assert page["next_after"] == positions[2] and rest["next_after"] is None
@@ -182,21 +211,28 @@ def test_export_writes_one_json_line_per_event(tracker: Tracker) -> None:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert count == 3 and len(lines) == 3
     assert lines == audit.history(tracker.app, track_id)["items"]
-    assert set(lines[0]) == {"version", "type", "recorded_at", "recorded_by", "data", "hash",
-                             "prev_hash"}
+    assert set(lines[0]) == {
+        "version",
+        "type",
+        "recorded_at",
+        "recorded_by",
+        "data",
+        "hash",
+        "prev_hash",
+    }
 
 
 @pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+01:00", "0001-01-01"])
 def test_as_of_an_instant_at_the_start_of_the_calendar_is_not_recorded_yet(
-        tracker: Tracker, instant: str) -> None:
+    tracker: Tracker, instant: str
+) -> None:
     track_id = open_track(tracker)
 
     with pytest.raises(audit.NotRecordedYet):
         audit.as_of(tracker.app, track_id, recorded_at=instant)
 
 
-def test_as_of_an_instant_at_the_end_of_the_calendar_is_the_current_state(
-        tracker: Tracker) -> None:
+def test_as_of_an_instant_at_the_end_of_the_calendar_is_the_current_state(tracker: Tracker) -> None:
     track_id = open_track(tracker)
 
     state = audit.as_of(tracker.app, track_id, recorded_at="9999-12-31T23:59:59-01:00")

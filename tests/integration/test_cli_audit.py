@@ -12,9 +12,9 @@ import typer
 from typer.testing import CliRunner
 
 from infra.settings import Settings, get_settings
-from services import cli_audit
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker, build
+from services.cli import audit as cli_audit
 from tests.integration.test_verify_tampering import change_text, edit_stored_state
 
 runner = CliRunner()
@@ -41,15 +41,34 @@ def store(database_url: str) -> Iterator[Tracker]:
 def make_track(tracker: Tracker) -> str:
     slug = f"cli-{uuid.uuid4().hex[:8]}"
     track_id = tracker.app.open_track(
-        slug=slug, kind="bilateral", title="Geneva", venue=None,
-        parties=["Russia", "United States"], opened_at="2021-12-01",
-        recorded_by="tester").track.id
-    tracker.app.record_statements(track_id, [
-        {"type": "demand", "party": "Russia", "occurred_at": "2021-12-17",
-         "summary": "demand number 1"},
-        {"type": "meeting_scheduled", "party": "United States", "occurred_at": "2021-12-20",
-         "summary": "Talks", "meeting_at": "2022-01-10", "location": "Geneva"}],
-        recorded_by="tester")
+        slug=slug,
+        kind="bilateral",
+        title="Geneva",
+        venue=None,
+        parties=["Russia", "United States"],
+        opened_at="2021-12-01",
+        recorded_by="tester",
+    ).track.id
+    tracker.app.record_statements(
+        track_id,
+        [
+            {
+                "type": "demand",
+                "party": "Russia",
+                "occurred_at": "2021-12-17",
+                "summary": "demand number 1",
+            },
+            {
+                "type": "meeting_scheduled",
+                "party": "United States",
+                "occurred_at": "2021-12-20",
+                "summary": "Talks",
+                "meeting_at": "2022-01-10",
+                "location": "Geneva",
+            },
+        ],
+        recorded_by="tester",
+    )
     return slug
 
 
@@ -67,8 +86,11 @@ def test_verify_prints_a_table_and_exits_1_on_a_broken_chain(cli, store) -> None
 
 
 def test_an_unknown_track_is_a_clear_error_not_a_traceback(cli, store) -> None:
-    for args in (["verify", "no-such-track"], ["replay", "no-such-track"],
-                 ["export", "no-such-track", "--format", "jsonl"]):
+    for args in (
+        ["verify", "no-such-track"],
+        ["replay", "no-such-track"],
+        ["export", "no-such-track", "--format", "jsonl"],
+    ):
         result = runner.invoke(cli, args)
         assert result.exit_code == 2, args
         assert "no track" in result.stderr and "Traceback" not in result.output
@@ -103,7 +125,10 @@ def test_export_writes_jsonl_to_a_file_or_stdout(cli, store, tmp_path: Path) -> 
     assert to_file.exit_code == 0
     lines = target.read_text().splitlines()
     assert [json.loads(line)["type"] for line in lines] == [
-        "TrackOpened", "DemandMade", "MeetingScheduled"]
+        "TrackOpened",
+        "DemandMade",
+        "MeetingScheduled",
+    ]
     assert to_stdout.stdout.splitlines() == lines
     assert other.exit_code == 2 and "only jsonl" in other.stderr
 
@@ -123,20 +148,32 @@ def test_rebuild_and_check_agree_and_check_exits_1_on_a_difference(cli, store) -
 
 
 def test_checkpoints_are_written_for_tracks_recorded_without_them(
-        cli, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A store written by a release without view checkpoints: `ntrack checkpoints` adds
     them for the versions recorded, after which as-of starts from them, and verify agrees."""
     from domain import views
     from services import audit, checkpoints
 
-    old = build(Settings(database_url=database_url, embedded_projector=False,
-                         checkpoint_interval=0))
+    old = build(
+        Settings(database_url=database_url, embedded_projector=False, checkpoint_interval=0)
+    )
     try:
         slugs = [make_track(old) for _ in range(2)]
         track_id = resolve_track_ref(slugs[0])
-        old.app.record_statements(track_id, [
-            {"type": "demand", "party": "Russia", "occurred_at": f"2022-01-{1 + n % 28:02d}",
-             "summary": f"demand {n}"} for n in range(250)], recorded_by="tester")
+        old.app.record_statements(
+            track_id,
+            [
+                {
+                    "type": "demand",
+                    "party": "Russia",
+                    "occurred_at": f"2022-01-{1 + n % 28:02d}",
+                    "summary": f"demand {n}",
+                }
+                for n in range(250)
+            ],
+            recorded_by="tester",
+        )
     finally:
         old.close()
     monkeypatch.setenv("NTRACK_CHECKPOINT_INTERVAL", "100")
@@ -153,8 +190,9 @@ def test_checkpoints_are_written_for_tracks_recorded_without_them(
         for version in (100, 150, 253):
             rebuilt = checkpoints.track_at(app, track_id, version)
             assert rebuilt is not None
-            assert views.track_state(rebuilt, None) == \
-                views.track_state(app.get_track(track_id, version=version), None)
+            assert views.track_state(rebuilt, None) == views.track_state(
+                app.get_track(track_id, version=version), None
+            )
         assert audit.verify(app, track_id)["checkpoints_checked"] == 2
         assert audit.verify(app, track_id)["valid"] is True
     finally:
@@ -162,7 +200,8 @@ def test_checkpoints_are_written_for_tracks_recorded_without_them(
 
 
 def test_checkpoints_says_so_when_they_are_turned_off(
-        cli, store, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_track(store)
     monkeypatch.setenv("NTRACK_CHECKPOINT_INTERVAL", "0")
     get_settings.cache_clear()
@@ -178,12 +217,21 @@ def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str)
     try:
         slug = make_track(tracker)
         track_id = resolve_track_ref(slug)
-        tracker.app.record_statements(track_id, [
-            {"type": "statement", "party": "Russia", "occurred_at": "2022-01-11",
-             "summary": f"point {n}"} for n in range(300)], recorded_by="tester")
+        tracker.app.record_statements(
+            track_id,
+            [
+                {
+                    "type": "statement",
+                    "party": "Russia",
+                    "occurred_at": "2022-01-11",
+                    "summary": f"point {n}",
+                }
+                for n in range(300)
+            ],
+            recorded_by="tester",
+        )
         tracker.projector().catch_up()
-        _edit_row(tracker, checkpoints.view_stream(track_id), 200,
-                  lambda state: b"\x00 damaged")
+        _edit_row(tracker, checkpoints.view_stream(track_id), 200, lambda state: b"\x00 damaged")
         assert audit.verify(tracker.app, track_id)["invalid_checkpoints"] == [200]
 
         repaired = runner.invoke(cli, ["checkpoints", slug, "--rewrite"])

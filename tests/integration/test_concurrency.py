@@ -17,7 +17,7 @@ from infra.readmodel import TimelineFilter
 from infra.settings import Settings
 from services.api.app import create_app
 from services.bootstrap import Tracker
-from services.projector import Projector
+from services.projections.projector import Projector
 
 WRITERS = 16
 STATEMENTS_EACH = 25
@@ -27,14 +27,24 @@ AUTH = {"Authorization": f"Bearer {SECRET}"}
 
 
 def a_statement(n: int, party: str = "Russia") -> dict[str, Any]:
-    return {"type": "statement", "party": party, "occurred_at": f"2022-01-{n % 28 + 1:02d}",
-            "summary": f"statement number {n}"}
+    return {
+        "type": "statement",
+        "party": party,
+        "occurred_at": f"2022-01-{n % 28 + 1:02d}",
+        "summary": f"statement number {n}",
+    }
 
 
 def open_track(tracker: Tracker, slug: str = "ssd") -> UUID:
-    result = tracker.app.open_track(slug=slug, kind="bilateral", title="Strategic Stability",
-                                    venue="Geneva", parties=PARTIES, opened_at="2021-12-01",
-                                    recorded_by="lead")
+    result = tracker.app.open_track(
+        slug=slug,
+        kind="bilateral",
+        title="Strategic Stability",
+        venue="Geneva",
+        parties=PARTIES,
+        opened_at="2021-12-01",
+        recorded_by="lead",
+    )
     return result.track.id
 
 
@@ -51,15 +61,17 @@ def all_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 def test_sixteen_writers_on_one_track_record_all_four_hundred_statements_with_contiguous_versions(
-        tracker: Tracker) -> None:
+    tracker: Tracker,
+) -> None:
     track_id = open_track(tracker)
 
     def writer(w: int) -> list[str]:
         acknowledged = []
         for k in range(STATEMENTS_EACH):
             n = w * STATEMENTS_EACH + k
-            result = tracker.app.record_statements(track_id, [a_statement(n)],
-                                                   recorded_by=f"writer-{w}")
+            result = tracker.app.record_statements(
+                track_id, [a_statement(n)], recorded_by=f"writer-{w}"
+            )
             acknowledged.extend(result.targets)
         return acknowledged
 
@@ -93,14 +105,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_eight_concurrent_requests_with_one_idempotency_key_record_one_statement_and_agree(
-        client: TestClient) -> None:
+    client: TestClient,
+) -> None:
     tracker: Tracker = client.app.state.tracker
     track_id = open_track(tracker)
     body = a_statement(7)
     headers = {**AUTH, "Idempotency-Key": "evening-press-release"}
 
-    answers = all_at_once(8, lambda _: client.post(f"/v1/tracks/{track_id}/statements",
-                                                   headers=headers, json=body))
+    answers = all_at_once(
+        8, lambda _: client.post(f"/v1/tracks/{track_id}/statements", headers=headers, json=body)
+    )
 
     assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]
     bodies = [a.json() for a in answers]
@@ -112,21 +126,25 @@ def test_eight_concurrent_requests_with_one_idempotency_key_record_one_statement
     assert len(events) == 2
     assert events[1].statement_id == bodies[0]["id"]
 
-    other = client.post(f"/v1/tracks/{track_id}/statements", headers=headers,
-                        json=a_statement(8))
+    other = client.post(f"/v1/tracks/{track_id}/statements", headers=headers, json=a_statement(8))
     assert other.status_code == 422
     assert len(list(tracker.app.repository.event_store.get(track_id))) == 2
 
 
 def test_eight_concurrent_batches_with_one_idempotency_key_record_the_batch_once(
-        client: TestClient) -> None:
+    client: TestClient,
+) -> None:
     tracker: Tracker = client.app.state.tracker
     track_id = open_track(tracker)
     body = {"statements": [a_statement(n) for n in range(5)]}
     headers = {**AUTH, "Idempotency-Key": "batch-1"}
 
-    answers = all_at_once(8, lambda _: client.post(
-        f"/v1/tracks/{track_id}/statements:batch", headers=headers, json=body))
+    answers = all_at_once(
+        8,
+        lambda _: client.post(
+            f"/v1/tracks/{track_id}/statements:batch", headers=headers, json=body
+        ),
+    )
 
     assert [a.status_code for a in answers] == [201] * 8
     ids = {tuple(item["id"] for item in a.json()["items"]) for a in answers}
@@ -148,8 +166,9 @@ def test_a_write_with_a_stale_if_match_is_412_and_records_nothing(client: TestCl
     assert stale.json()["status"] == 412
     assert tracker.app.get_track(track_id).version == 2
 
-    fresh = client.post(url, headers={**AUTH, "If-Match": first.headers["etag"]},
-                        json=a_statement(3))
+    fresh = client.post(
+        url, headers={**AUTH, "If-Match": first.headers["etag"]}, json=a_statement(3)
+    )
     assert fresh.status_code == 201
     assert fresh.headers["etag"] == '"3"'
 
@@ -164,12 +183,18 @@ def test_the_application_refuses_a_stale_version_with_version_mismatch(tracker: 
 
 
 def test_of_eight_concurrent_writers_with_the_same_if_match_exactly_one_wins(
-        client: TestClient) -> None:
+    client: TestClient,
+) -> None:
     tracker: Tracker = client.app.state.tracker
     track_id = open_track(tracker)
-    answers = all_at_once(8, lambda i: client.post(
-        f"/v1/tracks/{track_id}/statements", headers={**AUTH, "If-Match": '"1"'},
-        json=a_statement(i)))
+    answers = all_at_once(
+        8,
+        lambda i: client.post(
+            f"/v1/tracks/{track_id}/statements",
+            headers={**AUTH, "If-Match": '"1"'},
+            json=a_statement(i),
+        ),
+    )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201] + [412] * 7, [a.text for a in answers]
     assert tracker.app.get_track(track_id).version == 2

@@ -49,16 +49,30 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        env = {**os.environ, "NTRACK_DATABASE_URL": database_url,
-               "NTRACK_API_TOKENS": f"crash:admin:{SECRET}", "NTRACK_LOG_LEVEL": "warning",
-               "NTRACK_PROJECTOR_POLL_SECONDS": "0.2"}
+        env = {
+            **os.environ,
+            "NTRACK_DATABASE_URL": database_url,
+            "NTRACK_API_TOKENS": f"crash:admin:{SECRET}",
+            "NTRACK_LOG_LEVEL": "warning",
+            "NTRACK_PROJECTOR_POLL_SECONDS": "0.2",
+        }
         env.pop("NTRACK_ENCRYPTION_KEY", None)
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from services.cli import main; main()",
-                 "serve", "--port", str(self.port)],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-c",
+                    "from services.cli.main import main; main()",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
@@ -90,8 +104,12 @@ class Server:
 
 
 def statement(n: int) -> dict[str, Any]:
-    return {"type": "statement", "party": "Russia", "occurred_at": "2022-01-12",
-            "summary": f"statement {n} of the stream"}
+    return {
+        "type": "statement",
+        "party": "Russia",
+        "occurred_at": "2022-01-12",
+        "summary": f"statement {n} of the stream",
+    }
 
 
 class Writer(threading.Thread):
@@ -110,8 +128,11 @@ class Writer(threading.Thread):
                 key, body = f"stream-{n}", statement(n)
                 self.in_flight = (key, body)
                 try:
-                    answer = client.post(f"/v1/tracks/{self.track}/statements", json=body,
-                                         headers={"Idempotency-Key": key})
+                    answer = client.post(
+                        f"/v1/tracks/{self.track}/statements",
+                        json=body,
+                        headers={"Idempotency-Key": key},
+                    )
                 except httpx.TransportError:
                     return  # the server died with this request in flight
                 if answer.status_code != 201:
@@ -122,13 +143,21 @@ class Writer(threading.Thread):
 
 
 def test_a_server_killed_mid_stream_loses_no_acknowledged_statement(
-        database_url: str, tmp_path: Path) -> None:
+    database_url: str, tmp_path: Path
+) -> None:
     log = tmp_path / "serve.log"
     server = Server(database_url, log)
     try:
-        opened = httpx.post(f"{server.url}/v1/tracks", headers=AUTH, json={
-            "kind": "bilateral", "title": "Strategic Stability Dialogue", "slug": "ssd",
-            "parties": ["United States", "Russia"]})
+        opened = httpx.post(
+            f"{server.url}/v1/tracks",
+            headers=AUTH,
+            json={
+                "kind": "bilateral",
+                "title": "Strategic Stability Dialogue",
+                "slug": "ssd",
+                "parties": ["United States", "Russia"],
+            },
+        )
         assert opened.status_code == 201, opened.text
         track = opened.json()["id"]
 
@@ -147,8 +176,11 @@ def test_a_server_killed_mid_stream_loses_no_acknowledged_statement(
         resent = None
         if writer.in_flight is not None:  # unknown fate: the key makes a retry safe
             key, body = writer.in_flight
-            resent = httpx.post(f"{server.url}/v1/tracks/{track}/statements", json=body,
-                                headers={**AUTH, "Idempotency-Key": key})
+            resent = httpx.post(
+                f"{server.url}/v1/tracks/{track}/statements",
+                json=body,
+                headers={**AUTH, "Idempotency-Key": key},
+            )
             assert resent.status_code == 201, resent.text
             writer.acked[key] = resent.json()
 
@@ -158,8 +190,10 @@ def test_a_server_killed_mid_stream_loses_no_acknowledged_statement(
             state = client.get(f"/v1/tracks/{track}", params={"min_position": head})
             assert state.status_code == 200, state.text
             for answer in writer.acked.values():
-                got = client.get(f"/v1/tracks/{track}/statements/{answer['id']}",
-                                 params={"min_position": answer["position"]})
+                got = client.get(
+                    f"/v1/tracks/{track}/statements/{answer['id']}",
+                    params={"min_position": answer["position"]},
+                )
                 assert got.status_code == 200, got.text
                 assert got.json()["summary"] == answer["summary"]
     finally:

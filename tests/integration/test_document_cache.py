@@ -11,11 +11,11 @@ from uuid import UUID
 import pytest
 
 from infra.settings import Settings
-from services import rebuild
-from services.api.routes_tracks import current_state
+from services.api.document_cache import TrackDocumentCache
+from services.api.routes.tracks import current_state
 from services.bootstrap import Tracker, build
-from services.document_cache import TrackDocumentCache
-from services.projector import PROJECTION, Projector
+from services.projections import rebuild
+from services.projections.projector import PROJECTION, Projector
 from tests.conftest import drop_schema, postgres_url_or_skip
 
 pytestmark = pytest.mark.postgres
@@ -48,17 +48,24 @@ def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 def open_with_demand(tracker: Tracker, slug: str) -> UUID:
     track_id = tracker.app.open_track(
-        slug=slug, kind="bilateral", title=slug, venue=None,
-        parties=["Russia", "United States"], opened_at="2022-01-10",
-        recorded_by="tester").track.id
+        slug=slug,
+        kind="bilateral",
+        title=slug,
+        venue=None,
+        parties=["Russia", "United States"],
+        opened_at="2022-01-10",
+        recorded_by="tester",
+    ).track.id
     record_demand(tracker, track_id, "no enlargement")
     return track_id
 
 
 def record_demand(tracker: Tracker, track_id: UUID, summary: str) -> None:
-    tracker.app.record_statements(track_id, [{
-        "type": "demand", "party": "Russia", "occurred_at": "2022-01-10",
-        "summary": summary}], recorded_by="tester")
+    tracker.app.record_statements(
+        track_id,
+        [{"type": "demand", "party": "Russia", "occurred_at": "2022-01-10", "summary": summary}],
+        recorded_by="tester",
+    )
 
 
 def read_through(tracker: Tracker, cache: TrackDocumentCache, track_id: UUID) -> bytes:
@@ -66,7 +73,8 @@ def read_through(tracker: Tracker, cache: TrackDocumentCache, track_id: UUID) ->
 
 
 def test_a_projected_change_removes_the_cached_document_of_its_track_only(
-        pg_tracker: Tracker, cache: TrackDocumentCache) -> None:
+    pg_tracker: Tracker, cache: TrackDocumentCache
+) -> None:
     projector = Projector(pg_tracker.app, pg_tracker.read_model)
     geneva = open_with_demand(pg_tracker, "geneva")
     brussels = open_with_demand(pg_tracker, "brussels")
@@ -85,8 +93,7 @@ def test_a_projected_change_removes_the_cached_document_of_its_track_only(
     assert read_through(pg_tracker, cache, geneva) != before
 
 
-def test_a_rebuild_swap_empties_the_cache(pg_tracker: Tracker,
-                                          cache: TrackDocumentCache) -> None:
+def test_a_rebuild_swap_empties_the_cache(pg_tracker: Tracker, cache: TrackDocumentCache) -> None:
     geneva = open_with_demand(pg_tracker, "geneva")
     Projector(pg_tracker.app, pg_tracker.read_model).catch_up()
     eventually(lambda: cache.seen == pg_tracker.read_model.position(PROJECTION))
@@ -97,7 +104,8 @@ def test_a_rebuild_swap_empties_the_cache(pg_tracker: Tracker,
 
 
 def test_a_lost_listen_connection_stops_the_cache_until_it_listens_again(
-        pg_tracker: Tracker, cache: TrackDocumentCache) -> None:
+    pg_tracker: Tracker, cache: TrackDocumentCache
+) -> None:
     import psycopg
 
     geneva = open_with_demand(pg_tracker, "geneva")
@@ -106,8 +114,14 @@ def test_a_lost_listen_connection_stops_the_cache_until_it_listens_again(
     read_through(pg_tracker, cache, geneva)
     assert pg_tracker.config.pg_conninfo is not None
     with psycopg.connect(**pg_tracker.config.pg_conninfo, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                      " WHERE query = %s", (f'LISTEN "{pg_tracker.read_model.channel}"',))
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
+            (f'LISTEN "{pg_tracker.read_model.channel}"',),
+        )
     eventually(lambda: cache.get(str(geneva)) is None)
-    eventually(lambda: (read_through(pg_tracker, cache, geneva) is not None
-                        and cache.get(str(geneva)) is not None))
+    eventually(
+        lambda: (
+            read_through(pg_tracker, cache, geneva) is not None
+            and cache.get(str(geneva)) is not None
+        )
+    )

@@ -28,19 +28,28 @@ class Server:
     base_url: str
 
     def client(self, secret: str = AUDITOR) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=10,
-                            headers={"Authorization": f"Bearer {secret}"})
+        return httpx.Client(
+            base_url=self.base_url, timeout=10, headers={"Authorization": f"Bearer {secret}"}
+        )
 
 
 @pytest.fixture
 def server(database_url: str) -> Iterator[Server]:
-    settings = Settings(database_url=database_url, stream_poll_seconds=0.05,
-                        api_tokens=f"auditor:auditor:{AUDITOR},recorder:recorder:{RECORDER}")
+    settings = Settings(
+        database_url=database_url,
+        stream_poll_seconds=0.05,
+        api_tokens=f"auditor:auditor:{AUDITOR},recorder:recorder:{RECORDER}",
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                            log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -56,16 +65,20 @@ def server(database_url: str) -> Iterator[Server]:
 
 def open_track(server: Server) -> str:
     with server.client(RECORDER) as c:
-        r = c.post("/v1/tracks", json={"kind": "osce", "title": f"Vienna {uuid.uuid4()}",
-                                       "parties": ["US", "Russia"]})
+        r = c.post(
+            "/v1/tracks",
+            json={"kind": "osce", "title": f"Vienna {uuid.uuid4()}", "parties": ["US", "Russia"]},
+        )
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
 
 def record(server: Server, track: str, count: int) -> list[int]:
     with server.client(RECORDER) as c:
-        return [c.post(f"/v1/tracks/{track}/statements", json=STATEMENT).json()["position"]
-                for _ in range(count)]
+        return [
+            c.post(f"/v1/tracks/{track}/statements", json=STATEMENT).json()["position"]
+            for _ in range(count)
+        ]
 
 
 def read_events(response: httpx.Response, count: int) -> list[tuple[int, dict]]:
@@ -102,9 +115,15 @@ def test_the_stream_pushes_new_events_in_commit_order_like_the_feed(server: Serv
 def test_a_reconnecting_client_resumes_after_its_last_event_id(server: Server) -> None:
     track = open_track(server)
     positions = record(server, track, 6)
-    with server.client() as c, c.stream(
-            "GET", "/v1/events/stream", params={"after": 0},
-            headers={"Last-Event-ID": str(positions[2])}) as response:
+    with (
+        server.client() as c,
+        c.stream(
+            "GET",
+            "/v1/events/stream",
+            params={"after": 0},
+            headers={"Last-Event-ID": str(positions[2])},
+        ) as response,
+    ):
         events = read_events(response, 3)
     assert [position for position, _ in events] == positions[3:]
 
@@ -112,8 +131,10 @@ def test_a_reconnecting_client_resumes_after_its_last_event_id(server: Server) -
 def test_after_starts_the_stream_from_a_position(server: Server) -> None:
     track = open_track(server)
     positions = record(server, track, 3)
-    with server.client() as c, c.stream(
-            "GET", "/v1/events/stream", params={"after": positions[0]}) as response:
+    with (
+        server.client() as c,
+        c.stream("GET", "/v1/events/stream", params={"after": positions[0]}) as response,
+    ):
         events = read_events(response, 2)
     assert [position for position, _ in events] == positions[1:]
 
@@ -135,8 +156,9 @@ def test_a_last_event_id_that_the_feed_never_sent_is_refused(server: Server) -> 
 
 
 def test_the_server_stops_following_when_the_client_disconnects(
-        server: Server, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="services.api.routes_events")
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="services.api.routes.events")
     with server.client() as c, c.stream("GET", "/v1/events/stream") as response:
         assert response.status_code == 200
         time.sleep(0.2)

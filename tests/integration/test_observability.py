@@ -19,14 +19,19 @@ from services.logs import logging_config, redact
 
 SECRET = "observability-secret-" + uuid.uuid4().hex
 AUTH = {"Authorization": f"Bearer {SECRET}"}
-STATEMENT = {"type": "demand", "party": "US", "occurred_at": "2022-01-10",
-             "summary": "No further NATO enlargement"}
+STATEMENT = {
+    "type": "demand",
+    "party": "US",
+    "occurred_at": "2022-01-10",
+    "summary": "No further NATO enlargement",
+}
 
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    settings = Settings(database_url=f"memory://{uuid.uuid4().hex}",
-                        api_tokens=f"tester:admin:{SECRET}")
+    settings = Settings(
+        database_url=f"memory://{uuid.uuid4().hex}", api_tokens=f"tester:admin:{SECRET}"
+    )
     app = create_app(settings)
 
     @app.get("/test/log-inside", include_in_schema=False)
@@ -58,15 +63,21 @@ def records(buffer: io.StringIO) -> list[dict]:
 
 
 def open_track(client: TestClient) -> str:
-    r = client.post("/v1/tracks", headers=AUTH,
-                    json={"kind": "bilateral", "title": "Geneva", "parties": ["US", "Russia"]})
+    r = client.post(
+        "/v1/tracks",
+        headers=AUTH,
+        json={"kind": "bilateral", "title": "Geneva", "parties": ["US", "Russia"]},
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 def metric_samples(text: str) -> list[tuple[str, dict[str, str], float]]:
-    return [(s.name, s.labels, s.value)
-            for family in text_string_to_metric_families(text) for s in family.samples]
+    return [
+        (s.name, s.labels, s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    ]
 
 
 def test_every_answer_carries_a_fresh_request_id(client: TestClient) -> None:
@@ -76,9 +87,11 @@ def test_every_answer_carries_a_fresh_request_id(client: TestClient) -> None:
 
 
 def test_a_sane_incoming_request_id_is_kept_and_an_odd_one_replaced(client: TestClient) -> None:
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
-        "X-Request-ID"] == "abc-123"
-    odd = client.get("/healthz", headers={"X-Request-ID": "a b\"<script>" + "x" * 300})
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
+        == "abc-123"
+    )
+    odd = client.get("/healthz", headers={"X-Request-ID": 'a b"<script>' + "x" * 300})
     assert odd.headers["X-Request-ID"] != "a b"
     assert len(odd.headers["X-Request-ID"]) == 32
 
@@ -90,7 +103,8 @@ def test_a_refused_body_still_carries_a_request_id(client: TestClient) -> None:
 
 
 def test_every_log_record_of_a_request_carries_its_request_id(
-        client: TestClient, json_logs: io.StringIO) -> None:
+    client: TestClient, json_logs: io.StringIO
+) -> None:
     client.get("/test/log-inside", headers={"X-Request-ID": "trace-me-1"})
     lines = records(json_logs)
     inside = [r for r in lines if r["message"] == "written inside the route"]
@@ -103,7 +117,8 @@ def test_every_log_record_of_a_request_carries_its_request_id(
 
 
 def test_the_access_log_names_the_route_template_and_never_the_authorization_header(
-        client: TestClient, json_logs: io.StringIO) -> None:
+    client: TestClient, json_logs: io.StringIO
+) -> None:
     track = open_track(client)
     client.post(f"/v1/tracks/{track}/statements", headers=AUTH, json=STATEMENT)
     client.get("/v1/tracks", headers={"Authorization": "Bearer wrong-" + SECRET})
@@ -114,8 +129,9 @@ def test_the_access_log_names_the_route_template_and_never_the_authorization_hea
 
 
 def test_secrets_in_log_messages_are_masked() -> None:
-    text = redact(f"Authorization: Bearer {SECRET} url=postgresql://app:hunter2@db/x "
-                  "password=hunter2")
+    text = redact(
+        f"Authorization: Bearer {SECRET} url=postgresql://app:hunter2@db/x password=hunter2"
+    )
     assert SECRET not in text and "hunter2" not in text
     assert "postgresql://app:***@db/x" in text
 
@@ -123,15 +139,20 @@ def test_secrets_in_log_messages_are_masked() -> None:
 def test_metrics_count_requests_by_route_template_and_status(client: TestClient) -> None:
     track = open_track(client)
     for _ in range(3):
-        assert client.post(f"/v1/tracks/{track}/statements", headers=AUTH,
-                           json=STATEMENT).status_code == 201
+        assert (
+            client.post(f"/v1/tracks/{track}/statements", headers=AUTH, json=STATEMENT).status_code
+            == 201
+        )
     client.get(f"/v1/tracks/{track}/statements/{uuid.uuid4()}")
     r = client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     samples = metric_samples(r.text)
-    writes = [v for n, labels, v in samples if n == "ntrack_http_requests_total"
-              and labels == {"method": "POST", "route": "/v1/tracks/{track}/statements",
-                             "status": "201"}]
+    writes = [
+        v
+        for n, labels, v in samples
+        if n == "ntrack_http_requests_total"
+        and labels == {"method": "POST", "route": "/v1/tracks/{track}/statements", "status": "201"}
+    ]
     assert writes and writes[0] >= 3
     routes = {labels.get("route") for n, labels, _ in samples if n.startswith("ntrack_http")}
     assert "/v1/tracks/{track}/statements/{statement_id}" in routes
@@ -142,13 +163,17 @@ def test_metrics_count_requests_by_route_template_and_status(client: TestClient)
 
 
 def test_metrics_report_the_log_head_and_each_projections_position_and_lag(
-        client: TestClient) -> None:
+    client: TestClient,
+) -> None:
     track = open_track(client)
-    position = client.post(f"/v1/tracks/{track}/statements", headers=AUTH,
-                           json=STATEMENT).json()["position"]
+    position = client.post(f"/v1/tracks/{track}/statements", headers=AUTH, json=STATEMENT).json()[
+        "position"
+    ]
     client.get(f"/v1/tracks/{track}", params={"min_position": position})
-    samples = {(n, labels.get("projection")): v for n, labels, v in
-               metric_samples(client.get("/metrics").text)}
+    samples = {
+        (n, labels.get("projection")): v
+        for n, labels, v in metric_samples(client.get("/metrics").text)
+    }
     assert samples[("ntrack_store_up", None)] == 1
     assert samples[("ntrack_log_position", None)] == position
     assert samples[("ntrack_projection_position", "track_views")] == position

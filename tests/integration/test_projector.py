@@ -7,44 +7,65 @@ import pytest
 from domain import views
 from infra.readmodel import ReadModelTx, TimelineFilter
 from services.bootstrap import Tracker
-from services.projector import PROJECTION, LostRace, Projector
+from services.projections.projector import PROJECTION, LostRace, Projector
 
 
 def _open(tracker: Tracker, slug: str):
-    return tracker.app.open_track(slug=slug, kind="bilateral", title=slug, venue="Geneva",
-                                  parties=["Russia", "United States"], opened_at="2021-12-01",
-                                  recorded_by="tester").track.id
+    return tracker.app.open_track(
+        slug=slug,
+        kind="bilateral",
+        title=slug,
+        venue="Geneva",
+        parties=["Russia", "United States"],
+        opened_at="2021-12-01",
+        recorded_by="tester",
+    ).track.id
 
 
 def _demand(summary: str, day: int = 17) -> dict:
-    return {"type": "demand", "party": "Russia", "occurred_at": f"2021-12-{day:02d}",
-            "summary": summary, "topics": ["nato"]}
+    return {
+        "type": "demand",
+        "party": "Russia",
+        "occurred_at": f"2021-12-{day:02d}",
+        "summary": summary,
+        "topics": ["nato"],
+    }
 
 
 def _record(tracker: Tracker, track_id, *statements: dict) -> list[str]:
-    return tracker.app.record_statements(track_id, list(statements),
-                                         recorded_by="tester").targets
+    return tracker.app.record_statements(track_id, list(statements), recorded_by="tester").targets
 
 
 def _timeline_ids(tracker: Tracker, track_id) -> list[str]:
-    items, _ = tracker.read_model.timeline(str(track_id),
-                                           TimelineFilter(include_retracted=True, limit=500))
+    items, _ = tracker.read_model.timeline(
+        str(track_id), TimelineFilter(include_retracted=True, limit=500)
+    )
     return [i["id"] for i in items]
 
 
 def test_the_read_model_shows_what_the_aggregate_says(tracker: Tracker) -> None:
     track_id = _open(tracker, "ssd")
     (demand,) = _record(tracker, track_id, _demand("no enlargement"))
-    _record(tracker, track_id, {"type": "response", "party": "United States",
-                                "occurred_at": "2022-01-26", "summary": "no",
-                                "responds_to": demand, "position": "reject"})
+    _record(
+        tracker,
+        track_id,
+        {
+            "type": "response",
+            "party": "United States",
+            "occurred_at": "2022-01-26",
+            "summary": "no",
+            "responds_to": demand,
+            "position": "reject",
+        },
+    )
     Projector(tracker.app, tracker.read_model).catch_up()
 
     track = tracker.app.get_track(track_id)
     stored = tracker.read_model.get_track(str(track_id))
     assert stored == views.track_state(track, stored["position"])
-    assert tracker.read_model.get_statement(str(track_id), demand) == \
-        views.statement_view(track, demand)
+    assert tracker.read_model.get_statement(str(track_id), demand) == views.statement_view(
+        track, demand
+    )
     assert tracker.read_model.position(PROJECTION) == tracker.app.max_position()
 
 
@@ -58,7 +79,8 @@ def test_catching_up_twice_applies_nothing_the_second_time(tracker: Tracker) -> 
 
 
 def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     track_id = _open(tracker, "osce")
     for n in range(5):
         _record(tracker, track_id, _demand(f"demand {n}", day=10 + n))
@@ -83,7 +105,8 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
 
 
 def test_two_projectors_racing_never_apply_an_event_twice(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     track_id = _open(tracker, "race")
     _record(tracker, track_id, _demand("first"))
     first = Projector(tracker.app, tracker.read_model)
@@ -117,9 +140,17 @@ def test_a_projector_started_late_rebuilds_tracks_it_has_not_seen(tracker: Track
 
 def test_topic_and_party_filters_come_from_the_projected_rows(tracker: Tracker) -> None:
     track_id = _open(tracker, "filters")
-    _record(tracker, track_id, _demand("tagged"),
-            {"type": "statement", "party": "United States", "occurred_at": "2021-12-20",
-             "summary": "untagged"})
+    _record(
+        tracker,
+        track_id,
+        _demand("tagged"),
+        {
+            "type": "statement",
+            "party": "United States",
+            "occurred_at": "2021-12-20",
+            "summary": "untagged",
+        },
+    )
     Projector(tracker.app, tracker.read_model).catch_up()
     tagged, _ = tracker.read_model.timeline(str(track_id), TimelineFilter(topic="nato"))
     by_us, _ = tracker.read_model.timeline(str(track_id), TimelineFilter(party="United States"))
@@ -136,8 +167,9 @@ def test_reads_of_an_in_memory_store_wait_out_the_projectors_writes() -> None:
 
     # memory:// shares one SQLite database between connections through the shared cache,
     # whose table locks fail a concurrent read at once unless the read waits.
-    tracker = build(Settings(database_url=f"memory://{uuid_module.uuid4().hex}",
-                             embedded_projector=True))
+    tracker = build(
+        Settings(database_url=f"memory://{uuid_module.uuid4().hex}", embedded_projector=True)
+    )
     tracker.start_projector()
     failures: list[Exception] = []
     done = threading.Event()

@@ -51,18 +51,33 @@ def v1_track(tracker: Tracker) -> Iterator[uuid.UUID]:
     """A track written by today's (v1) code: opened, a party added, a statement."""
     app = tracker.app
     track_id = app.open_track(
-        slug=f"evolve-{uuid.uuid4().hex[:8]}", kind="osce", title="OSCE Permanent Council",
-        venue="Vienna", parties=["Russia", "United States"], opened_at="2022-01-13",
-        recorded_by="tester").track.id
+        slug=f"evolve-{uuid.uuid4().hex[:8]}",
+        kind="osce",
+        title="OSCE Permanent Council",
+        venue="Vienna",
+        parties=["Russia", "United States"],
+        opened_at="2022-01-13",
+        recorded_by="tester",
+    ).track.id
     app.add_party(track_id, "France", recorded_by="tester")
-    app.record_statements(track_id, [
-        {"type": "statement", "party": "France", "occurred_at": "2022-01-13",
-         "summary": "Dialogue must continue"}], recorded_by="tester")
+    app.record_statements(
+        track_id,
+        [
+            {
+                "type": "statement",
+                "party": "France",
+                "occurred_at": "2022-01-13",
+                "summary": "Dialogue must continue",
+            }
+        ],
+        recorded_by="tester",
+    )
     yield track_id
 
 
 def test_old_events_load_replay_and_verify_after_the_event_gains_a_field(
-        tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_for_topic(monkeypatch, PartyAdded)
 
     history = audit.history(tracker.app, v1_track)["items"]
@@ -74,13 +89,20 @@ def test_old_events_load_replay_and_verify_after_the_event_gains_a_field(
     assert replayed["parties"] == ["Russia", "United States", "France"]
     assert audit.as_of(tracker.app, v1_track)["statement_count"] == 1
     assert audit.verify(tracker.app, v1_track) == {
-        "valid": True, "events_checked": 3, "first_invalid_version": None,
-        "head_hash": history[-1]["hash"], "snapshots_checked": 0, "invalid_snapshots": [],
-        "checkpoints_checked": 0, "invalid_checkpoints": []}
+        "valid": True,
+        "events_checked": 3,
+        "first_invalid_version": None,
+        "head_hash": history[-1]["hash"],
+        "snapshots_checked": 0,
+        "invalid_snapshots": [],
+        "checkpoints_checked": 0,
+        "invalid_checkpoints": [],
+    }
 
 
 def test_new_events_carry_the_field_and_the_chain_stays_valid(
-        tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_for_topic(monkeypatch, PartyAdded)
     track = tracker.app.get_track(v1_track)
     # What a v2 `Track.add_party(name, role=...)` would do.
@@ -91,14 +113,16 @@ def test_new_events_carry_the_field_and_the_chain_stays_valid(
     history = audit.history(tracker.app, v1_track)["items"]
 
     assert stored.topic == TOPIC and b'"class_version":2' in stored.state
-    assert [(i["data"].get("name"), i["data"].get("role")) for i in history
-            if i["type"] == "PartyAdded"] == [("France", "party"), ("OSCE Chair", "mediator")]
+    assert [
+        (i["data"].get("name"), i["data"].get("role")) for i in history if i["type"] == "PartyAdded"
+    ] == [("France", "party"), ("OSCE Chair", "mediator")]
     assert audit.as_of(tracker.app, v1_track)["parties"][-1] == "OSCE Chair"
     assert audit.verify(tracker.app, v1_track)["valid"] is True
 
 
 def test_the_chain_covers_what_was_stored_not_what_the_upcaster_added(
-        tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_for_topic(monkeypatch, PartyAdded)
 
     (stored,) = tracker.app.recorder.select_events(v1_track, gt=1, lte=2)
@@ -110,7 +134,8 @@ def test_the_chain_covers_what_was_stored_not_what_the_upcaster_added(
 
 
 def test_without_an_upcaster_old_events_lack_the_new_field(
-        tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, v1_track: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class PartyAdded(TrackEvent):  # a v2 shipped without class_version / upcaster
         name: str
         role: str

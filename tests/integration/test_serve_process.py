@@ -43,9 +43,12 @@ def ntrack(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     base = {k: v for k, v in os.environ.items() if not k.startswith("NTRACK_")}
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", "from services.cli import main; main()", *args],
-            cwd=ROOT, env={**base, "NTRACK_API_TOKENS": f"tester:admin:{SECRET}", **env},
-            stdout=out, stderr=subprocess.STDOUT)
+            [sys.executable, "-c", "from services.cli.main import main; main()", *args],
+            cwd=ROOT,
+            env={**base, "NTRACK_API_TOKENS": f"tester:admin:{SECRET}", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_for_health(base_url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -73,26 +76,37 @@ def stop_later() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 @pytest.mark.slow
 def test_sigterm_lets_an_in_flight_request_finish_and_every_log_line_is_json(
-        tmp_path: Path, stop_later: list[subprocess.Popen[bytes]]) -> None:
+    tmp_path: Path, stop_later: list[subprocess.Popen[bytes]]
+) -> None:
     port = _free_port()
     log = tmp_path / "serve.log"
-    proc = ntrack(["serve", "--port", str(port)], {
-        "NTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/ntrack.sqlite3",
-        "NTRACK_EMBEDDED_PROJECTOR": "false",  # nothing applies events: a min_position read
-        "NTRACK_MIN_POSITION_WAIT_SECONDS": "2",  # waits its full 2 s
-    }, log)
+    proc = ntrack(
+        ["serve", "--port", str(port)],
+        {
+            "NTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/ntrack.sqlite3",
+            "NTRACK_EMBEDDED_PROJECTOR": "false",  # nothing applies events: a min_position read
+            "NTRACK_MIN_POSITION_WAIT_SECONDS": "2",  # waits its full 2 s
+        },
+        log,
+    )
     stop_later.append(proc)
     base = f"http://127.0.0.1:{port}"
     wait_for_health(base, proc, log)
-    track = httpx.post(base + "/v1/tracks", headers={"Authorization": f"Bearer {SECRET}"},
-                       json={"kind": "nato", "title": "Brussels", "parties": ["NATO"]}).json()
+    track = httpx.post(
+        base + "/v1/tracks",
+        headers={"Authorization": f"Bearer {SECRET}"},
+        json={"kind": "nato", "title": "Brussels", "parties": ["NATO"]},
+    ).json()
 
     answer: dict[str, httpx.Response] = {}
 
     def slow_read() -> None:
-        answer["r"] = httpx.get(f"{base}/v1/tracks/{track['id']}",
-                                params={"min_position": track["position"]},
-                                headers={"X-Request-ID": "in-flight-1"}, timeout=30)
+        answer["r"] = httpx.get(
+            f"{base}/v1/tracks/{track['id']}",
+            params={"min_position": track["position"]},
+            headers={"X-Request-ID": "in-flight-1"},
+            timeout=30,
+        )
 
     reader = threading.Thread(target=slow_read)
     started = time.monotonic()
@@ -114,16 +128,21 @@ def test_sigterm_lets_an_in_flight_request_finish_and_every_log_line_is_json(
 
 @pytest.mark.slow
 def test_metrics_add_up_over_all_workers_with_a_multiprocess_directory(
-        tmp_path: Path, stop_later: list[subprocess.Popen[bytes]]) -> None:
+    tmp_path: Path, stop_later: list[subprocess.Popen[bytes]]
+) -> None:
     port = _free_port()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")  # a previous run's leftovers
     log = tmp_path / "serve.log"
-    proc = ntrack(["serve", "--port", str(port), "--workers", "2"], {
-        "NTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/ntrack.sqlite3",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }, log)
+    proc = ntrack(
+        ["serve", "--port", str(port), "--workers", "2"],
+        {
+            "NTRACK_DATABASE_URL": f"sqlite:///{tmp_path}/ntrack.sqlite3",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        },
+        log,
+    )
     stop_later.append(proc)
     base = f"http://127.0.0.1:{port}"
     wait_for_health(base, proc, log)
@@ -141,9 +160,12 @@ def test_metrics_add_up_over_all_workers_with_a_multiprocess_directory(
 
 
 def healthz_count(text: str) -> float:
-    return sum(s.value for family in text_string_to_metric_families(text)
-               for s in family.samples
-               if s.name == "ntrack_http_requests_total" and s.labels["route"] == "/healthz")
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "ntrack_http_requests_total" and s.labels["route"] == "/healthz"
+    )
 
 
 @pytest.fixture
@@ -154,8 +176,9 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_the_connection_budget_counts_both_pools_the_projectors_sessions_and_the_apis_listen(
-) -> None:
+def test_the_connection_budget_counts_both_pools_the_projectors_sessions_and_the_apis_listen() -> (
+    None
+):
     settings = Settings(pool_size=5)
     assert connections_per_process(settings, projector=False) == 10
     assert connections_per_process(settings, projector=True) == 12
@@ -167,33 +190,37 @@ def test_the_connection_budget_counts_both_pools_the_projectors_sessions_and_the
 
 @pytest.mark.postgres
 def test_a_topology_that_fits_postgres_max_connections_passes_the_check(pg_url: str) -> None:
-    check_connection_budget(Settings(database_url=pg_url, pool_size=2), processes=2,
-                            projector=True)
+    check_connection_budget(Settings(database_url=pg_url, pool_size=2), processes=2, projector=True)
 
 
 @pytest.mark.postgres
-def test_more_workers_than_postgres_can_serve_are_refused_with_the_numbers(
-        pg_url: str) -> None:
+def test_more_workers_than_postgres_can_serve_are_refused_with_the_numbers(pg_url: str) -> None:
     with pytest.raises(ConnectionBudgetExceeded) as refused:
-        check_connection_budget(Settings(database_url=pg_url, pool_size=5), processes=500,
-                                projector=True)
+        check_connection_budget(
+            Settings(database_url=pg_url, pool_size=5), processes=500, projector=True
+        )
     message = str(refused.value)
     assert "500 process(es) × 12 connections" in message
     assert "max_connections=" in message and "NTRACK_POOL_SIZE=5" in message
 
 
 def test_the_budget_is_not_checked_off_postgres(tmp_path: Path) -> None:
-    check_connection_budget(Settings(database_url=f"sqlite:///{tmp_path}/x.sqlite3"),
-                            processes=10**6, projector=True)
+    check_connection_budget(
+        Settings(database_url=f"sqlite:///{tmp_path}/x.sqlite3"), processes=10**6, projector=True
+    )
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_ntrack_serve_refuses_to_start_workers_postgres_could_not_connect(
-        pg_url: str, tmp_path: Path) -> None:
+    pg_url: str, tmp_path: Path
+) -> None:
     log = tmp_path / "serve.log"
-    proc = ntrack(["serve", "--port", str(_free_port()), "--workers", "400"],
-                  {"NTRACK_DATABASE_URL": pg_url}, log)
+    proc = ntrack(
+        ["serve", "--port", str(_free_port()), "--workers", "400"],
+        {"NTRACK_DATABASE_URL": pg_url},
+        log,
+    )
     assert proc.wait(timeout=60) == 2
     output = log.read_text()
     assert "max_connections" in output and "Traceback" not in output

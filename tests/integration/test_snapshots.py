@@ -18,8 +18,12 @@ from tests.conftest import snapshot_versions
 
 
 def _statement(n: int) -> dict:
-    return {"type": "demand" if n % 2 else "statement", "party": "Russia",
-            "occurred_at": f"2022-01-{1 + n % 28:02d}", "summary": f"statement {n}"}
+    return {
+        "type": "demand" if n % 2 else "statement",
+        "party": "Russia",
+        "occurred_at": f"2022-01-{1 + n % 28:02d}",
+        "summary": f"statement {n}",
+    }
 
 
 def _replayed(tracker: Tracker, track_id, version: int) -> Track:
@@ -31,9 +35,15 @@ def _replayed(tracker: Tracker, track_id, version: int) -> Track:
 
 
 def _open(tracker: Tracker, slug: str, parties: tuple[str, ...] = ("Russia",)) -> UUID:
-    return tracker.app.open_track(slug=slug, kind="other", title="t", venue=None,
-                                  parties=list(parties), opened_at="2022-01-01",
-                                  recorded_by="t").track.id
+    return tracker.app.open_track(
+        slug=slug,
+        kind="other",
+        title="t",
+        venue=None,
+        parties=list(parties),
+        opened_at="2022-01-01",
+        recorded_by="t",
+    ).track.id
 
 
 def _record_one_by_one(tracker: Tracker, track_id: UUID, count: int) -> None:
@@ -62,27 +72,47 @@ def test_a_long_track_is_snapshotted_ever_more_sparsely(snappy: Tracker) -> None
 
 def test_every_version_rebuilt_from_snapshots_equals_a_full_replay(snappy: Tracker) -> None:
     track_id = _open(snappy, "equal", ("Russia", "NATO"))
-    ids = snappy.app.record_statements(track_id, [_statement(n) for n in range(7)],
-                                       recorded_by="t").targets
-    snappy.app.record_statements(track_id, [{
-        "type": "response", "party": "NATO", "occurred_at": "2022-01-20", "summary": "no",
-        "responds_to": ids[1], "position": "reject"}], recorded_by="t")
+    ids = snappy.app.record_statements(
+        track_id, [_statement(n) for n in range(7)], recorded_by="t"
+    ).targets
+    snappy.app.record_statements(
+        track_id,
+        [
+            {
+                "type": "response",
+                "party": "NATO",
+                "occurred_at": "2022-01-20",
+                "summary": "no",
+                "responds_to": ids[1],
+                "position": "reject",
+            }
+        ],
+        recorded_by="t",
+    )
     snappy.app.retract_statement(track_id, ids[3], "wrong", recorded_by="t")
     for n in range(7, 16):
         snappy.app.record_statements(track_id, [_statement(n)], recorded_by="t")
     head = snappy.app.get_track(track_id).version
     for version in range(1, head + 1):
         from_snapshot = snappy.app.get_track(track_id, version=version)
-        assert views.track_state(from_snapshot, None) == \
-            views.track_state(_replayed(snappy, track_id, version), None), version
+        assert views.track_state(from_snapshot, None) == views.track_state(
+            _replayed(snappy, track_id, version), None
+        ), version
 
 
 def _as_version_1(record: StatementRecord) -> dict:
     """A statement as snapshots of Track class version 1 held it."""
-    old = {"id": record.id, "version": record.version, "recorded_at": record.recorded_at,
-           "recorded_by": record.recorded_by, "fields": record.fields, "at": record.at,
-           "retracted": record.retracted, "retraction": record.retraction,
-           "corrections": list(record.corrections)}
+    old = {
+        "id": record.id,
+        "version": record.version,
+        "recorded_at": record.recorded_at,
+        "recorded_by": record.recorded_by,
+        "fields": record.fields,
+        "at": record.at,
+        "retracted": record.retracted,
+        "retraction": record.retraction,
+        "corrections": list(record.corrections),
+    }
     if record.meeting_key is not None:
         old["meeting_key"] = record.meeting_key
     return old
@@ -95,13 +125,15 @@ def _as_version_2(record: StatementRecord) -> StatementRecord:
 
 def _version_2_state(head: Track) -> dict:
     """The track's state in the shape of Track class version 2."""
-    state = {k: v for k, v in Snapshot.take(head).state.items()
-             if k not in ("class_version", "in_view")}
+    state = {
+        k: v for k, v in Snapshot.take(head).state.items() if k not in ("class_version", "in_view")
+    }
     state["class_version"] = 2
     state["statements"] = {i: _as_version_2(r) for i, r in head.statements.items()}
     state["responses_to"] = {i: list(r.answers) for i, r in head.statements.items() if r.answers}
-    state["withdrawals_of"] = {i: list(r.withdrawals)
-                               for i, r in head.statements.items() if r.withdrawals}
+    state["withdrawals_of"] = {
+        i: list(r.withdrawals) for i, r in head.statements.items() if r.withdrawals
+    }
     state["by_type"] = {}
     for record in head.statements.values():
         state["by_type"].setdefault(record.type, []).append(record.id)
@@ -115,54 +147,99 @@ def _version_1_state(head: Track) -> dict:
     return state
 
 
-@pytest.mark.parametrize("old_state", [_version_1_state, _version_2_state],
-                         ids=["class version 1", "class version 2"])
+@pytest.mark.parametrize(
+    "old_state", [_version_1_state, _version_2_state], ids=["class version 1", "class version 2"]
+)
 def test_a_snapshot_stored_by_an_earlier_track_version_still_loads(
-        database_url: str, monkeypatch: pytest.MonkeyPatch, old_state) -> None:
-    tracker = build(Settings(database_url=database_url, snapshot_interval=10_000,
-                             embedded_projector=False))
+    database_url: str, monkeypatch: pytest.MonkeyPatch, old_state
+) -> None:
+    tracker = build(
+        Settings(database_url=database_url, snapshot_interval=10_000, embedded_projector=False)
+    )
     try:
         app = tracker.app
-        track_id = app.open_track(slug="old-snapshot", kind="other", title="t", venue=None,
-                                  parties=["Russia", "NATO"], opened_at="2022-01-01",
-                                  recorded_by="t").track.id
-        ids = app.record_statements(track_id, [_statement(n) for n in range(6)],
-                                    recorded_by="t").targets
-        app.record_statements(track_id, [
-            {"type": "meeting_scheduled", "party": "NATO", "occurred_at": "2022-01-05",
-             "summary": "next round", "meeting_at": "2022-02-01", "location": "Vienna"},
-            {"type": "response", "party": "NATO", "occurred_at": "2022-01-06",
-             "summary": "no", "responds_to": ids[3], "position": "reject"},
-            {"type": "withdrawal", "party": "Russia", "occurred_at": "2022-01-07",
-             "summary": "dropped", "withdraws": ids[5]}], recorded_by="t")
-        app.correct_statement(track_id, ids[0], {"summary": "corrected"}, "typo",
-                              recorded_by="t")
+        track_id = app.open_track(
+            slug="old-snapshot",
+            kind="other",
+            title="t",
+            venue=None,
+            parties=["Russia", "NATO"],
+            opened_at="2022-01-01",
+            recorded_by="t",
+        ).track.id
+        ids = app.record_statements(
+            track_id, [_statement(n) for n in range(6)], recorded_by="t"
+        ).targets
+        app.record_statements(
+            track_id,
+            [
+                {
+                    "type": "meeting_scheduled",
+                    "party": "NATO",
+                    "occurred_at": "2022-01-05",
+                    "summary": "next round",
+                    "meeting_at": "2022-02-01",
+                    "location": "Vienna",
+                },
+                {
+                    "type": "response",
+                    "party": "NATO",
+                    "occurred_at": "2022-01-06",
+                    "summary": "no",
+                    "responds_to": ids[3],
+                    "position": "reject",
+                },
+                {
+                    "type": "withdrawal",
+                    "party": "Russia",
+                    "occurred_at": "2022-01-07",
+                    "summary": "dropped",
+                    "withdraws": ids[5],
+                },
+            ],
+            recorded_by="t",
+        )
+        app.correct_statement(track_id, ids[0], {"summary": "corrected"}, "typo", recorded_by="t")
         app.retract_statement(track_id, ids[1], "wrong", recorded_by="t")
         head = app.get_track(track_id, version=None)
         taken = Snapshot.take(head)
         assert app.snapshots is not None
-        app.snapshots.put([Snapshot(originator_id=taken.originator_id,
-                                    originator_version=taken.originator_version,
-                                    timestamp=taken.timestamp, topic=taken.topic,
-                                    state=old_state(head))])
+        app.snapshots.put(
+            [
+                Snapshot(
+                    originator_id=taken.originator_id,
+                    originator_version=taken.originator_version,
+                    timestamp=taken.timestamp,
+                    topic=taken.topic,
+                    state=old_state(head),
+                )
+            ]
+        )
 
         upcasts = []
         for name in ("upcast_v1_v2", "upcast_v2_v3"):
             upcast = getattr(Track, name)
-            monkeypatch.setattr(Track, name, staticmethod(
-                lambda state, name=name, upcast=upcast: (upcasts.append(name), upcast(state))))
+            monkeypatch.setattr(
+                Track,
+                name,
+                staticmethod(
+                    lambda state, name=name, upcast=upcast: (upcasts.append(name), upcast(state))
+                ),
+            )
 
         loaded = app.repository.get(track_id, version=head.version)  # from that snapshot
 
-        expected = ["upcast_v1_v2", "upcast_v2_v3"] if old_state is _version_1_state \
-            else ["upcast_v2_v3"]
+        expected = (
+            ["upcast_v1_v2", "upcast_v2_v3"] if old_state is _version_1_state else ["upcast_v2_v3"]
+        )
         assert upcasts == expected
         assert [s.originator_version for s in app.snapshots.get(track_id)] == [head.version]
         assert all(isinstance(r, StatementRecord) for r in loaded.statements.values())
         assert loaded.view_parts() == head.view_parts()
         assert views.track_state(loaded, None) == views.track_state(head, None)
-        assert [views.statement_view(loaded, i) for i in loaded.statements] == \
-            [views.statement_view(head, i) for i in head.statements]
+        assert [views.statement_view(loaded, i) for i in loaded.statements] == [
+            views.statement_view(head, i) for i in head.statements
+        ]
         report = audit.verify(app, track_id)  # the old snapshot agrees with the events
         assert (report["valid"], report["snapshots_checked"]) == (True, 1), report
     finally:

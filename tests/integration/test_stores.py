@@ -15,8 +15,17 @@ from infra.stores import (
 from services.bootstrap import Tracker, build
 
 
-@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:///", "postgresql://host:notaport/db",
-                                 "postgresql:///nodb", "", "sqlite:////no/such/folder/x.db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://x/y",
+        "sqlite:///",
+        "postgresql://host:notaport/db",
+        "postgresql:///nodb",
+        "",
+        "sqlite:////no/such/folder/x.db",
+    ],
+)
 def test_a_bad_database_url_is_refused_with_a_message(url: str) -> None:
     with pytest.raises(StoreConfigError):
         parse_database_url(url)
@@ -35,20 +44,46 @@ def test_an_unreachable_postgresql_is_reported_as_unavailable() -> None:
 
 
 def test_a_slug_can_open_only_one_track(tracker: Tracker) -> None:
-    tracker.app.open_track(slug="geneva", kind="bilateral", title="Geneva", venue=None,
-                           parties=["Russia"], opened_at="2022-01-10", recorded_by="t")
+    tracker.app.open_track(
+        slug="geneva",
+        kind="bilateral",
+        title="Geneva",
+        venue=None,
+        parties=["Russia"],
+        opened_at="2022-01-10",
+        recorded_by="t",
+    )
     with pytest.raises(errors.SlugTaken):
-        tracker.app.open_track(slug="geneva", kind="other", title="Again", venue=None,
-                               parties=["NATO"], opened_at="2022-01-10", recorded_by="t")
+        tracker.app.open_track(
+            slug="geneva",
+            kind="other",
+            title="Again",
+            venue=None,
+            parties=["NATO"],
+            opened_at="2022-01-10",
+            recorded_by="t",
+        )
 
 
 def test_a_track_without_a_slug_gets_one_from_its_title_made_unique(tracker: Tracker) -> None:
-    first = tracker.app.open_track(slug=None, kind="nato", title="NATO-Russia Council",
-                                   venue=None, parties=["NATO"], opened_at="2022-01-12",
-                                   recorded_by="t")
-    second = tracker.app.open_track(slug=None, kind="nato", title="NATO-Russia Council",
-                                    venue=None, parties=["NATO"], opened_at="2022-01-12",
-                                    recorded_by="t")
+    first = tracker.app.open_track(
+        slug=None,
+        kind="nato",
+        title="NATO-Russia Council",
+        venue=None,
+        parties=["NATO"],
+        opened_at="2022-01-12",
+        recorded_by="t",
+    )
+    second = tracker.app.open_track(
+        slug=None,
+        kind="nato",
+        title="NATO-Russia Council",
+        venue=None,
+        parties=["NATO"],
+        opened_at="2022-01-12",
+        recorded_by="t",
+    )
     assert first.track.slug == "nato-russia-council"
     assert second.track.slug == "nato-russia-council-2"
 
@@ -56,11 +91,16 @@ def test_a_track_without_a_slug_gets_one_from_its_title_made_unique(tracker: Tra
 def test_a_stale_writer_is_retried_on_the_fresh_track(settings: Settings) -> None:
     one, two = build(settings), build(settings)
     try:
-        track_id = one.app.open_track(slug="stale", kind="other", title="t", venue=None,
-                                      parties=["A"], opened_at="2022-01-01",
-                                      recorded_by="t").track.id
-        statement = {"type": "statement", "party": "A", "occurred_at": "2022-01-02",
-                     "summary": "s"}
+        track_id = one.app.open_track(
+            slug="stale",
+            kind="other",
+            title="t",
+            venue=None,
+            parties=["A"],
+            opened_at="2022-01-01",
+            recorded_by="t",
+        ).track.id
+        statement = {"type": "statement", "party": "A", "occurred_at": "2022-01-02", "summary": "s"}
         two.app.get_track(track_id)  # warm the second process's cache at version 1
         one.app.record_statements(track_id, [statement], recorded_by="t")
         result = two.app.record_statements(track_id, [statement], recorded_by="t")
@@ -72,16 +112,23 @@ def test_a_stale_writer_is_retried_on_the_fresh_track(settings: Settings) -> Non
 
 
 def test_if_match_refuses_a_write_against_another_version(tracker: Tracker) -> None:
-    track_id = tracker.app.open_track(slug="ifm", kind="other", title="t", venue=None,
-                                      parties=["A"], opened_at="2022-01-01",
-                                      recorded_by="t").track.id
+    track_id = tracker.app.open_track(
+        slug="ifm",
+        kind="other",
+        title="t",
+        venue=None,
+        parties=["A"],
+        opened_at="2022-01-01",
+        recorded_by="t",
+    ).track.id
     with pytest.raises(errors.VersionMismatch):
         tracker.app.add_party(track_id, "B", recorded_by="t", if_match=7)
     assert tracker.app.add_party(track_id, "B", recorded_by="t", if_match=1).track.version == 2
 
 
 def test_processes_creating_the_same_fresh_schema_at_once_all_succeed(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import threading
 
     import psycopg

@@ -18,11 +18,14 @@ from infra.tokenstore import TABLE, TokenStore
 from services.api.app import create_app
 from services.api.auth import Principal, TokenBook
 from services.bootstrap import Tracker
-from services.cli import cli
+from services.cli.main import cli
 
 ENV_SECRET = "env-admin-secret-0123456789"
-TRACK = {"kind": "bilateral", "title": "Strategic Stability Dialogue",
-         "parties": ["United States", "Russia"]}
+TRACK = {
+    "kind": "bilateral",
+    "title": "Strategic Stability Dialogue",
+    "parties": ["United States", "Russia"],
+}
 
 
 @pytest.fixture
@@ -32,8 +35,9 @@ def store(tracker: Tracker) -> TokenStore:
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, api_tokens=f"ops:admin:{ENV_SECRET}",
-                        embedded_projector=False)
+    settings = Settings(
+        database_url=database_url, api_tokens=f"ops:admin:{ENV_SECRET}", embedded_projector=False
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -51,7 +55,8 @@ def raw_rows(read_model: ReadModelStore) -> list[tuple]:
 
 
 def test_a_created_token_is_stored_only_as_the_sha256_of_its_secret(
-        store: TokenStore, tracker: Tracker) -> None:
+    store: TokenStore, tracker: Tracker
+) -> None:
     token, secret = store.create("alice", "recorder")
     assert len(secret) >= 40
     assert token.digest == hashlib.sha256(secret.encode()).hexdigest()
@@ -80,8 +85,7 @@ def test_a_revoked_token_keeps_its_row_with_the_first_revocation_time(store: Tok
     assert store.revoke("no-such-id") is None
 
 
-def test_the_token_table_survives_a_read_model_rebuild(store: TokenStore,
-                                                        tracker: Tracker) -> None:
+def test_the_token_table_survives_a_read_model_rebuild(store: TokenStore, tracker: Tracker) -> None:
     token, _ = store.create("carol", "reader")
     tracker.read_model.drop_tables()
     tracker.read_model.create_tables()
@@ -92,7 +96,8 @@ def test_the_token_table_survives_a_read_model_rebuild(store: TokenStore,
 
 
 def test_the_token_book_accepts_env_and_stored_tokens_and_refuses_revoked_ones(
-        store: TokenStore) -> None:
+    store: TokenStore,
+) -> None:
     book = TokenBook.from_setting(f"ops:admin:{ENV_SECRET}")
     book.attach(store)
     token, secret = store.create("dana", "recorder")
@@ -121,8 +126,17 @@ def test_the_token_book_keeps_its_last_tokens_while_the_store_is_unreachable() -
         def active(self) -> list:
             if self.fail:
                 raise RuntimeError("database down")
-            return [type("Row", (), {"digest": hashlib.sha256(b"s3cret").hexdigest(),
-                                     "principal": "fred", "role": "reader"})()]
+            return [
+                type(
+                    "Row",
+                    (),
+                    {
+                        "digest": hashlib.sha256(b"s3cret").hexdigest(),
+                        "principal": "fred",
+                        "role": "reader",
+                    },
+                )()
+            ]
 
     flaky = FlakyStore()
     book = TokenBook([], store=flaky, cache_seconds=0.0, miss_reload_seconds=0.0)
@@ -157,16 +171,21 @@ def test_a_revoked_token_is_refused_with_401(client: TestClient) -> None:
     assert answer.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer not-a-token"},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Bearer"},
-    {"Authorization": "bearer  " + "x" * 5000},
-], ids=["missing", "unknown", "basic", "empty", "bare-scheme", "huge"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer"},
+        {"Authorization": "bearer  " + "x" * 5000},
+    ],
+    ids=["missing", "unknown", "basic", "empty", "bare-scheme", "huge"],
+)
 def test_a_write_without_a_valid_token_is_401_with_a_bearer_challenge(
-        client: TestClient, headers: dict[str, str]) -> None:
+    client: TestClient, headers: dict[str, str]
+) -> None:
     answer = client.post("/v1/tracks", json=TRACK, headers=headers)
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"].split()[0] == "Bearer"
@@ -174,14 +193,18 @@ def test_a_write_without_a_valid_token_is_401_with_a_bearer_challenge(
     assert {"type", "title", "status", "detail"} <= answer.json().keys()
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    ("reader", "/v1/tracks", 403),
-    ("auditor", "/v1/tracks", 403),
-    ("recorder", "/v1/tracks", 201),
-    ("admin", "/v1/tracks", 201),
-])
-def test_a_write_needs_the_recorder_role(client: TestClient, role: str, path: str,
-                                         status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("reader", "/v1/tracks", 403),
+        ("auditor", "/v1/tracks", 403),
+        ("recorder", "/v1/tracks", 201),
+        ("admin", "/v1/tracks", 201),
+    ],
+)
+def test_a_write_needs_the_recorder_role(
+    client: TestClient, role: str, path: str, status: int
+) -> None:
     _, secret = TokenStore(client.app.state.tracker.read_model).create(f"{role}-user", role)
     answer = client.post(path, json={**TRACK, "slug": f"track-for-{role}"}, headers=bearer(secret))
     assert answer.status_code == status, answer.text
@@ -195,7 +218,8 @@ def test_reads_are_public_by_default(client: TestClient) -> None:
 
 
 def test_no_secret_or_authorization_header_reaches_a_log_line(
-        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     store = TokenStore(client.app.state.tracker.read_model)
     _, recorder_secret = store.create("ivan", "recorder")
     _, reader_secret = store.create("judy", "reader")
@@ -204,17 +228,27 @@ def test_no_secret_or_authorization_header_reaches_a_log_line(
         created = client.post("/v1/tracks", json=TRACK, headers=bearer(recorder_secret))
         track = created.json()["id"]
         for secret in (ENV_SECRET, recorder_secret, reader_secret, wrong_secret):
-            client.post(f"/v1/tracks/{track}/statements", headers=bearer(secret), json={
-                "type": "statement", "party": "Russia", "occurred_at": "2022-01-10",
-                "summary": "security guarantees"})
+            client.post(
+                f"/v1/tracks/{track}/statements",
+                headers=bearer(secret),
+                json={
+                    "type": "statement",
+                    "party": "Russia",
+                    "occurred_at": "2022-01-10",
+                    "summary": "security guarantees",
+                },
+            )
             client.get("/v1/tracks", headers=bearer(secret))
-            client.post("/v1/tracks/unknown/statements", headers=bearer(secret),
-                        content=b"{not json")
+            client.post(
+                "/v1/tracks/unknown/statements", headers=bearer(secret), content=b"{not json"
+            )
         client.get("/v1/tracks", headers={"Authorization": f"Token {recorder_secret}"})
-    assert any(r.name.startswith(("ntrack", "services")) for r in caplog.records), \
+    assert any(r.name.startswith(("ntrack", "services")) for r in caplog.records), (
         "expected the service's own (access) log records to be captured"
+    )
     logged = caplog.text + "".join(
-        f"{r.getMessage()} {r.args!r} {vars(r)!r}" for r in caplog.records)
+        f"{r.getMessage()} {r.args!r} {vars(r)!r}" for r in caplog.records
+    )
     for secret in (ENV_SECRET, recorder_secret, reader_secret, wrong_secret):
         assert secret not in logged
 

@@ -35,7 +35,7 @@ from domain.events import StatementRecorded
 from infra.settings import Settings
 from infra.stores import parse_database_url
 from services.bootstrap import build
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 from tests.conftest import drop_schema, postgres_url_or_skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(240)]
@@ -84,23 +84,29 @@ class Topology:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NTRACK_")}
-        env.update({
-            "NTRACK_DATABASE_URL": self.url,
-            "NTRACK_API_TOKENS": f"tester:admin:{SECRET}",
-            "NTRACK_EMBEDDED_PROJECTOR": "false",
-            "NTRACK_LOG_LEVEL": "INFO",
-            "NTRACK_POOL_SIZE": "4",
-            "PGAPPNAME": self.app_name,
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "NTRACK_DATABASE_URL": self.url,
+                "NTRACK_API_TOKENS": f"tester:admin:{SECRET}",
+                "NTRACK_EMBEDDED_PROJECTOR": "false",
+                "NTRACK_LOG_LEVEL": "INFO",
+                "NTRACK_POOL_SIZE": "4",
+                "PGAPPNAME": self.app_name,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     def spawn(self, name: str, *args: str, port: int | None = None) -> Proc:
         log = self.tmp / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [sys.executable, "-c", "from services.cli import main; main()", *args],
-                cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+                [sys.executable, "-c", "from services.cli.main import main; main()", *args],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         proc = Proc(name, popen, log, port)
         self.procs.append(proc)
         return proc
@@ -135,8 +141,9 @@ def topology(tmp_path: Path) -> Iterator[Topology]:
         drop_schema(url)
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
-               interval: float = 0.05) -> Any:
+def wait_until(
+    predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -164,8 +171,11 @@ def start_topology(topo: Topology) -> tuple[list[Proc], list[Proc]]:
     for api in apis:
         wait_for_api(api)
     projectors = [topo.project("projector-1"), topo.project("projector-2")]
-    wait_until(lambda: any(p.logged(ACTIVE_MESSAGE) for p in projectors), 30,
-               "one projector to become active")
+    wait_until(
+        lambda: any(p.logged(ACTIVE_MESSAGE) for p in projectors),
+        30,
+        "one projector to become active",
+    )
     return apis, projectors
 
 
@@ -182,8 +192,11 @@ def open_tracks(api: Proc, count: int) -> list[str]:
     ids = []
     with httpx.Client(base_url=api.base_url, headers=AUTH, timeout=10) as client:
         for i in range(count):
-            body = {"kind": "other", "title": f"Track {i} {uuid.uuid4()}",
-                    "parties": ["US", "Russia"]}
+            body = {
+                "kind": "other",
+                "title": f"Track {i} {uuid.uuid4()}",
+                "parties": ["US", "Russia"],
+            }
             r = client.post("/v1/tracks", json=body)
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
@@ -224,8 +237,12 @@ class Load:
                 track = self.tracks[i % len(self.tracks)]
                 client = clients[i % len(clients)]
                 i += self.threads
-                body = {"type": "statement", "party": "US", "occurred_at": "2022-01-10",
-                        "summary": f"writer {n} statement {i}"}
+                body = {
+                    "type": "statement",
+                    "party": "US",
+                    "occurred_at": "2022-01-10",
+                    "summary": f"writer {n} statement {i}",
+                }
                 try:
                     r = client.post(f"/v1/tracks/{track}/statements", json=body)
                 except httpx.TransportError as e:
@@ -243,8 +260,9 @@ class Load:
         elif r.status_code == 503 and r.headers["content-type"] == "application/problem+json":
             assert r.json()["status"] == 503
         else:
-            self._note(r.status_code, f"{r.status_code} {r.headers.get('content-type')}: "
-                                      f"{r.text[:300]}")
+            self._note(
+                r.status_code, f"{r.status_code} {r.headers.get('content-type')}: {r.text[:300]}"
+            )
         with self._lock:
             self.statuses[r.status_code] += 1
             self.answers.append((time.monotonic(), r.status_code))
@@ -270,7 +288,8 @@ def log_statements(url: str) -> tuple[dict[str, str], int]:
         statements: dict[str, str] = {}
         start = 0
         while page := tracker.app.recorder.select_notifications(
-                start=start, limit=1000, inclusive_of_start=False):
+            start=start, limit=1000, inclusive_of_start=False
+        ):
             for notification in page:
                 event = tracker.app.mapper.to_domain_event(notification)
                 if isinstance(event, StatementRecorded):
@@ -285,22 +304,28 @@ def log_statements(url: str) -> tuple[dict[str, str], int]:
 def read_model_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
     config = parse_database_url(url)
     assert config.pg_conninfo is not None
-    with psycopg.connect(**config.pg_conninfo, autocommit=True,
-                         options=f"-c search_path={config.pg_schema}") as conn:
+    with psycopg.connect(
+        **config.pg_conninfo, autocommit=True, options=f"-c search_path={config.pg_schema}"
+    ) as conn:
         return conn.execute(sql).fetchall()
 
 
 def projection_position(url: str) -> int:
     rows = read_model_rows(
-        url, f"SELECT position FROM rm_tracking WHERE projection = '{PROJECTION}'")
+        url, f"SELECT position FROM rm_tracking WHERE projection = '{PROJECTION}'"
+    )
     return int(rows[0][0]) if rows else 0
 
 
 def assert_read_model_matches_log(url: str, acked: dict[str, str]) -> None:
     """Wait (bounded) until the projection reaches the log's head, then compare them."""
     _, head = log_statements(url)
-    wait_until(lambda: projection_position(url) == head, CONVERGENCE_LIMIT_SECONDS,
-               f"the projection to reach the log's head {head}", interval=0.2)
+    wait_until(
+        lambda: projection_position(url) == head,
+        CONVERGENCE_LIMIT_SECONDS,
+        f"the projection to reach the log's head {head}",
+        interval=0.2,
+    )
     logged, head_after = log_statements(url)
     assert head_after == head, "the log grew after the load stopped"
     assert projection_position(url) == head
@@ -323,9 +348,11 @@ def terminate_service_connections(url: str, app_name: str) -> int:
     """Kill every session the service has open, as a PostgreSQL restart or failover would
     (the server itself stays up: other tests share it)."""
     rows = read_model_rows(
-        url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-             f"WHERE datname = current_database() AND application_name = '{app_name}' "
-             "AND pid <> pg_backend_pid()")
+        url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = current_database() AND application_name = '{app_name}' "
+        "AND pid <> pg_backend_pid()",
+    )
     return len(rows)
 
 
@@ -333,7 +360,8 @@ def terminate_service_connections(url: str, app_name: str) -> int:
 
 
 def test_a_standby_projector_takes_over_from_a_killed_one_and_the_read_model_matches_the_log(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     apis, projectors = start_topology(topology)
     tracks = open_tracks(apis[0], 8)
     load = Load(apis, tracks)
@@ -345,12 +373,16 @@ def test_a_standby_projector_takes_over_from_a_killed_one_and_the_read_model_mat
         assert not standby.logged(ACTIVE_MESSAGE)
         victim.popen.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
-        wait_until(lambda: standby.logged(ACTIVE_MESSAGE), 30, "the standby to take over",
-                   interval=0.02)
+        wait_until(
+            lambda: standby.logged(ACTIVE_MESSAGE), 30, "the standby to take over", interval=0.02
+        )
         took_over_in = time.monotonic() - killed_at
         acked_at_takeover = load.acked_count()
-        wait_until(lambda: load.acked_count() >= acked_at_takeover + 150, 60,
-                   "150 more acknowledged writes")
+        wait_until(
+            lambda: load.acked_count() >= acked_at_takeover + 150,
+            60,
+            "150 more acknowledged writes",
+        )
     finally:
         load.stop()
     victim.popen.wait(timeout=5)
@@ -363,7 +395,8 @@ def test_a_standby_projector_takes_over_from_a_killed_one_and_the_read_model_mat
 
 
 def test_the_service_rides_out_terminated_database_connections_without_losing_writes(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     apis, projectors = start_topology(topology)
     tracks = open_tracks(apis[1], 8)
     load = Load(apis, tracks)
@@ -377,8 +410,11 @@ def test_the_service_rides_out_terminated_database_connections_without_losing_wr
         outage_over = time.monotonic()
         assert terminated >= 4 * 2  # at least the two projectors' sessions each time
         acked_after_outage = load.acked_count()
-        wait_until(lambda: load.acked_count() >= acked_after_outage + 150, 60,
-                   "150 acknowledged writes after the outage")
+        wait_until(
+            lambda: load.acked_count() >= acked_after_outage + 150,
+            60,
+            "150 acknowledged writes after the outage",
+        )
         recovered_at = time.monotonic()
         time.sleep(1.0)  # a stretch of writing that must now succeed throughout
     finally:
@@ -394,7 +430,8 @@ def test_the_service_rides_out_terminated_database_connections_without_losing_wr
 
 
 def test_the_first_requests_after_every_connection_was_terminated_are_answered_at_once(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     api = topology.serve("api")
     wait_for_api(api)
     (track,) = open_tracks(api, 1)
@@ -415,7 +452,8 @@ def test_the_first_requests_after_every_connection_was_terminated_are_answered_a
 
 
 def test_a_read_cut_off_by_a_terminated_connection_answers_503_problem_json(
-        topology: Topology) -> None:
+    topology: Topology,
+) -> None:
     api = topology.serve("api")
     wait_for_api(api)
     (track,) = open_tracks(api, 1)
@@ -426,16 +464,25 @@ def test_a_read_cut_off_by_a_terminated_connection_answers_503_problem_json(
     def read() -> None:
         answer["r"] = httpx.get(f"{api.base_url}/v1/tracks/{track}", timeout=30)
 
-    admin = psycopg.connect(**config.pg_conninfo, autocommit=True,
-                            application_name="ntrack-topology-admin")
+    admin = psycopg.connect(
+        **config.pg_conninfo, autocommit=True, application_name="ntrack-topology-admin"
+    )
     with admin, admin.transaction():  # the read waits on this lock, inside its query
         admin.execute(f'LOCK TABLE "{config.pg_schema}".rm_tracks IN ACCESS EXCLUSIVE MODE')
         reader = threading.Thread(target=read)
         reader.start()
-        wait_until(lambda: read_model_rows(
-            topology.url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-            f"'Lock' AND application_name = '{topology.app_name}'")[0][0] > 0, 10,
-            "the read to wait on the lock")
+        wait_until(
+            lambda: (
+                read_model_rows(
+                    topology.url,
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                    f"'Lock' AND application_name = '{topology.app_name}'",
+                )[0][0]
+                > 0
+            ),
+            10,
+            "the read to wait on the lock",
+        )
         assert terminate_service_connections(topology.url, topology.app_name) >= 1
         reader.join(timeout=30)
     r = answer["r"]

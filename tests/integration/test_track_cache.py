@@ -18,25 +18,45 @@ BUDGET = 120
 
 @pytest.fixture
 def small_cache(database_url: str) -> Iterator[Tracker]:
-    tracker = build(Settings(database_url=database_url, embedded_projector=False,
-                             aggregate_cache_statements=BUDGET, snapshot_interval=20))
+    tracker = build(
+        Settings(
+            database_url=database_url,
+            embedded_projector=False,
+            aggregate_cache_statements=BUDGET,
+            snapshot_interval=20,
+        )
+    )
     yield tracker
     tracker.close()
 
 
 def open_track(tracker: Tracker, slug: str) -> UUID:
-    return tracker.app.open_track(slug=slug, kind="bilateral", title=slug, venue=None,
-                                  parties=["Russia", "United States"],
-                                  opened_at="2022-01-10", recorded_by="tester").track.id
+    return tracker.app.open_track(
+        slug=slug,
+        kind="bilateral",
+        title=slug,
+        venue=None,
+        parties=["Russia", "United States"],
+        opened_at="2022-01-10",
+        recorded_by="tester",
+    ).track.id
 
 
 def demands(n: int, start: int = 0) -> list[dict]:
-    return [{"type": "demand", "party": "Russia", "occurred_at": "2022-01-10",
-             "summary": f"demand {start + i}"} for i in range(n)]
+    return [
+        {
+            "type": "demand",
+            "party": "Russia",
+            "occurred_at": "2022-01-10",
+            "summary": f"demand {start + i}",
+        }
+        for i in range(n)
+    ]
 
 
 def test_the_cache_keeps_within_its_statement_budget_and_evicted_tracks_reload_intact(
-        small_cache: Tracker) -> None:
+    small_cache: Tracker,
+) -> None:
     app = small_cache.app
     cache = app.repository.cache
     assert isinstance(cache, TrackCache)

@@ -20,13 +20,27 @@ PARTIES = ["Russia", "United States"]
 
 def open_track_with_statements(tracker: Tracker, n: int = 4) -> uuid.UUID:
     track_id = tracker.app.open_track(
-        slug=f"tamper-{uuid.uuid4().hex[:8]}", kind="bilateral", title="Geneva",
-        venue=None, parties=PARTIES, opened_at="2021-12-01", recorded_by="tester").track.id
+        slug=f"tamper-{uuid.uuid4().hex[:8]}",
+        kind="bilateral",
+        title="Geneva",
+        venue=None,
+        parties=PARTIES,
+        opened_at="2021-12-01",
+        recorded_by="tester",
+    ).track.id
     tracker.app.record_statements(
         track_id,
-        [{"type": "demand", "party": "Russia", "occurred_at": "2021-12-17",
-          "summary": f"demand number {i}"} for i in range(n)],
-        recorded_by="tester")
+        [
+            {
+                "type": "demand",
+                "party": "Russia",
+                "occurred_at": "2021-12-17",
+                "summary": f"demand number {i}",
+            }
+            for i in range(n)
+        ],
+        recorded_by="tester",
+    )
     return track_id
 
 
@@ -34,12 +48,18 @@ def _sqlite_id(conn: sqlite3.Connection, track_id: uuid.UUID) -> str:
     # The SQLite recorder stores the UUID as TEXT; find which spelling it used.
     (stored,) = conn.execute(
         "SELECT DISTINCT originator_id FROM stored_events WHERE originator_id IN (?, ?)",
-        (track_id.hex, str(track_id))).fetchone()
+        (track_id.hex, str(track_id)),
+    ).fetchone()
     return stored
 
 
-def edit_stored_state(tracker: Tracker, track_id: uuid.UUID, version: int,
-                      edit: Callable[[bytes], bytes], rows: str = "events") -> None:
+def edit_stored_state(
+    tracker: Tracker,
+    track_id: uuid.UUID,
+    version: int,
+    edit: Callable[[bytes], bytes],
+    rows: str = "events",
+) -> None:
     """Rewrite one stored event's (or, rows="snapshots", snapshot's) state directly in the
     event store."""
     if tracker.config.kind == "sqlite":
@@ -48,20 +68,24 @@ def edit_stored_state(tracker: Tracker, track_id: uuid.UUID, version: int,
             stored_id = _sqlite_id(conn, track_id)
             (state,) = conn.execute(
                 f"SELECT state FROM stored_{rows} WHERE originator_id=? AND originator_version=?",
-                (stored_id, version)).fetchone()
+                (stored_id, version),
+            ).fetchone()
             conn.execute(
                 f"UPDATE stored_{rows} SET state=? WHERE originator_id=? AND originator_version=?",
-                (edit(bytes(state)), stored_id, version))
+                (edit(bytes(state)), stored_id, version),
+            )
         return
     assert tracker.config.pg_conninfo is not None
     table = f'"{tracker.config.pg_schema}".ntrack_{rows}'  # originator_id is a uuid there
     with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
         (state,) = conn.execute(
             f"SELECT state FROM {table} WHERE originator_id=%s AND originator_version=%s",
-            (track_id, version)).fetchone()
+            (track_id, version),
+        ).fetchone()
         conn.execute(
             f"UPDATE {table} SET state=%s WHERE originator_id=%s AND originator_version=%s",
-            (edit(bytes(state)), track_id, version))
+            (edit(bytes(state)), track_id, version),
+        )
 
 
 def change_text(state: bytes) -> bytes:
@@ -71,7 +95,7 @@ def change_text(state: bytes) -> bytes:
 
 def flip_a_byte(state: bytes) -> bytes:
     middle = len(state) // 2
-    return state[:middle] + bytes([state[middle] ^ 0x01]) + state[middle + 1:]
+    return state[:middle] + bytes([state[middle] ^ 0x01]) + state[middle + 1 :]
 
 
 def garbage(state: bytes) -> bytes:
@@ -94,10 +118,15 @@ def test_verify_reports_an_edited_row_at_its_version(tracker: Tracker, edit) -> 
     assert report["head_hash"] != good_head  # the last trustworthy hash is that of version 2
     assert report["head_hash"] == audit.history(tracker.app, tampered)["items"][1]["hash"]
     assert audit.verify(tracker.app, untouched) == {
-        "valid": True, "events_checked": 5, "first_invalid_version": None,
+        "valid": True,
+        "events_checked": 5,
+        "first_invalid_version": None,
         "head_hash": audit.history(tracker.app, untouched)["items"][-1]["hash"],
-        "snapshots_checked": 0, "invalid_snapshots": [], "checkpoints_checked": 0,
-        "invalid_checkpoints": []}
+        "snapshots_checked": 0,
+        "invalid_snapshots": [],
+        "checkpoints_checked": 0,
+        "invalid_checkpoints": [],
+    }
 
 
 @pytest.mark.parametrize("edit", [change_text, garbage])
@@ -116,11 +145,11 @@ def test_verify_all_names_the_broken_track_only(tracker: Tracker, edit) -> None:
     assert by_track[str(untouched)]["slug"].startswith("tamper-")
 
 
-def test_rewriting_a_row_with_a_fresh_hash_breaks_the_link_to_the_next(
-        tracker: Tracker) -> None:
+def test_rewriting_a_row_with_a_fresh_hash_breaks_the_link_to_the_next(tracker: Tracker) -> None:
     track_id = open_track_with_statements(tracker)
     event = tracker.app.mapper.to_domain_event(
-        tracker.app.recorder.select_events(track_id, gt=2, lte=3)[0])
+        tracker.app.recorder.select_events(track_id, gt=2, lte=3)[0]
+    )
 
     def forge(state: bytes) -> bytes:
         # A careful forger also recomputes this row's hash; the next row still points at
@@ -153,13 +182,16 @@ def delete_stored_row(tracker: Tracker, track_id: uuid.UUID, version: int) -> No
         with sqlite3.connect(tracker.config.sqlite_path) as conn:
             conn.execute(
                 "DELETE FROM stored_events WHERE originator_id=? AND originator_version=?",
-                (_sqlite_id(conn, track_id), version))
+                (_sqlite_id(conn, track_id), version),
+            )
         return
     assert tracker.config.pg_conninfo is not None
     with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
         conn.execute(
             f'DELETE FROM "{tracker.config.pg_schema}".ntrack_events'
-            " WHERE originator_id=%s AND originator_version=%s", (track_id, version))
+            " WHERE originator_id=%s AND originator_version=%s",
+            (track_id, version),
+        )
 
 
 def test_a_deleted_row_shows_up_as_a_gap_at_its_version(tracker: Tracker) -> None:
@@ -174,7 +206,8 @@ def test_a_deleted_row_shows_up_as_a_gap_at_its_version(tracker: Tracker) -> Non
 
 
 def test_verify_reads_in_pages_and_still_finds_the_edited_row(
-        tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(audit, "PAGE_SIZE", 2)
     track_id = open_track_with_statements(tracker, n=6)
     edit_stored_state(tracker, track_id, 6, lambda s: s.replace(b"number 4", b"number 9"))
@@ -197,12 +230,27 @@ def snapshot_interval() -> int:  # for `snappy` (tests/conftest.py)
 
 def _one_by_one(tracker: Tracker, n: int) -> uuid.UUID:
     track_id = tracker.app.open_track(
-        slug=f"snap-{uuid.uuid4().hex[:8]}", kind="bilateral", title="Geneva",
-        venue=None, parties=PARTIES, opened_at="2021-12-01", recorded_by="tester").track.id
+        slug=f"snap-{uuid.uuid4().hex[:8]}",
+        kind="bilateral",
+        title="Geneva",
+        venue=None,
+        parties=PARTIES,
+        opened_at="2021-12-01",
+        recorded_by="tester",
+    ).track.id
     for i in range(n):
-        tracker.app.record_statements(track_id, [
-            {"type": "demand", "party": "Russia", "occurred_at": "2021-12-17",
-             "summary": f"demand number {i}"}], recorded_by="tester")
+        tracker.app.record_statements(
+            track_id,
+            [
+                {
+                    "type": "demand",
+                    "party": "Russia",
+                    "occurred_at": "2021-12-17",
+                    "summary": f"demand number {i}",
+                }
+            ],
+            recorded_by="tester",
+        )
     return track_id
 
 
@@ -223,8 +271,7 @@ def change_a_snapshotted_text(state: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("edit", [change_a_snapshotted_text, flip_a_byte, garbage])
-def test_an_edited_snapshot_is_reported_while_the_chain_stays_valid(
-        snappy: Tracker, edit) -> None:
+def test_an_edited_snapshot_is_reported_while_the_chain_stays_valid(snappy: Tracker, edit) -> None:
     track_id = _one_by_one(snappy, 8)
 
     edit_stored_state(snappy, track_id, 6, edit, rows="snapshots")

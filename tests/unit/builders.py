@@ -32,8 +32,11 @@ REQUIRED_EXTRAS: dict[str, dict[str, Any]] = {
 }
 
 
-def open_track(parties: list[str] | None = None, slug: str = "strategic-stability-dialogue",
-               kind: str = "bilateral") -> Track:
+def open_track(
+    parties: list[str] | None = None,
+    slug: str = "strategic-stability-dialogue",
+    kind: str = "bilateral",
+) -> Track:
     return Track.open(
         slug=slug,
         kind=kind,
@@ -45,8 +48,13 @@ def open_track(parties: list[str] | None = None, slug: str = "strategic-stabilit
     )
 
 
-def statement(kind: str, party: str = RUSSIA, occurred_at: str = "2021-12-17",
-              summary: str | None = None, **extra: Any) -> dict[str, Any]:
+def statement(
+    kind: str,
+    party: str = RUSSIA,
+    occurred_at: str = "2021-12-17",
+    summary: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": kind,
         "party": party,
@@ -57,52 +65,110 @@ def statement(kind: str, party: str = RUSSIA, occurred_at: str = "2021-12-17",
     return body
 
 
-def record(track: Track, statement_id: str, kind: str, party: str = RUSSIA,
-           occurred_at: str = "2021-12-17", *, key: str | None = None,
-           digest: str | None = None, **extra: Any) -> str:
-    track.record_statement(statement_id, statement(kind, party, occurred_at, **extra),
-                           recorded_by=RECORDER, key=key, digest=digest)
+def record(
+    track: Track,
+    statement_id: str,
+    kind: str,
+    party: str = RUSSIA,
+    occurred_at: str = "2021-12-17",
+    *,
+    key: str | None = None,
+    digest: str | None = None,
+    **extra: Any,
+) -> str:
+    track.record_statement(
+        statement_id,
+        statement(kind, party, occurred_at, **extra),
+        recorded_by=RECORDER,
+        key=key,
+        digest=digest,
+    )
     return statement_id
 
 
-def demand(track: Track, statement_id: str, party: str = RUSSIA,
-           occurred_at: str = "2021-12-17", **extra: Any) -> str:
+def demand(
+    track: Track,
+    statement_id: str,
+    party: str = RUSSIA,
+    occurred_at: str = "2021-12-17",
+    **extra: Any,
+) -> str:
     return record(track, statement_id, "demand", party, occurred_at, **extra)
 
 
-def proposal(track: Track, statement_id: str, party: str = USA,
-             occurred_at: str = "2021-12-17", **extra: Any) -> str:
+def proposal(
+    track: Track, statement_id: str, party: str = USA, occurred_at: str = "2021-12-17", **extra: Any
+) -> str:
     return record(track, statement_id, "proposal", party, occurred_at, **extra)
 
 
-def respond(track: Track, statement_id: str, to: str, position: str, party: str = USA,
-            occurred_at: str = "2022-01-10", **extra: Any) -> str:
-    return record(track, statement_id, "response", party, occurred_at,
-                  responds_to=to, position=position, **extra)
+def respond(
+    track: Track,
+    statement_id: str,
+    to: str,
+    position: str,
+    party: str = USA,
+    occurred_at: str = "2022-01-10",
+    **extra: Any,
+) -> str:
+    return record(
+        track,
+        statement_id,
+        "response",
+        party,
+        occurred_at,
+        responds_to=to,
+        position=position,
+        **extra,
+    )
 
 
-def withdraw(track: Track, statement_id: str, target: str, party: str = RUSSIA,
-             occurred_at: str = "2022-01-20", **extra: Any) -> str:
-    return record(track, statement_id, "withdrawal", party, occurred_at,
-                  withdraws=target, **extra)
+def withdraw(
+    track: Track,
+    statement_id: str,
+    target: str,
+    party: str = RUSSIA,
+    occurred_at: str = "2022-01-20",
+    **extra: Any,
+) -> str:
+    return record(track, statement_id, "withdrawal", party, occurred_at, withdraws=target, **extra)
 
 
-def sanction_warning(track: Track, statement_id: str, party: str = USA,
-                     occurred_at: str = "2021-12-07", target: str = RUSSIA,
-                     **extra: Any) -> str:
-    return record(track, statement_id, "sanction_warning", party, occurred_at,
-                  target=target, **extra)
+def sanction_warning(
+    track: Track,
+    statement_id: str,
+    party: str = USA,
+    occurred_at: str = "2021-12-07",
+    target: str = RUSSIA,
+    **extra: Any,
+) -> str:
+    return record(
+        track, statement_id, "sanction_warning", party, occurred_at, target=target, **extra
+    )
 
 
-def schedule_meeting(track: Track, statement_id: str, meeting_at: str,
-                     location: str = "Geneva", party: str = USA,
-                     occurred_at: str = "2021-12-20") -> str:
-    return record(track, statement_id, "meeting_scheduled", party, occurred_at,
-                  meeting_at=meeting_at, location=location)
+def schedule_meeting(
+    track: Track,
+    statement_id: str,
+    meeting_at: str,
+    location: str = "Geneva",
+    party: str = USA,
+    occurred_at: str = "2021-12-20",
+) -> str:
+    return record(
+        track,
+        statement_id,
+        "meeting_scheduled",
+        party,
+        occurred_at,
+        meeting_at=meeting_at,
+        location=location,
+    )
 
 
-def hold_meeting(track: Track, statement_id: str, occurred_at: str, party: str = USA,
-                 **extra: Any) -> str:
+def hold_meeting(
+    track: Track, statement_id: str, occurred_at: str, party: str = USA, **extra: Any
+) -> str:
     return record(track, statement_id, "meeting_held", party, occurred_at, **extra)
 
 
@@ -110,6 +176,5 @@ def retract(track: Track, statement_id: str, reason: str = "recorded in error") 
     track.retract_statement(statement_id, reason, recorded_by=RECORDER)
 
 
-def correct(track: Track, statement_id: str, reason: str = "wrong source",
-            **changes: Any) -> None:
+def correct(track: Track, statement_id: str, reason: str = "wrong source", **changes: Any) -> None:
     track.correct_statement(statement_id, changes, reason, recorded_by=RECORDER)

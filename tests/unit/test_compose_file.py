@@ -47,8 +47,10 @@ def environment(spec: dict[str, Any]) -> dict[str, str | None]:
 
 def depends_on_healthy(spec: dict[str, Any], name: str) -> bool:
     depends = spec.get("depends_on") or {}
-    return isinstance(depends, dict) and (depends.get(name) or {}).get(
-        "condition") == "service_healthy"
+    return (
+        isinstance(depends, dict)
+        and (depends.get(name) or {}).get("condition") == "service_healthy"
+    )
 
 
 def test_compose_file_defines_postgres_api_and_projector(compose):
@@ -123,8 +125,16 @@ def test_api_has_a_healthcheck_on_healthz(compose):
 def test_docker_compose_accepts_the_file():
     binary = shutil.which("docker-compose")
     if binary is None:
-        pytest.skip("docker-compose (v1) is not installed; `apt-get install docker-compose` "
-                    "to validate docker-compose.yml (.ci/run does)")
-    result = subprocess.run([binary, "-f", str(COMPOSE_FILE), "config", "-q"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+        pytest.skip(
+            "docker-compose (v1) is not installed; `apt-get install docker-compose` "
+            "to validate docker-compose.yml (.ci/run does)"
+        )
+    result = subprocess.run(
+        [binary, "-f", str(COMPOSE_FILE), "config", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr

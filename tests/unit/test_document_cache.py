@@ -1,5 +1,5 @@
 """The document cache's rules, without a database: what it keeps, what an announcement
-removes, and when it refuses to keep or serve anything (services.document_cache).
+removes, and when it refuses to keep or serve anything (services.api.document_cache).
 tests/integration/test_document_cache.py drives the same cache through PostgreSQL."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from infra.readmodel import announcement
-from services import document_cache
-from services.document_cache import TrackDocumentCache
+from services.api import document_cache
+from services.api.document_cache import TrackDocumentCache
 
 A, B = "track-a", "track-b"
 
@@ -118,7 +118,8 @@ def test_a_malformed_announcement_empties_the_cache_rather_than_being_ignored() 
 
 
 def test_a_document_older_than_the_maximum_age_is_read_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Announcements that stop without the LISTEN failing leave reads stale for at most
     MAX_AGE_SECONDS."""
     now = [1000.0]

@@ -8,10 +8,26 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"
-FORBIDDEN = {"infra", "services", "fastapi", "starlette", "psycopg", "psycopg_pool", "sqlite3",
-             "httpx", "requests", "uvicorn", "socket", "subprocess", "os", "pathlib",
-             "eventsourcing.postgres", "eventsourcing.sqlite", "eventsourcing.persistence",
-             "eventsourcing.application"}
+FORBIDDEN = {
+    "infra",
+    "services",
+    "fastapi",
+    "starlette",
+    "psycopg",
+    "psycopg_pool",
+    "sqlite3",
+    "httpx",
+    "requests",
+    "uvicorn",
+    "socket",
+    "subprocess",
+    "os",
+    "pathlib",
+    "eventsourcing.postgres",
+    "eventsourcing.sqlite",
+    "eventsourcing.persistence",
+    "eventsourcing.application",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -26,6 +42,9 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted(DOMAIN.glob("*.py")), ids=lambda p: p.name)
 def test_a_domain_module_imports_nothing_that_does_io(path: Path) -> None:
-    bad = {name for name in _imports(path)
-           if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)}
+    bad = {
+        name
+        for name in _imports(path)
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+    }
     assert not bad, f"{path.name} imports {sorted(bad)}"

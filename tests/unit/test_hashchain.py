@@ -71,8 +71,7 @@ def a_track_with_every_kind_of_event() -> Track:
     record(track, "s1", "statement", NATO, source={"url": "https://nato.int/x"})
     correct(track, "d1", summary="No eastward enlargement", occurred_at="2021-12-16")
     retract(track, "c1")
-    track.change_status("suspended", reason="pause", occurred_at="2022-01-14",
-                        recorded_by=RECORDER)
+    track.change_status("suspended", reason="pause", occurred_at="2022-01-14", recorded_by=RECORDER)
     track.change_status("active", reason=None, occurred_at=None, recorded_by=RECORDER)
     return track
 
@@ -160,9 +159,11 @@ def test_an_event_hash_is_sha256_of_the_prev_hash_and_the_canonical_content():
     demand(track, "d1")
     event = track.pending_events[1]
 
-    fields = {k: v for k, v in vars(event).items()
-              if k not in _ENVELOPE_AND_CHAIN | {"originator_id", "originator_version",
-                                                 "timestamp"}}
+    fields = {
+        k: v
+        for k, v in vars(event).items()
+        if k not in _ENVELOPE_AND_CHAIN | {"originator_id", "originator_version", "timestamp"}
+    }
     content = {
         "type": "DemandMade",
         "track_id": str(track.id),
@@ -172,8 +173,9 @@ def test_an_event_hash_is_sha256_of_the_prev_hash_and_the_canonical_content():
     }
     expected = hashlib.sha256(
         event.prev_hash.encode("ascii")
-        + json.dumps(content, sort_keys=True, separators=(",", ":"),
-                     ensure_ascii=False).encode("utf-8")
+        + json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
     ).hexdigest()
     assert event.hash == expected
 
@@ -215,8 +217,10 @@ def test_changing_a_nested_value_of_a_statement_changes_its_hash():
     proposal(track, "p1", USA, topics=["arms-control"], source={"url": "https://state.gov/a"})
     event = track.pending_events[1]
 
-    for path, value in ((("topics",), ["arms control"]), (("source", "url"),
-                                                          "https://state.gov/b")):
+    for path, value in (
+        (("topics",), ["arms control"]),
+        (("source", "url"), "https://state.gov/b"),
+    ):
         statement = copy.deepcopy(event.statement)
         if len(path) == 1:
             statement[path[0]] = value
@@ -296,40 +300,67 @@ def test_canonical_json_sorts_keys_is_compact_and_keeps_non_ascii_text():
     )
 
 
-@pytest.mark.parametrize("value", [
-    {"b": 1, "a": {"d": [1, 2], "c": "Лавров"}},
-    {"text": "tab\t nl\n cr\r nul\x00 us\x1f del\x7f quote\" backslash\\ slash/"},
-    {"unicode": "\u2028\u2029 é 😀 \ufeff", "keys": {"é": 1, "B": 2, "a": 3, "😀": 4}},
-    {"ints": [0, -1, 2**63 - 1, -(2**63), 2**64, 10**30], "flags": [True, False, None]},
-    {"floats": [1.0, 0.1, 1e16, 1e-7, -0.0, 123456789.123]},
-    [], {}, "", "plain",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": 1, "a": {"d": [1, 2], "c": "Лавров"}},
+        {"text": 'tab\t nl\n cr\r nul\x00 us\x1f del\x7f quote" backslash\\ slash/'},
+        {"unicode": "\u2028\u2029 é 😀 \ufeff", "keys": {"é": 1, "B": 2, "a": 3, "😀": 4}},
+        {"ints": [0, -1, 2**63 - 1, -(2**63), 2**64, 10**30], "flags": [True, False, None]},
+        {"floats": [1.0, 0.1, 1e16, 1e-7, -0.0, 123456789.123]},
+        [],
+        {},
+        "",
+        "plain",
+    ],
+)
 def test_canonical_bytes_are_the_canonical_json_text_in_utf8(value):
     assert canonical_bytes(value) == canonical_json(value).encode("utf-8")
 
 
 def test_the_order_of_fields_does_not_change_the_hash():
     track_id, at = uuid4(), datetime.fromisoformat("2022-01-10T10:00:00+00:00")
-    one = event_content("DemandMade", track_id, 2, at,
-                        {"statement": {"type": "demand", "party": RUSSIA}, "recorded_by": "a"})
-    other = event_content("DemandMade", track_id, 2, at,
-                          {"recorded_by": "a", "statement": {"party": RUSSIA, "type": "demand"}})
+    one = event_content(
+        "DemandMade",
+        track_id,
+        2,
+        at,
+        {"statement": {"type": "demand", "party": RUSSIA}, "recorded_by": "a"},
+    )
+    other = event_content(
+        "DemandMade",
+        track_id,
+        2,
+        at,
+        {"recorded_by": "a", "statement": {"party": RUSSIA, "type": "demand"}},
+    )
 
     assert chain_hash(GENESIS_HASH, one) == chain_hash(GENESIS_HASH, other)
 
 
 def test_the_same_content_after_another_prev_hash_hashes_differently():
-    content = event_content("DemandMade", uuid4(), 2,
-                            datetime.fromisoformat("2022-01-10T10:00:00+00:00"), {"x": 1})
+    content = event_content(
+        "DemandMade", uuid4(), 2, datetime.fromisoformat("2022-01-10T10:00:00+00:00"), {"x": 1}
+    )
 
     assert chain_hash(GENESIS_HASH, content) != chain_hash("1" * 64, content)
 
 
 def test_envelope_attributes_are_not_counted_twice_but_the_aggregate_topic_is_hashed():
     content = event_content(
-        "DemandMade", uuid4(), 2, datetime.fromisoformat("2022-01-10T10:00:00+00:00"),
-        {"originator_id": "x", "originator_version": 9, "timestamp": "t",
-         "originator_topic": "m:C", "hash": "h", "prev_hash": "p", "summary": "kept"},
+        "DemandMade",
+        uuid4(),
+        2,
+        datetime.fromisoformat("2022-01-10T10:00:00+00:00"),
+        {
+            "originator_id": "x",
+            "originator_version": 9,
+            "timestamp": "t",
+            "originator_topic": "m:C",
+            "hash": "h",
+            "prev_hash": "p",
+            "summary": "kept",
+        },
     )
 
     assert content["fields"] == {"originator_topic": "m:C", "summary": "kept"}
@@ -339,14 +370,17 @@ def test_an_event_rebuilt_from_stored_json_hashes_the_same():
     track = a_track_with_every_kind_of_event()
 
     for event in track.pending_events:
-        stored = json.loads(json.dumps(
-            {k: v for k, v in vars(event).items()
-             if k not in {"originator_id", "timestamp"}}))
+        stored = json.loads(
+            json.dumps(
+                {k: v for k, v in vars(event).items() if k not in {"originator_id", "timestamp"}}
+            )
+        )
         rebuilt = copy.copy(event)
         for name, value in stored.items():
             object.__setattr__(rebuilt, name, value)
-        object.__setattr__(rebuilt, "timestamp",
-                           datetime.fromisoformat(event.timestamp.isoformat()))
+        object.__setattr__(
+            rebuilt, "timestamp", datetime.fromisoformat(event.timestamp.isoformat())
+        )
         assert hash_of_event(rebuilt) == event.hash, type(event).__name__
 
 
@@ -370,9 +404,13 @@ def _transcoded_round_trip(track: Track) -> Track:
         transcoder.register(transcoding)
     snapshot = Snapshot.take(track)
     state = transcoder.decode(transcoder.encode(snapshot.state))
-    stored = Snapshot(originator_id=snapshot.originator_id,
-                      originator_version=snapshot.originator_version,
-                      timestamp=snapshot.timestamp, topic=snapshot.topic, state=state)
+    stored = Snapshot(
+        originator_id=snapshot.originator_id,
+        originator_version=snapshot.originator_version,
+        timestamp=snapshot.timestamp,
+        topic=snapshot.topic,
+        state=state,
+    )
     return stored.mutate(None)
 
 

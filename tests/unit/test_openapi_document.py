@@ -19,8 +19,11 @@ def documented() -> dict[str, Any]:
 
 
 def operations(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f"{method.upper()} {path}": op
-            for path, ops in schema["paths"].items() for method, op in ops.items()}
+    return {
+        f"{method.upper()} {path}": op
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+    }
 
 
 def test_every_problem_response_is_problem_json_with_the_problem_schema() -> None:
@@ -52,7 +55,8 @@ def test_install_documents_each_operation_s_problem_answers(documented: dict[str
 
 
 def test_install_declares_the_bearer_scheme_optional_on_public_reads(
-        documented: dict[str, Any]) -> None:
+    documented: dict[str, Any],
+) -> None:
     assert documented["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     ops = operations(documented)
     assert ops["POST /v1/tracks"]["security"] == [{"bearer": []}]
@@ -62,7 +66,8 @@ def test_install_declares_the_bearer_scheme_optional_on_public_reads(
 
 
 def test_install_replaces_fastapi_s_unsent_validation_error_body(
-        documented: dict[str, Any]) -> None:
+    documented: dict[str, Any],
+) -> None:
     text = str(documented["paths"])
     assert "HTTPValidationError" not in text
     assert "HTTPValidationError" not in documented["components"].get("schemas", {})

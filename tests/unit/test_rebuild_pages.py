@@ -1,5 +1,6 @@
 """A rebuild reads the log in pages up to the position it took at its start, and not past
-it, though the query asks only for what follows a position (services.rebuild_fold)."""
+it, though the query asks only for what follows a position
+(services.projections.rebuild_in_memory)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services import rebuild_fold
+from services.projections import rebuild_in_memory as rebuild_fold
 
 
 class Log:
@@ -43,7 +44,8 @@ def test_a_log_ending_before_stop_ends_the_pages(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_page_ending_exactly_at_stop_is_the_last_asked_for(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(rebuild_fold, "PAGE", 4)
     log = Log(last=20)
     assert ids(list(rebuild_fold._pages(log, 0, 8))) == list(range(1, 9))

@@ -8,8 +8,7 @@ from services.application import crosses_snapshot_point, snapshot_points
 
 
 def test_points_are_the_interval_apart_then_a_quarter_of_the_version_apart() -> None:
-    assert list(islice(snapshot_points(100), 9)) == [100, 200, 300, 400, 500, 625, 781, 976,
-                                                     1220]
+    assert list(islice(snapshot_points(100), 9)) == [100, 200, 300, 400, 500, 625, 781, 976, 1220]
 
 
 def test_a_ten_thousand_event_track_has_under_twenty_snapshots() -> None:

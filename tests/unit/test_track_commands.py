@@ -170,10 +170,15 @@ def test_each_statement_type_records_its_past_tense_event(kind, event_class):
 def test_a_recorded_statement_carries_all_its_api_fields_in_the_event_and_the_state():
     track = open_track()
     body = statement(
-        "demand", RUSSIA, "2021-12-17T10:00:00+03:00", summary="No NATO enlargement",
-        quote="We need legally binding guarantees", addressee=USA,
+        "demand",
+        RUSSIA,
+        "2021-12-17T10:00:00+03:00",
+        summary="No NATO enlargement",
+        quote="We need legally binding guarantees",
+        addressee=USA,
         source={"url": "https://mid.ru/x", "publisher": "MFA", "title": "Draft treaty"},
-        topics=["nato-enlargement", "security-guarantees"], red_line=True,
+        topics=["nato-enlargement", "security-guarantees"],
+        red_line=True,
     )
 
     track.record_statement("d1", body, recorded_by=RECORDER)
@@ -412,8 +417,16 @@ def test_a_withdrawal_of_another_partys_statement_is_an_unresolvable_reference()
 
 @pytest.mark.parametrize(
     "kind",
-    ["response", "concession", "warning", "meeting_scheduled", "meeting_held",
-     "agreement", "withdrawal", "statement"],
+    [
+        "response",
+        "concession",
+        "warning",
+        "meeting_scheduled",
+        "meeting_held",
+        "agreement",
+        "withdrawal",
+        "statement",
+    ],
 )
 def test_a_withdrawal_of_a_type_other_than_demand_proposal_or_sanction_warning_is_refused(kind):
     track = a_track_with_one_of_each_referable_type()
@@ -477,8 +490,10 @@ def test_once_a_withdrawal_is_retracted_the_statement_can_be_withdrawn_again():
 # -- closed tracks ----------------------------------------------------------------------------
 
 
-@pytest.fixture(params=[["suspended"], ["concluded"], ["suspended", "concluded"]],
-                ids=["suspended", "concluded", "suspended-then-concluded"])
+@pytest.fixture(
+    params=[["suspended"], ["concluded"], ["suspended", "concluded"]],
+    ids=["suspended", "concluded", "suspended-then-concluded"],
+)
 def closed_track(request) -> Track:
     track = open_track()
     demand(track, "d1")
@@ -533,10 +548,10 @@ def test_a_closed_track_refuses_a_statement_before_checking_its_party():
 
 def test_a_resumed_track_accepts_statements_again():
     track = open_track()
-    track.change_status("suspended", reason="talks paused", occurred_at=None,
-                        recorded_by=RECORDER)
-    track.change_status("active", reason="talks resume", occurred_at="2022-01-09",
-                        recorded_by=RECORDER)
+    track.change_status("suspended", reason="talks paused", occurred_at=None, recorded_by=RECORDER)
+    track.change_status(
+        "active", reason="talks resume", occurred_at="2022-01-09", recorded_by=RECORDER
+    )
 
     demand(track, "d1")
 
@@ -561,8 +576,7 @@ def test_allowed_status_changes_record_track_status_changed(path, final):
     track = open_track()
 
     for status in path:
-        track.change_status(status, reason="why", occurred_at="2022-01-13",
-                            recorded_by=RECORDER)
+        track.change_status(status, reason="why", occurred_at="2022-01-13", recorded_by=RECORDER)
 
     changes = track.pending_events[1:]
     assert [type(e) for e in changes] == [TrackStatusChanged] * len(path)
@@ -573,8 +587,9 @@ def test_allowed_status_changes_record_track_status_changed(path, final):
 def test_a_status_change_carries_its_reason_and_occurrence():
     track = open_track()
 
-    track.change_status("suspended", reason="no progress", occurred_at="2022-01-13",
-                        recorded_by="editor")
+    track.change_status(
+        "suspended", reason="no progress", occurred_at="2022-01-13", recorded_by="editor"
+    )
 
     event = last_event(track)
     assert event.reason == "no progress"
@@ -608,8 +623,7 @@ def test_a_status_change_that_makes_no_sense_is_an_invalid_transition(path, refu
 
 def test_a_concluded_track_stays_concluded():
     track = open_track()
-    track.change_status("concluded", reason="treaty signed", occurred_at=None,
-                        recorded_by=RECORDER)
+    track.change_status("concluded", reason="treaty signed", occurred_at=None, recorded_by=RECORDER)
 
     for status in ("active", "suspended", "concluded"):
         with pytest.raises(errors.InvalidTransition):
@@ -625,8 +639,12 @@ def test_a_correction_records_statement_corrected_and_updates_the_fields():
     track = open_track()
     demand(track, "d1", summary="first wording", occurred_at="2021-12-17")
 
-    track.correct_statement("d1", {"summary": "better wording", "occurred_at": "2021-12-15"},
-                            "checked the transcript", recorded_by="editor")
+    track.correct_statement(
+        "d1",
+        {"summary": "better wording", "occurred_at": "2021-12-15"},
+        "checked the transcript",
+        recorded_by="editor",
+    )
 
     event = last_event(track)
     assert isinstance(event, StatementCorrected)
@@ -643,8 +661,7 @@ def test_a_correction_is_listed_with_who_when_why_and_what():
     track = open_track()
     demand(track, "d1")
 
-    track.correct_statement("d1", {"topics": ["arms-control"]}, "tagging",
-                            recorded_by="editor")
+    track.correct_statement("d1", {"topics": ["arms-control"]}, "tagging", recorded_by="editor")
 
     (correction,) = track.statements["d1"].corrections
     assert correction == {
@@ -665,7 +682,9 @@ def test_a_correction_leaves_the_original_event_as_recorded():
     original = track.pending_events[1]
     assert original.statement["summary"] == "first wording"
     assert [c["changes"]["summary"] for c in track.statements["d1"].corrections] == [
-        "second wording", "third wording"]
+        "second wording",
+        "third wording",
+    ]
     assert track.statements["d1"].fields["summary"] == "third wording"
 
 
@@ -814,8 +833,9 @@ def test_corrections_and_retractions_remember_their_key_against_the_statement():
     demand(track, "d1")
     demand(track, "d2")
 
-    track.correct_statement("d1", {"summary": "x"}, "typo", recorded_by=RECORDER,
-                            key="fix", digest="sha-fix")
+    track.correct_statement(
+        "d1", {"summary": "x"}, "typo", recorded_by=RECORDER, key="fix", digest="sha-fix"
+    )
     track.retract_statement("d2", "dup", recorded_by=RECORDER, key="drop", digest="sha-drop")
 
     assert track.replay_for("fix", "sha-fix") == ["d1"]

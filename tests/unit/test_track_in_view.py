@@ -47,8 +47,14 @@ def _step(rng: random.Random, track: Track, n: int) -> None:
     party = rng.choice(PARTIES)
     if roll < 0.2 and live:
         target = rng.choice(live)
-        respond(track, f"s{n}", target.id, rng.choice(
-            ["accept", "reject", "partial", "counter", "noncommittal"]), party, _day(rng))
+        respond(
+            track,
+            f"s{n}",
+            target.id,
+            rng.choice(["accept", "reject", "partial", "counter", "noncommittal"]),
+            party,
+            _day(rng),
+        )
     elif roll < 0.3 and live:
         target = rng.choice(live)
         withdraw(track, f"s{n}", target.id, target.party, _day(rng))
@@ -68,7 +74,8 @@ def _step(rng: random.Random, track: Track, n: int) -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_the_index_of_statements_in_view_equals_one_worked_out_afresh_after_every_event(
-        seed: int) -> None:
+    seed: int,
+) -> None:
     rng = random.Random(seed)
     track = open_track()
     for n in range(300):
@@ -89,8 +96,11 @@ def test_only_the_newest_held_meeting_and_the_meetings_scheduled_after_it_stay_i
 
     retract(track, "held-feb")  # the January meeting and the one after it matter again
 
-    assert track.view_parts() == {"held-jan": MEETING_HELD, "sched-jan": MEETING_SCHEDULED,
-                             "sched-mar": MEETING_SCHEDULED}
+    assert track.view_parts() == {
+        "held-jan": MEETING_HELD,
+        "sched-jan": MEETING_SCHEDULED,
+        "sched-mar": MEETING_SCHEDULED,
+    }
     assert views.next_meeting(track)["id"] == "sched-jan"
 
 

@@ -72,8 +72,13 @@ def test_a_demands_status_follows_the_position_of_its_response(position, status)
 
 @pytest.mark.parametrize(
     ("position", "status"),
-    [("accept", "accepted"), ("reject", "rejected"), ("partial", "partially_accepted"),
-     ("counter", "countered"), ("noncommittal", "open")],
+    [
+        ("accept", "accepted"),
+        ("reject", "rejected"),
+        ("partial", "partially_accepted"),
+        ("counter", "countered"),
+        ("noncommittal", "open"),
+    ],
 )
 def test_a_proposal_follows_the_same_status_rule_as_a_demand(position, status):
     track = open_track()
@@ -407,10 +412,20 @@ def test_the_open_demands_board_lists_open_demands_oldest_first_with_their_red_l
     board = open_demands(track)
 
     assert board == [
-        {"id": "d1", "party": USA, "summary": "de-escalate", "occurred_at": "2021-12-17",
-         "red_line": True},
-        {"id": "d2", "party": RUSSIA, "summary": "no missiles",
-         "occurred_at": "2021-12-17T12:00:00+03:00", "red_line": False},
+        {
+            "id": "d1",
+            "party": USA,
+            "summary": "de-escalate",
+            "occurred_at": "2021-12-17",
+            "red_line": True,
+        },
+        {
+            "id": "d2",
+            "party": RUSSIA,
+            "summary": "no missiles",
+            "occurred_at": "2021-12-17T12:00:00+03:00",
+            "red_line": False,
+        },
     ]
 
 
@@ -468,12 +483,24 @@ def test_a_demand_whose_answer_is_retracted_returns_to_the_open_demands_board():
 
 def test_a_sanction_warning_is_active_with_its_target():
     track = open_track()
-    sanction_warning(track, "sw1", USA, "2021-12-07", target=RUSSIA, summary="massive costs",
-                     measures=["export controls"])
+    sanction_warning(
+        track,
+        "sw1",
+        USA,
+        "2021-12-07",
+        target=RUSSIA,
+        summary="massive costs",
+        measures=["export controls"],
+    )
 
     assert active_sanction_warnings(track) == [
-        {"id": "sw1", "party": USA, "target": RUSSIA, "summary": "massive costs",
-         "occurred_at": "2021-12-07"},
+        {
+            "id": "sw1",
+            "party": USA,
+            "target": RUSSIA,
+            "summary": "massive costs",
+            "occurred_at": "2021-12-07",
+        },
     ]
 
 
@@ -549,8 +576,7 @@ def test_with_no_meeting_held_the_next_meeting_is_the_earliest_scheduled():
     schedule_meeting(track, "m1", "2022-01-10", location="Geneva")
     schedule_meeting(track, "m3", "2022-01-13", location="Vienna")
 
-    assert next_meeting(track) == {"id": "m1", "meeting_at": "2022-01-10",
-                                   "location": "Geneva"}
+    assert next_meeting(track) == {"id": "m1", "meeting_at": "2022-01-10", "location": "Geneva"}
 
 
 def test_a_meeting_moved_by_a_correction_is_ordered_by_its_new_date():
@@ -559,8 +585,7 @@ def test_a_meeting_moved_by_a_correction_is_ordered_by_its_new_date():
     schedule_meeting(track, "m2", "2022-01-12", location="Brussels")
     correct(track, "m1", reason="postponed", meeting_at="2022-01-20")
 
-    assert next_meeting(track) == {"id": "m2", "meeting_at": "2022-01-12",
-                                   "location": "Brussels"}
+    assert next_meeting(track) == {"id": "m2", "meeting_at": "2022-01-12", "location": "Brussels"}
 
 
 def test_with_no_meeting_held_a_meeting_scheduled_in_the_past_still_counts():
@@ -578,8 +603,7 @@ def test_the_next_meeting_is_the_earliest_scheduled_after_the_newest_meeting_hel
 
     hold_meeting(track, "h1", "2022-01-10T09:00:00+01:00")
 
-    assert next_meeting(track) == {"id": "m2", "meeting_at": "2022-01-12",
-                                   "location": "Brussels"}
+    assert next_meeting(track) == {"id": "m2", "meeting_at": "2022-01-12", "location": "Brussels"}
 
 
 def test_the_newest_meeting_held_is_the_latest_by_occurrence_not_by_recording():
@@ -688,8 +712,11 @@ def test_the_next_meeting_shows_meeting_at_as_recorded():
     track = open_track()
     schedule_meeting(track, "m1", "2022-01-12T10:00:00+01:00", location="Brussels")
 
-    assert next_meeting(track) == {"id": "m1", "meeting_at": "2022-01-12T10:00:00+01:00",
-                                   "location": "Brussels"}
+    assert next_meeting(track) == {
+        "id": "m1",
+        "meeting_at": "2022-01-12T10:00:00+01:00",
+        "location": "Brussels",
+    }
 
 
 # -- counts and the whole state ---------------------------------------------------------------
@@ -703,8 +730,12 @@ def test_counts_by_type_count_every_live_statement_by_type():
     sanction_warning(track, "sw1", USA)
     record(track, "s1", "statement", NATO)
 
-    assert counts_by_type(track) == {"demand": 2, "response": 1, "sanction_warning": 1,
-                                     "statement": 1}
+    assert counts_by_type(track) == {
+        "demand": 2,
+        "response": 1,
+        "sanction_warning": 1,
+        "statement": 1,
+    }
 
 
 def test_retracted_statements_leave_the_counts_and_the_statement_count():
@@ -790,12 +821,15 @@ def test_the_track_state_gathers_the_boards_counts_version_and_status():
     assert state["parties"] == [*PARTIES, "OSCE"]
     assert state["last_activity_at"] == track.pending_events[-1].timestamp.isoformat()
     assert state["statement_count"] == 5
-    assert state["counts_by_type"] == {"demand": 2, "response": 1, "sanction_warning": 1,
-                                       "meeting_scheduled": 1}
+    assert state["counts_by_type"] == {
+        "demand": 2,
+        "response": 1,
+        "sanction_warning": 1,
+        "meeting_scheduled": 1,
+    }
     assert [d["id"] for d in state["open_demands"]] == ["d1"]
     assert [w["id"] for w in state["active_sanction_warnings"]] == ["sw1"]
-    assert state["next_meeting"] == {"id": "m1", "meeting_at": "2022-01-12",
-                                     "location": "Brussels"}
+    assert state["next_meeting"] == {"id": "m1", "meeting_at": "2022-01-12", "location": "Brussels"}
 
 
 def test_the_track_state_is_the_same_whichever_order_independent_facts_were_recorded_in():

@@ -41,8 +41,13 @@ def transcoders() -> tuple[JSONTranscoder, JSONTranscoder]:
 
 def a_track_with_every_event() -> Track:
     track = open_track()
-    demand(track, "d1", summary="No further enlargement", topics=["nato"],
-           source={"url": "https://example.org/a", "publisher": "TASS"})
+    demand(
+        track,
+        "d1",
+        summary="No further enlargement",
+        topics=["nato"],
+        source={"url": "https://example.org/a", "publisher": "TASS"},
+    )
     respond(track, "r1", to="d1", position="reject")
     sanction_warning(track, "s1")
     withdraw(track, "w1", target="s1", party="United States")
@@ -51,8 +56,9 @@ def a_track_with_every_event() -> Track:
     correct(track, "d1", summary="No further NATO enlargement")
     retract(track, "r1")
     track.add_party("OSCE", recorded_by=RECORDER)
-    track.change_status("suspended", reason="talks paused", occurred_at="2022-02-24",
-                        recorded_by=RECORDER)
+    track.change_status(
+        "suspended", reason="talks paused", occurred_at="2022-02-24", recorded_by=RECORDER
+    )
     return track
 
 
@@ -70,8 +76,9 @@ def test_every_event_type_reads_back_the_same_from_either_encoder() -> None:
     assert len({type(e).__name__ for e in events}) >= 6
     for event in events:
         state = state_of(event)
-        assert fast.decode(fast.encode(state)) == library.decode(library.encode(state)), \
-            type(event).__name__
+        assert fast.decode(fast.encode(state)) == library.decode(library.encode(state)), type(
+            event
+        ).__name__
 
 
 def test_a_snapshot_reads_back_the_same_from_either_encoder() -> None:
@@ -110,9 +117,12 @@ def test_objects_after_the_first_and_lookalike_keys_are_read_back_as_written() -
     demand(track, "d1", summary='he said "_type_" twice: "_type_"')
     demand(track, "d2")
     when = track.created_on
-    value = {"when": when, "plain": [{"a": 1}, {"_type_": "not one", "x": 2}],
-             "records": [track.statements["d1"], {"deep": [track.statements["d2"]]}],
-             "last": track.modified_on}
+    value = {
+        "when": when,
+        "plain": [{"a": 1}, {"_type_": "not one", "x": 2}],
+        "records": [track.statements["d1"], {"deep": [track.statements["d2"]]}],
+        "last": track.modified_on,
+    }
     for encoded in (library.encode(value), fast.encode(value)):
         decoded = fast.decode(encoded)
         assert decoded == library.decode(encoded)

@@ -63,8 +63,7 @@ class _BucketIndex:
 
     def catch_up(self, statements: dict[str, Any]) -> None:
         for statement_id in itertools.islice(statements, self.indexed, None):
-            self.members.setdefault(bucket_of(statement_id, self.count), []).append(
-                statement_id)
+            self.members.setdefault(bucket_of(statement_id, self.count), []).append(statement_id)
         self.indexed = len(statements)
 
 
@@ -114,11 +113,13 @@ class CheckpointWriter:
             previous = self._previous(track)
             if previous is _STORED_ALREADY:
                 return
-            capture = self._take(track, previous,
-                                 lambda since: self._changed_since(track, since))
+            capture = self._take(track, previous, lambda since: self._changed_since(track, since))
         except Exception:  # never fail the projector for a checkpoint: as-of folds further
-            log.exception("could not take the view checkpoint of track %s at version %d",
-                          track.id, track.version)
+            log.exception(
+                "could not take the view checkpoint of track %s at version %d",
+                track.id,
+                track.version,
+            )
             return
         if capture is not None:
             self._captured.setdefault(track.id, []).append(capture)
@@ -128,8 +129,9 @@ class CheckpointWriter:
         """Store the checkpoints taken since the last flush, in one transaction. A failure
         is logged, not raised: as-of then folds from an earlier checkpoint."""
         captured, self._captured = self._captured, {}
-        rows = [row for captures in captured.values() for capture in captures
-                for row in capture.rows]
+        rows = [
+            row for captures in captured.values() for capture in captures for row in capture.rows
+        ]
         if not rows:
             return
         try:
@@ -138,8 +140,9 @@ class CheckpointWriter:
             for track_id in captured:
                 self._changes.pop(track_id, None)
                 self._stored.pop(track_id, None)
-            log.exception("could not store the view checkpoints of tracks %s",
-                          sorted(map(str, captured)))
+            log.exception(
+                "could not store the view checkpoints of tracks %s", sorted(map(str, captured))
+            )
             return
         for track_id, captures in captured.items():
             newest = captures[-1]
@@ -173,8 +176,9 @@ class CheckpointWriter:
         known = self._stored.get(track.id)
         if known is not None and known.version == max(versions):
             return known
-        rows = recorder.select_events(view_stream(track.id), gt=max(versions) - 1,
-                                      lte=max(versions))
+        rows = recorder.select_events(
+            view_stream(track.id), gt=max(versions) - 1, lte=max(versions)
+        )
         newest = self._where(rows[0]) if rows else None
         if newest is not None:
             self._stored[track.id] = newest
@@ -195,14 +199,16 @@ class CheckpointWriter:
             return None
         return _Checkpoint(stored.originator_version, fields["buckets"], fields["base"])
 
-    def _take(self, track: Track, previous: _Checkpoint | None,
-              changed_since: Callable[[int], set[str]]) -> _Capture | None:
+    def _take(
+        self, track: Track, previous: _Checkpoint | None, changed_since: Callable[[int], set[str]]
+    ) -> _Capture | None:
         """The rows of a checkpoint of `track` as it stands, after `previous` (None: in
         full); None if it is too soon after `previous` for the size of the view."""
         version = track.version
         if previous is None:
-            return self._encoded(version, version, rows_in_full(
-                track, track.statements.values(), version))
+            return self._encoded(
+                version, version, rows_in_full(track, track.statements.values(), version)
+            )
         in_view = sum(map(len, track.in_view.values()))
         if version - previous.version < min(in_view, version // SPARSEST):
             # A checkpoint costs the size of what is in view: taken no more often than
@@ -212,15 +218,19 @@ class CheckpointWriter:
             return None
         since, count, base = previous.version, previous.buckets, previous.base
         if version > checkpoints.REGROW_AFTER * count:  # spread the buckets again
-            return self._encoded(version, version, rows_in_full(
-                track, track.statements.values(), version))
+            return self._encoded(
+                version, version, rows_in_full(track, track.statements.values(), version)
+            )
         changed = changed_since(since)
         index = self._index(track, count)
         statements = track.statements
         rows: list[DomainEvent] = [checkpoint_row(track, version, count, base)]
-        rows += [bucket_row(track.id, count, number, version,
-                            (statements[i] for i in index.members[number]))
-                 for number in sorted({bucket_of(i, count) for i in changed})]
+        rows += [
+            bucket_row(
+                track.id, count, number, version, (statements[i] for i in index.members[number])
+            )
+            for number in sorted({bucket_of(i, count) for i in changed})
+        ]
         return _Capture(version, count, base, self._encode(rows))
 
     def _encoded(self, version: int, base: int, rows: list[DomainEvent]) -> _Capture:
@@ -240,8 +250,11 @@ class CheckpointWriter:
             changed = set(changes.ids)  # a superset when it reaches further back: harmless
             reach = changes.since
         if since < reach:
-            changed |= {i for event in self.app.events.get(track.id, gt=since, lte=reach)
-                        for i in named(event)}
+            changed |= {
+                i
+                for event in self.app.events.get(track.id, gt=since, lte=reach)
+                for i in named(event)
+            }
         return changed
 
     def _index(self, track: Track, count: int) -> _BucketIndex:
@@ -265,9 +278,13 @@ class CheckpointWriter:
         while count <= checkpoints.buckets_for(head):  # every spread a full write could use
             counts.append(count)
             count *= 2
-        delete_rows(self.app.snapshots.recorder, [
-            view_stream(track_id),
-            *(checkpoints.bucket_stream(track_id, c, n) for c in counts for n in range(c))])
+        delete_rows(
+            self.app.snapshots.recorder,
+            [
+                view_stream(track_id),
+                *(checkpoints.bucket_stream(track_id, c, n) for c in counts for n in range(c)),
+            ],
+        )
         self._stored.pop(track_id, None)
         self._changes.pop(track_id, None)
         return self.backfill(track_id)

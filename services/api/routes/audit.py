@@ -9,32 +9,46 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from services import audit
+from services.api.dates import Moment
 from services.api.deps import Auditor, TrackerDep, TrackId, json_response
-from services.api.moments import Moment
 from services.api.problems import ApiProblem
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/v1/tracks/{track}/history", summary="The track's event log as recorded")
-def history(track_id: TrackId, tracker: TrackerDep, _: Auditor,
-            after_version: Annotated[int, Query(ge=0, le=2**62)] = 0,
-            limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100) -> Response:
+def history(
+    track_id: TrackId,
+    tracker: TrackerDep,
+    _: Auditor,
+    after_version: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+) -> Response:
     """Each event with who recorded it, when, its data and its place in the hash chain."""
     return json_response(audit.history(tracker.app, track_id, after_version, limit))
 
 
 @router.get("/v1/tracks/{track}/as-of", summary="The track as it stood at a version or instant")
-def as_of(track_id: TrackId, tracker: TrackerDep, _: Auditor,
-          version: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-          recorded_at: Annotated[Moment | None, Query(
-              description="what had been recorded by this instant")] = None) -> Response:
+def as_of(
+    track_id: TrackId,
+    tracker: TrackerDep,
+    _: Auditor,
+    version: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    recorded_at: Annotated[
+        Moment | None, Query(description="what had been recorded by this instant")
+    ] = None,
+) -> Response:
     """Rebuilt from the event store (snapshots keep it fast); same shape as the current state."""
     if (version is None) == (recorded_at is None):
-        raise ApiProblem(422, "Invalid request", "give exactly one of version or recorded_at",
-                         slug="invalid-request")
-    return json_response(audit.as_of(tracker.app, track_id, version=version,
-                                     recorded_at=recorded_at))
+        raise ApiProblem(
+            422,
+            "Invalid request",
+            "give exactly one of version or recorded_at",
+            slug="invalid-request",
+        )
+    return json_response(
+        audit.as_of(tracker.app, track_id, version=version, recorded_at=recorded_at)
+    )
 
 
 @router.get("/v1/tracks/{track}/verify", summary="Recompute the track's hash chain")
@@ -44,7 +58,10 @@ def verify(track_id: TrackId, tracker: TrackerDep, _: Auditor) -> Response:
 
 
 @router.get("/v1/events", summary="Every track's events in commit order")
-def events(tracker: TrackerDep, _: Auditor,
-           after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-           limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100) -> Response:
+def events(
+    tracker: TrackerDep,
+    _: Auditor,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+) -> Response:
     return json_response(audit.events_feed(tracker.app, after, limit))

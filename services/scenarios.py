@@ -35,14 +35,22 @@ def read_scenario(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ScenarioError(f"cannot read {path}: {e}") from e
-    if not isinstance(data, dict) or not isinstance(data.get("tracks"), list) \
-            or not isinstance(data.get("statements"), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("tracks"), list)
+        or not isinstance(data.get("statements"), list)
+    ):
         raise ScenarioError(f"{path} needs a 'tracks' list and a 'statements' list")
     return data
 
 
-def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
-                  progress: Callable[[], None] = lambda: None) -> dict[str, str]:
+def load_scenario(
+    app: TrackerApp,
+    data: dict[str, Any],
+    *,
+    recorded_by: str,
+    progress: Callable[[], None] = lambda: None,
+) -> dict[str, str]:
     """Record the scenario; returns ref -> statement id."""
     for raw in data["tracks"]:
         raw = {"opened_at": _first_occurrence(data, raw.get("slug")), **raw}
@@ -52,9 +60,15 @@ def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
             raise ScenarioError(f"track {raw.get('slug')!r}: {e}") from e
         # A track loaded before stays: its statements below replay by their idempotency keys.
         with contextlib.suppress(errors.SlugTaken):
-            app.open_track(slug=track.slug, kind=track.kind, title=track.title,
-                           venue=track.venue, parties=track.parties,
-                           opened_at=track.opened_at or _today(), recorded_by=recorded_by)
+            app.open_track(
+                slug=track.slug,
+                kind=track.kind,
+                title=track.title,
+                venue=track.venue,
+                parties=track.parties,
+                opened_at=track.opened_at or _today(),
+                recorded_by=recorded_by,
+            )
     ids: dict[str, str] = {}
     for raw in data["statements"]:
         raw = dict(raw)
@@ -72,8 +86,14 @@ def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
             raise ScenarioError(f"statement {ref!r}: {e}") from e
         digest = hashlib.sha256(canonical_bytes(fields)).hexdigest()
         try:
-            result = app.record_statements(track_id_for(slug), [fields], recorded_by=recorded_by,
-                                           key=f"load:{ref}", digest=digest, if_match=None)
+            result = app.record_statements(
+                track_id_for(slug),
+                [fields],
+                recorded_by=recorded_by,
+                key=f"load:{ref}",
+                digest=digest,
+                if_match=None,
+            )
         except errors.TrackerError as e:
             raise ScenarioError(f"statement {ref!r} on {slug!r}: {e}") from e
         ids[ref] = result.targets[0]
@@ -83,8 +103,11 @@ def load_scenario(app: TrackerApp, data: dict[str, Any], *, recorded_by: str,
 
 def _first_occurrence(data: dict[str, Any], slug: str | None) -> str | None:
     """A track without `opened_at` opened when its first statement was made."""
-    moments = [s["occurred_at"] for s in data["statements"]
-               if s.get("track") == slug and isinstance(s.get("occurred_at"), str)]
+    moments = [
+        s["occurred_at"]
+        for s in data["statements"]
+        if s.get("track") == slug and isinstance(s.get("occurred_at"), str)
+    ]
     try:
         return min(moments, key=sort_key, default=None)
     except ValueError:  # a malformed date: the statement's own validation will say so

@@ -19,8 +19,9 @@ from services.api.auth import TokenBook, TokenConfigError
 from services.bootstrap import Tracker, build, check_connection_budget
 from services.logs import clear_metrics_dir, logging_config, setup_logging
 
-cli = typer.Typer(help="The negotiation tracker.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="The negotiation tracker.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 err = Console(stderr=True)
 
 
@@ -30,8 +31,7 @@ def open_tracker(*, processes: int = 0, projector: bool = False, api: bool = Fal
     settings = get_settings()
     try:
         if processes:
-            check_connection_budget(settings, processes=processes, projector=projector,
-                                    api=api)
+            check_connection_budget(settings, processes=processes, projector=projector, api=api)
         return build(settings)
     except (StoreConfigError, StoreUnavailable) as e:
         err.print(f"[red]error:[/red] {e}")
@@ -53,10 +53,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         raise typer.Exit(2) from None
     # fail fast, with a message, if the store is unusable or too small for the workers
     open_tracker(processes=workers, projector=settings.embedded_projector, api=True).close()
-    uvicorn.run("services.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=settings.log_level.lower(), http="httptools",
-                loop="uvloop", timeout_graceful_shutdown=10,
-                log_config=logging_config(settings.log_level), access_log=False)
+    uvicorn.run(
+        "services.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        http="httptools",
+        loop="uvloop",
+        timeout_graceful_shutdown=10,
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+    )
 
 
 @cli.command()
@@ -74,18 +83,21 @@ def project() -> None:
 
 
 @cli.command()
-def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-         recorded_by: str = "loader") -> None:
+def load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    recorded_by: str = "loader",
+) -> None:
     """Load a scenario file (tracks and statements, refs resolved to ids)."""
-    from services.loader import ScenarioError, load_scenario, read_scenario
+    from services.scenarios import ScenarioError, load_scenario, read_scenario
 
     tracker = open_tracker()
     try:
         data = read_scenario(file)
         with Progress(console=err) as bar:
             task = bar.add_task("statements", total=len(data["statements"]))
-            ids = load_scenario(tracker.app, data, recorded_by=recorded_by,
-                                progress=lambda: bar.advance(task))
+            ids = load_scenario(
+                tracker.app, data, recorded_by=recorded_by, progress=lambda: bar.advance(task)
+            )
         tracker.projector().catch_up()
     except ScenarioError as e:
         err.print(f"[red]error:[/red] {e}")
@@ -97,7 +109,7 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, reada
 
 def _register_audit_commands() -> None:
     try:
-        from services import cli_audit
+        from services.cli import audit as cli_audit
     except ImportError:  # pragma: no cover - the audit commands are optional in a build
         return
     cli_audit.register(cli)
@@ -107,7 +119,7 @@ _register_audit_commands()
 
 
 def _register_token_commands() -> None:
-    from services import cli_tokens
+    from services.cli import tokens as cli_tokens
 
     cli_tokens.register(cli)
 

@@ -17,6 +17,7 @@ from domain.track import Track
 from domain.values import STATEMENT_TYPES, sort_key
 from infra.readmodel import TimelineFilter
 from services.api.auth import Principal
+from services.api.dates import Moment, moment_start
 from services.api.deps import (
     IDEMPOTENCY_KEY_LENGTH,
     MinPosition,
@@ -31,7 +32,6 @@ from services.api.deps import (
     reflect,
     write_response,
 )
-from services.api.moments import Moment, moment_start
 from services.api.problems import ApiProblem
 from services.api.schemas import (
     CorrectionCreate,
@@ -45,8 +45,7 @@ from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_jso
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
 
-router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"],
-                   route_class=ShortcutRoute)
+router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
@@ -86,8 +85,11 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
     async def plain(request: Request) -> Response | None:
         key = header(request, b"idempotency-key")
         least, most = IDEMPOTENCY_KEY_LENGTH
-        if (key is not None and not least <= len(key) <= most) or not is_plain_json(request) \
-                or header(request, b"content-length") is None:
+        if (
+            (key is not None and not least <= len(key) <= most)
+            or not is_plain_json(request)
+            or header(request, b"content-length") is None
+        ):
             return None
         try:
             raw = await request.body()
@@ -101,44 +103,69 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
         track_id = resolve_track_ref(request.path_params["track"])
         write = WriteOptions(header(request, b"if-match"), key)
         return await request.app.state.workers.writes.call(
-            record, request.app.state.tracker, track_id, body, who, write)
+            record, request.app.state.tracker, track_id, body, who, write
+        )
 
     return plain
 
 
-def record_one(tracker: Tracker, track_id: UUID, body: BaseModel, who: Principal,
-               write: WriteOptions) -> Response:
+def record_one(
+    tracker: Tracker, track_id: UUID, body: BaseModel, who: Principal, write: WriteOptions
+) -> Response:
     fields = statement_fields(body)
     result = tracker.app.record_statements(
-        track_id, [fields], recorded_by=who.name, present=_statement,
-        **write.options(f"statement:{track_id}", fields))
+        track_id,
+        [fields],
+        recorded_by=who.name,
+        present=_statement,
+        **write.options(f"statement:{track_id}", fields),
+    )
     statement_id = result.targets[0]
-    return write_response(tracker, result, _written(result), status=201,
-                          location=f"/v1/tracks/{track_id}/statements/{statement_id}")
+    return write_response(
+        tracker,
+        result,
+        _written(result),
+        status=201,
+        location=f"/v1/tracks/{track_id}/statements/{statement_id}",
+    )
 
 
-def record_many(tracker: Tracker, track_id: UUID, body: StatementBatch, who: Principal,
-                write: WriteOptions) -> Response:
+def record_many(
+    tracker: Tracker, track_id: UUID, body: StatementBatch, who: Principal, write: WriteOptions
+) -> Response:
     fields = [statement_fields(s) for s in body.statements]
     result = tracker.app.record_statements(
-        track_id, fields, recorded_by=who.name, present=_batch,
-        **write.options(f"batch:{track_id}", fields))
-    return write_response(tracker, result, {"items": result.answer,
-                                            "track_version": result.version,
-                                            "position": result.position}, status=201)
+        track_id,
+        fields,
+        recorded_by=who.name,
+        present=_batch,
+        **write.options(f"batch:{track_id}", fields),
+    )
+    return write_response(
+        tracker,
+        result,
+        {"items": result.answer, "track_version": result.version, "position": result.position},
+        status=201,
+    )
 
 
 @router.post("/statements", status_code=201, summary="Record a statement")
 @shortcut(_plain_write(_one_statement, record_one))
-def record_statement(track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder,
-                     write: WriteOptionsDep) -> Response:
+def record_statement(
+    track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
+) -> Response:
     return record_one(tracker, track_id, body, who, write)
 
 
 @router.post("/statements:batch", status_code=201, summary="Record up to 500 statements")
 @shortcut(_plain_write(_statement_batch, record_many))
-def record_batch(track_id: TrackId, body: StatementBatch, tracker: TrackerDep, who: Recorder,
-                 write: WriteOptionsDep) -> Response:
+def record_batch(
+    track_id: TrackId,
+    body: StatementBatch,
+    tracker: TrackerDep,
+    who: Recorder,
+    write: WriteOptionsDep,
+) -> Response:
     """All or nothing, in one transaction."""
     return record_many(tracker, track_id, body, who, write)
 
@@ -156,8 +183,9 @@ def _decode_cursor(cursor: str) -> tuple[str, int]:
             raise ValueError("version out of range")
         return key, int(version)
     except (ValueError, UnicodeDecodeError, OverflowError):
-        raise ApiProblem(422, "Invalid cursor", "cursor is not one this service gave out",
-                         slug="invalid-cursor") from None
+        raise ApiProblem(
+            422, "Invalid cursor", "cursor is not one this service gave out", slug="invalid-cursor"
+        ) from None
 
 
 def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> str | None:
@@ -166,8 +194,12 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
     try:
         moment = _moment.validate_python(value)
     except ValidationError:
-        raise ApiProblem(422, "Invalid request", f"{name} must be a date or an offset date-time",
-                         slug="invalid-request") from None
+        raise ApiProblem(
+            422,
+            "Invalid request",
+            f"{name} must be a date or an offset date-time",
+            slug="invalid-request",
+        ) from None
     key = sort_key(moment)
     if end_of_day and len(moment) == 10:  # `until=2022-01-10` includes that whole day
         key = key[:10] + "T23:59:59.999999Z"
@@ -176,13 +208,16 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
 
 @router.get("/statements", summary="Timeline of a track")
 def timeline(
-    track_id: TrackId, tracker: TrackerDep, _: Reader,
+    track_id: TrackId,
+    tracker: TrackerDep,
+    _: Reader,
     type: StatementType | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
-    until: Annotated[str | None, Query(description="date (whole day) or date-time, inclusive")
-                     ] = None,
+    until: Annotated[
+        str | None, Query(description="date (whole day) or date-time, inclusive")
+    ] = None,
     include_retracted: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -192,18 +227,28 @@ def timeline(
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     filters = TimelineFilter(
-        type=type, party=party, topic=topic, since_key=_moment_key("since", since),
+        type=type,
+        party=party,
+        topic=topic,
+        since_key=_moment_key("since", since),
         until_key=_moment_key("until", until, end_of_day=True),
         include_retracted=include_retracted,
-        after=_decode_cursor(cursor) if cursor else None, limit=limit)
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit,
+    )
     items, more = tracker.read_model.timeline(str(track_id), filters)
     next_cursor = _cursor(items[-1]) if more and items else None
     return read_response({"items": items, "next_cursor": next_cursor}, position)
 
 
 @router.get("/statements/{statement_id}", summary="One statement")
-def get_statement(track_id: TrackId, statement_id: str, tracker: TrackerDep, _: Reader,
-                  min_position: MinPosition = None) -> Response:
+def get_statement(
+    track_id: TrackId,
+    statement_id: str,
+    tracker: TrackerDep,
+    _: Reader,
+    min_position: MinPosition = None,
+) -> Response:
     position = reflect(tracker, min_position)
     view = tracker.read_model.get_statement(str(track_id), statement_id)
     if view is None:
@@ -213,34 +258,62 @@ def get_statement(track_id: TrackId, statement_id: str, tracker: TrackerDep, _: 
 
 
 @router.get("/demands", summary="Demand board")
-def demands(track_id: TrackId, tracker: TrackerDep, _: Reader,
-            status: Literal["open", "accepted", "rejected", "partially_accepted", "countered",
-                            "withdrawn"] | None = None,
-            min_position: MinPosition = None) -> Response:
+def demands(
+    track_id: TrackId,
+    tracker: TrackerDep,
+    _: Reader,
+    status: Literal["open", "accepted", "rejected", "partially_accepted", "countered", "withdrawn"]
+    | None = None,
+    min_position: MinPosition = None,
+) -> Response:
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     return read_response({"items": tracker.read_model.demands(str(track_id), status)}, position)
 
 
-@router.post("/statements/{statement_id}/corrections", status_code=201,
-             summary="Correct a statement")
-def correct(track_id: TrackId, statement_id: str, body: CorrectionCreate, tracker: TrackerDep,
-            who: Recorder, write: WriteOptionsDep) -> Response:
+@router.post(
+    "/statements/{statement_id}/corrections", status_code=201, summary="Correct a statement"
+)
+def correct(
+    track_id: TrackId,
+    statement_id: str,
+    body: CorrectionCreate,
+    tracker: TrackerDep,
+    who: Recorder,
+    write: WriteOptionsDep,
+) -> Response:
     """The original words stay in history; the statement shows the corrected fields."""
     changes = body.changes.as_fields()
     result = tracker.app.correct_statement(
-        track_id, statement_id, changes, body.reason, recorded_by=who.name, present=_statement,
-        **write.options(f"correction:{track_id}:{statement_id}", body.model_dump(mode="json")))
+        track_id,
+        statement_id,
+        changes,
+        body.reason,
+        recorded_by=who.name,
+        present=_statement,
+        **write.options(f"correction:{track_id}:{statement_id}", body.model_dump(mode="json")),
+    )
     return write_response(tracker, result, _written(result), status=201)
 
 
 @router.post("/statements/{statement_id}/retraction", summary="Retract a statement")
-def retract(track_id: TrackId, statement_id: str, body: RetractionCreate, tracker: TrackerDep,
-            who: Recorder, write: WriteOptionsDep) -> Response:
+def retract(
+    track_id: TrackId,
+    statement_id: str,
+    body: RetractionCreate,
+    tracker: TrackerDep,
+    who: Recorder,
+    write: WriteOptionsDep,
+) -> Response:
     """Retracted statements leave counts and boards but stay in history."""
     result = tracker.app.retract_statement(
-        track_id, statement_id, body.reason, recorded_by=who.name, present=_statement,
-        **write.options(f"retraction:{track_id}:{statement_id}", body.model_dump(mode="json")))
+        track_id,
+        statement_id,
+        body.reason,
+        recorded_by=who.name,
+        present=_statement,
+        **write.options(f"retraction:{track_id}:{statement_id}", body.model_dump(mode="json")),
+    )
     return write_response(tracker, result, _written(result), status=200)
 
 

@@ -21,9 +21,10 @@ from rich.table import Table
 from domain import errors
 from infra.settings import get_settings
 from infra.stores import StoreConfigError, StoreUnavailable
-from services import audit, rebuild
+from services import audit
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker, build
+from services.projections import rebuild
 
 TrackArg = Annotated[str, typer.Argument(help="track id or slug")]
 
@@ -53,8 +54,17 @@ def _tracker(ref: str | None = None) -> Iterator[Tracker]:
 
 def _verify_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="hash chain, snapshots and view checkpoints")
-    for column in ("track", "valid", "events", "first invalid version", "head hash",
-                   "snapshots", "invalid snapshots", "checkpoints", "invalid checkpoints"):
+    for column in (
+        "track",
+        "valid",
+        "events",
+        "first invalid version",
+        "head hash",
+        "snapshots",
+        "invalid snapshots",
+        "checkpoints",
+        "invalid checkpoints",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -84,8 +94,9 @@ def verify_cmd(
             rows = report["items"]
         else:
             track_id = resolve_track_ref(track or "")
-            rows = [{"track_id": str(track_id), "slug": track,
-                     **audit.verify(tracker.app, track_id)}]
+            rows = [
+                {"track_id": str(track_id), "slug": track, **audit.verify(tracker.app, track_id)}
+            ]
     Console().print(_verify_table(rows))
     if not all(row["valid"] for row in rows):
         raise typer.Exit(1)
@@ -97,14 +108,16 @@ def _timeline_table(statements: list[dict[str, Any]]) -> Table:
         table.add_column(column)
     for s in statements:
         status = "retracted" if s["retracted"] else s.get("status", "")
-        table.add_row(str(s["version"]), s["occurred_at"], s["type"], s["party"],
-                      s["summary"], status)
+        table.add_row(
+            str(s["version"]), s["occurred_at"], s["type"], s["party"], s["summary"], status
+        )
     return table
 
 
 def _state_table(state: dict[str, Any]) -> Table:
-    table = Table(title=f"{state['slug']} as of version {state['as_of']['version']}",
-                  show_header=False)
+    table = Table(
+        title=f"{state['slug']} as of version {state['as_of']['version']}", show_header=False
+    )
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state["counts_by_type"].items()))
     meeting = state["next_meeting"]
     for key, value in (
@@ -124,16 +137,18 @@ def _state_table(state: dict[str, Any]) -> Table:
 def replay_cmd(
     track: TrackArg,
     version: Annotated[int | None, typer.Option("--version", help="after this version")] = None,
-    recorded_at: Annotated[str | None, typer.Option(
-        "--recorded-at", help="as recorded up to this instant (RFC 3339)")] = None,
+    recorded_at: Annotated[
+        str | None, typer.Option("--recorded-at", help="as recorded up to this instant (RFC 3339)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The track's state and timeline as they stood at a version or an instant."""
     if version is not None and recorded_at is not None:
         raise _fail("give --version or --recorded-at, not both")
     with _tracker(track) as tracker:
-        result = audit.replay(tracker.app, resolve_track_ref(track), version=version,
-                              recorded_at=recorded_at)
+        result = audit.replay(
+            tracker.app, resolve_track_ref(track), version=version, recorded_at=recorded_at
+        )
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
@@ -143,9 +158,12 @@ def replay_cmd(
 
 
 def rebuild_cmd(
-    check_only: Annotated[bool, typer.Option(
-        "--check", help="compare the live read model with a fresh rebuild; change nothing")]
-    = False,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="compare the live read model with a fresh rebuild; change nothing"
+        ),
+    ] = False,
 ) -> None:
     """Rebuild the read model from the event log (or check it against one)."""
     console = Console()
@@ -161,15 +179,15 @@ def rebuild_cmd(
         else:
             result = rebuild.rebuild(tracker, progress=progress)
     if not check_only:
-        console.print(f"rebuilt: {result['events_applied']} events,"
-                      f" position {result['position']}")
+        console.print(f"rebuilt: {result['events_applied']} events, position {result['position']}")
         return
     if not differences:
         console.print("[green]the read model matches the event log[/green]")
         return
     for difference in differences:
-        console.print(json.dumps(difference, ensure_ascii=False, default=str), highlight=False,
-                      soft_wrap=True)
+        console.print(
+            json.dumps(difference, ensure_ascii=False, default=str), highlight=False, soft_wrap=True
+        )
     console.print(f"[red]{len(differences)} difference(s)[/red]")
     raise typer.Exit(1)
 
@@ -177,8 +195,9 @@ def rebuild_cmd(
 def export_cmd(
     track: TrackArg,
     format_: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="file (default: stdout)")]
-    = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="file (default: stdout)")
+    ] = None,
 ) -> None:
     """Export a track's events, one JSON object a line."""
     if format_ != "jsonl":
@@ -197,9 +216,14 @@ def export_cmd(
 def checkpoints_cmd(
     track: Annotated[str | None, typer.Argument(help="track id or slug")] = None,
     all_tracks: Annotated[bool, typer.Option("--all", help="every track")] = False,
-    rewrite: Annotated[bool, typer.Option(
-        "--rewrite", help="delete the track's checkpoints and write them all again (when "
-        "verify reports one)")] = False,
+    rewrite: Annotated[
+        bool,
+        typer.Option(
+            "--rewrite",
+            help="delete the track's checkpoints and write them all again (when "
+            "verify reports one)",
+        ),
+    ] = False,
 ) -> None:
     """Write the view checkpoints that as-of starts from for the versions of tracks recorded
     before checkpoints existed (the projector writes newer ones), or all of them again."""
@@ -209,8 +233,7 @@ def checkpoints_cmd(
         writer = tracker.checkpoint_writer()
         if writer is None:
             raise _fail("checkpoints are off (NTRACK_CHECKPOINT_INTERVAL=0)")
-        track_ids = audit.track_ids(tracker.app) if all_tracks \
-            else [resolve_track_ref(track or "")]
+        track_ids = audit.track_ids(tracker.app) if all_tracks else [resolve_track_ref(track or "")]
         if not all_tracks:
             audit.history(tracker.app, track_ids[0], limit=1)  # unknown track: say so
         fill = writer.rewrite if rewrite else writer.backfill

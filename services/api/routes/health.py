@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from services.api.deps import TrackerDep, json_response
 from services.api.problems import problem
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 
 router = APIRouter(tags=["operations"])
 
@@ -25,11 +25,17 @@ def readyz(tracker: TrackerDep) -> Response:
         head = tracker.app.max_position()
         applied = tracker.read_model.position(PROJECTION)
     except Exception as e:  # any failure to reach the store means "not ready"
-        return problem(503, "Not ready", f"the store is unreachable: {type(e).__name__}",
-                       slug="not-ready")
+        return problem(
+            503, "Not ready", f"the store is unreachable: {type(e).__name__}", slug="not-ready"
+        )
     lag = max(head - applied, 0)
     body = {"status": "ready", "position": head, "projection_position": applied, "lag": lag}
     if lag > tracker.settings.ready_max_lag:
-        return problem(503, "Not ready", f"the read model is {lag} events behind",
-                       slug="not-ready", **{k: v for k, v in body.items() if k != "status"})
+        return problem(
+            503,
+            "Not ready",
+            f"the read model is {lag} events behind",
+            slug="not-ready",
+            **{k: v for k, v in body.items() if k != "status"},
+        )
     return json_response(body)

@@ -29,17 +29,24 @@ PING_SECONDS = 15  # a comment line now and then keeps proxies from closing an i
     "/v1/events/stream",
     summary="Live event feed (Server-Sent Events)",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}},
-                     "description": "one SSE event per log event: `id:` is its position, "
-                                    "`data:` the same JSON object as an item of /v1/events"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "one SSE event per log event: `id:` is its position, "
+            "`data:` the same JSON object as an item of /v1/events",
+        }
+    },
 )
 async def events_stream(
     tracker: TrackerDep,
     _: Auditor,
-    after: Annotated[int | None, Query(
-        ge=0, le=2**62, description="start after this position; default: the current end")] = None,
-    last_event_id: Annotated[str | None, Header(
-        description="sent by a reconnecting EventSource; wins over `after`")] = None,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=2**62, description="start after this position; default: the current end"),
+    ] = None,
+    last_event_id: Annotated[
+        str | None, Header(description="sent by a reconnecting EventSource; wins over `after`")
+    ] = None,
 ) -> EventSourceResponse:
     """Every event appended to the log, in commit order, as it is committed. Resumes after
     `Last-Event-ID` (or `after`); without either it starts at the current end of the log.
@@ -56,8 +63,12 @@ def _resume_position(last_event_id: str | None, after: int | None) -> int | None
         return after
     text = last_event_id.strip()
     if not text.isdigit() or len(text) > 19:
-        raise ApiProblem(422, "Invalid request", "Last-Event-ID must be a position this feed "
-                         f"sent as `id:`, not {last_event_id[:40]!r}", slug="invalid-request")
+        raise ApiProblem(
+            422,
+            "Invalid request",
+            f"Last-Event-ID must be a position this feed sent as `id:`, not {last_event_id[:40]!r}",
+            slug="invalid-request",
+        )
     return int(text)
 
 
@@ -72,8 +83,11 @@ async def _follow(app: TrackerApp, position: int, poll: float) -> AsyncIterator[
             try:
                 page = await anyio.to_thread.run_sync(events_feed, app, position, PAGE_SIZE)
             except Exception as e:
-                log.warning("event stream cannot read the log (%s); retrying in %.1fs",
-                            type(e).__name__, delay)
+                log.warning(
+                    "event stream cannot read the log (%s); retrying in %.1fs",
+                    type(e).__name__,
+                    delay,
+                )
                 await anyio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_SECONDS)
                 continue

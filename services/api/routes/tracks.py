@@ -25,12 +25,12 @@ from services.api.deps import (
     reflect,
     write_response,
 )
+from services.api.document_cache import TrackDocumentCache
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
 from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
-from services.document_cache import TrackDocumentCache
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
 
@@ -39,17 +39,23 @@ router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRou
 def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Response:
     """Open a negotiation track (one event stream); 409 if the slug is taken."""
     opened_at = body.opened_at or datetime.now(UTC).isoformat(timespec="seconds")
-    result = tracker.app.open_track(slug=body.slug, kind=body.kind, title=body.title,
-                                    venue=body.venue, parties=body.parties,
-                                    opened_at=opened_at, recorded_by=who.name)
+    result = tracker.app.open_track(
+        slug=body.slug,
+        kind=body.kind,
+        title=body.title,
+        venue=body.venue,
+        parties=body.parties,
+        opened_at=opened_at,
+        recorded_by=who.name,
+    )
     state = views.track_state(result.track, result.position)
-    return write_response(tracker, result, state, status=201,
-                          location=f"/v1/tracks/{state['id']}")
+    return write_response(tracker, result, state, status=201, location=f"/v1/tracks/{state['id']}")
 
 
 @router.get("", summary="List tracks")
 def list_tracks(
-    tracker: TrackerDep, _: Reader,
+    tracker: TrackerDep,
+    _: Reader,
     kind: Literal["bilateral", "nato", "osce", "other"] | None = None,
     status: Literal["active", "suspended", "concluded"] | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -77,28 +83,37 @@ async def _plain_read(request: Request) -> Response | None:
     await authorize(request, header(request, b"authorization"), "reader")
     track_id = resolve_track_ref(request.path_params["track"])
     documents: TrackDocumentCache | None = request.app.state.documents
-    if documents is not None and (hit := documents.get(str(track_id))) is not None \
-            and (min_position is None or hit.position >= min_position):
+    if (
+        documents is not None
+        and (hit := documents.get(str(track_id))) is not None
+        and (min_position is None or hit.position >= min_position)
+    ):
         return _document_response(hit.body, hit.position)
     if min_position is not None:
         return None  # the endpoint waits for the projector
-    return await request.app.state.workers.reads.call(current_state,
-                                                      request.app.state.tracker, track_id,
-                                                      documents)
+    return await request.app.state.workers.reads.call(
+        current_state, request.app.state.tracker, track_id, documents
+    )
 
 
 @router.get("/{track}", summary="Current state of a track")
 @shortcut(_plain_read)
-def get_track(track_id: TrackId, tracker: TrackerDep, _: Reader, request: Request,
-              min_position: MinPosition = None) -> Response:
+def get_track(
+    track_id: TrackId,
+    tracker: TrackerDep,
+    _: Reader,
+    request: Request,
+    min_position: MinPosition = None,
+) -> Response:
     """`{track}` is the id or the slug. Served by the read model."""
     if min_position is not None:
         reflect(tracker, min_position)
     return current_state(tracker, track_id, request.app.state.documents)
 
 
-def current_state(tracker: Tracker, track_id: UUID,
-                  documents: TrackDocumentCache | None = None) -> Response:
+def current_state(
+    tracker: Tracker, track_id: UUID, documents: TrackDocumentCache | None = None
+) -> Response:
     # The stored document goes out as stored: the hottest read skips a parse and an encode.
     ticket = documents.ticket() if documents is not None else None
     document, position = tracker.read_model.track_document(str(track_id), PROJECTION)
@@ -111,29 +126,47 @@ def current_state(tracker: Tracker, track_id: UUID,
 
 
 def _document_response(body: bytes, position: int) -> Response:
-    return Response(body, media_type="application/json",
-                    headers={"X-Projection-Position": str(position)})
+    return Response(
+        body, media_type="application/json", headers={"X-Projection-Position": str(position)}
+    )
 
 
 @router.post("/{track}/parties", status_code=201, summary="Add a party")
-def add_party(track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder,
-              write: WriteOptionsDep) -> Response:
+def add_party(
+    track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
+) -> Response:
     result = tracker.app.add_party(
-        track_id, body.name, recorded_by=who.name, present=_state,
-        **write.options(f"party:{track_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, {**result.answer, "position": result.position},
-                          status=201)
+        track_id,
+        body.name,
+        recorded_by=who.name,
+        present=_state,
+        **write.options(f"party:{track_id}", body.model_dump(mode="json")),
+    )
+    return write_response(
+        tracker, result, {**result.answer, "position": result.position}, status=201
+    )
 
 
 @router.post("/{track}/status", summary="Suspend, resume or conclude a track")
-def change_status(track_id: TrackId, body: StatusChange, tracker: TrackerDep, who: Recorder,
-                  write: WriteOptionsDep) -> Response:
+def change_status(
+    track_id: TrackId,
+    body: StatusChange,
+    tracker: TrackerDep,
+    who: Recorder,
+    write: WriteOptionsDep,
+) -> Response:
     result = tracker.app.change_status(
-        track_id, body.status, reason=body.reason, occurred_at=body.occurred_at,
-        recorded_by=who.name, present=_state,
-        **write.options(f"status:{track_id}", body.model_dump(mode="json")))
-    return write_response(tracker, result, {**result.answer, "position": result.position},
-                          status=200)
+        track_id,
+        body.status,
+        reason=body.reason,
+        occurred_at=body.occurred_at,
+        recorded_by=who.name,
+        present=_state,
+        **write.options(f"status:{track_id}", body.model_dump(mode="json")),
+    )
+    return write_response(
+        tracker, result, {**result.answer, "position": result.position}, status=200
+    )
 
 
 def _state(track: Track, _: list[str]) -> dict:

@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 # session, and so its lock, would outlive it by the OS default of two hours. These make the
 # server drop such a session (and the client notice a dead server) within about 10 s.
 _KEEPALIVES: dict[str, Any] = {
-    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 "
-               "-c tcp_keepalives_count=3",
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3",
 }
 
 
@@ -124,8 +126,7 @@ class NotifyListener:
         self._thread: threading.Thread | None = None
 
     def start(self, wake: Callable[[], None]) -> None:
-        self._thread = threading.Thread(target=self._run, args=(wake,), name="listen",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(wake,), name="listen", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -27,23 +27,28 @@ from services.application import TrackerApp
 PAGE_SIZE = 1000  # events read per query while replaying
 
 
-def with_derived_checks(app: TrackerApp, chain: dict[str, Any],
-                        track_id: UUID) -> dict[str, Any]:
+def with_derived_checks(app: TrackerApp, chain: dict[str, Any], track_id: UUID) -> dict[str, Any]:
     """The chain's report, with the snapshot and checkpoint checks; valid only if all are."""
     snapshots_checked, invalid_snapshots = check_snapshots(app, track_id)
     checkpoints_checked, invalid_checkpoints = check_checkpoints(app, track_id)
-    return {**chain, "valid": chain["valid"] and not invalid_snapshots and not invalid_checkpoints,
-            "snapshots_checked": snapshots_checked, "invalid_snapshots": invalid_snapshots,
-            "checkpoints_checked": checkpoints_checked,
-            "invalid_checkpoints": invalid_checkpoints}
+    return {
+        **chain,
+        "valid": chain["valid"] and not invalid_snapshots and not invalid_checkpoints,
+        "snapshots_checked": snapshots_checked,
+        "invalid_snapshots": invalid_snapshots,
+        "checkpoints_checked": checkpoints_checked,
+        "invalid_checkpoints": invalid_checkpoints,
+    }
 
 
-def _replayed_to(app: TrackerApp, track_id: UUID, track: Track | None,
-                 version: int) -> Track | None:
+def _replayed_to(
+    app: TrackerApp, track_id: UUID, track: Track | None, version: int
+) -> Track | None:
     """`track` (None: nothing yet) brought forward by the stored events up to `version`."""
     done = track.version if track is not None else 0
-    while done < version and (rows := app.recorder.select_events(
-            track_id, gt=done, lte=version, limit=PAGE_SIZE)):
+    while done < version and (
+        rows := app.recorder.select_events(track_id, gt=done, lte=version, limit=PAGE_SIZE)
+    ):
         for row in rows:
             track = app.mapper.to_domain_event(row).mutate(track)
         done = int(rows[-1].originator_version)
@@ -75,8 +80,10 @@ def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
     assert app.snapshots is not None
     try:
         restored = app.snapshots.mapper.to_domain_event(stored).mutate(None)
-        return bool(restored.version == track.version and
-                    _encoded_state(app, restored) == _encoded_state(app, track))
+        return bool(
+            restored.version == track.version
+            and _encoded_state(app, restored) == _encoded_state(app, track)
+        )
     except Exception:  # undecodable or unloadable: not the state the events give
         return False
 
@@ -85,8 +92,9 @@ def _encoded_state(app: TrackerApp, track: Track) -> bytes:
     """The snapshot state as stored, its attributes and `in_view` in name order: the order
     they were made in depends on the path taken (live events or an upcast), not the state."""
     state = Snapshot.take(track).state
-    state["in_view"] = {part: dict.fromkeys(sorted(ids))
-                        for part, ids in sorted(state["in_view"].items()) if ids}
+    state["in_view"] = {
+        part: dict.fromkeys(sorted(ids)) for part, ids in sorted(state["in_view"].items()) if ids
+    }
     return app.mapper.transcoder.encode(dict(sorted(state.items())))
 
 
@@ -105,27 +113,43 @@ def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
     decoded: list[tuple[int, checkpoints.ViewCheckpoint | None]] = []
     for stored in rows:
         try:
-            decoded.append((int(stored.originator_version),
-                            app.snapshots.mapper.to_domain_event(stored)))
+            decoded.append(
+                (int(stored.originator_version), app.snapshots.mapper.to_domain_event(stored))
+            )
         except Exception:  # undecodable: not what the events give
             decoded.append((int(stored.originator_version), None))
     counts = {checkpoint.buckets for _, checkpoint in decoded if checkpoint is not None}
-    written = {(checkpoint.buckets, version) for version, checkpoint in decoded
-               if checkpoint is not None}
+    written = {
+        (checkpoint.buckets, version) for version, checkpoint in decoded if checkpoint is not None
+    }
     stored_rows = _bucket_rows(app, track_id, counts)
-    invalid = {version for count, rows_of_count in stored_rows.items()
-               for versions in rows_of_count.values() for version in versions
-               if (count, version) not in written}
+    invalid = {
+        version
+        for count, rows_of_count in stored_rows.items()
+        for versions in rows_of_count.values()
+        for version in versions
+        if (count, version) not in written
+    }
     replay = _Replay(app, track_id, counts)
     for version, checkpoint in decoded:
         track = replay.to(version)
         try:
-            sound = checkpoint is not None and track is not None and \
-                track.version == version and _same_checkpoint(checkpoint, track) and \
-                _same_buckets(app, checkpoint, track, replay.members[checkpoint.buckets],
-                              stored_rows[checkpoint.buckets]) and \
-                _buckets_readable(checkpoint, replay.changed[checkpoint.buckets],
-                                  stored_rows[checkpoint.buckets])
+            sound = (
+                checkpoint is not None
+                and track is not None
+                and track.version == version
+                and _same_checkpoint(checkpoint, track)
+                and _same_buckets(
+                    app,
+                    checkpoint,
+                    track,
+                    replay.members[checkpoint.buckets],
+                    stored_rows[checkpoint.buckets],
+                )
+                and _buckets_readable(
+                    checkpoint, replay.changed[checkpoint.buckets], stored_rows[checkpoint.buckets]
+                )
+            )
         except Exception:
             sound = False
         if not sound:
@@ -133,8 +157,9 @@ def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
     return len(rows), sorted(invalid)
 
 
-def _bucket_rows(app: TrackerApp, track_id: UUID,
-                 counts: set[int]) -> dict[int, dict[int, list[int]]]:
+def _bucket_rows(
+    app: TrackerApp, track_id: UUID, counts: set[int]
+) -> dict[int, dict[int, list[int]]]:
     """For each bucket count, the stored versions of each bucket, in order."""
     assert app.snapshots is not None
     found: dict[int, dict[int, list[int]]] = {}
@@ -162,8 +187,11 @@ class _Replay:
 
     def to(self, version: int) -> Track | None:
         done = self.track.version if self.track is not None else 0
-        while done < version and (rows := self.app.recorder.select_events(
-                self.track_id, gt=done, lte=version, limit=PAGE_SIZE)):
+        while done < version and (
+            rows := self.app.recorder.select_events(
+                self.track_id, gt=done, lte=version, limit=PAGE_SIZE
+            )
+        ):
             for row in rows:
                 event = self.app.mapper.to_domain_event(row)
                 self.track = event.mutate(self.track)
@@ -178,8 +206,9 @@ class _Replay:
         return self.track
 
 
-def _buckets_readable(checkpoint: checkpoints.ViewCheckpoint, changed: dict[int, int],
-                      stored: dict[int, list[int]]) -> bool:
+def _buckets_readable(
+    checkpoint: checkpoints.ViewCheckpoint, changed: dict[int, int], stored: dict[int, list[int]]
+) -> bool:
     """As-of reads each bucket's newest row in [base, version]: it must exist for every
     bucket that holds statements, and be written no earlier than the bucket's last change."""
     low, high = checkpoint.base, checkpoint.originator_version
@@ -192,30 +221,45 @@ def _buckets_readable(checkpoint: checkpoints.ViewCheckpoint, changed: dict[int,
 
 
 def _canonical(state: dict[str, Any]) -> dict[str, Any]:
-    return {**state, "in_view": sorted((p, sorted(ids)) for p, ids in state["in_view"].items()
-                                       if ids),
-            "records": sorted(r.as_list() for r in state["records"])}
+    return {
+        **state,
+        "in_view": sorted((p, sorted(ids)) for p, ids in state["in_view"].items() if ids),
+        "records": sorted(r.as_list() for r in state["records"]),
+    }
 
 
 def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bool:
     count, base = checkpoint.buckets, checkpoint.base
-    return bool(count > 0 and count & (count - 1) == 0 and 0 < base <= track.version
-                and _canonical(checkpoint.state) == _canonical(track.checkpoint()))
+    return bool(
+        count > 0
+        and count & (count - 1) == 0
+        and 0 < base <= track.version
+        and _canonical(checkpoint.state) == _canonical(track.checkpoint())
+    )
 
 
-def _same_buckets(app: TrackerApp, checkpoint: checkpoints.ViewCheckpoint, track: Track,
-                  members: dict[int, list[str]], stored: dict[int, list[int]]) -> bool:
+def _same_buckets(
+    app: TrackerApp,
+    checkpoint: checkpoints.ViewCheckpoint,
+    track: Track,
+    members: dict[int, list[str]],
+    stored: dict[int, list[int]],
+) -> bool:
     """Every bucket row written at the checkpoint's version holds exactly the replayed
     track's records of that bucket."""
     assert app.snapshots is not None
     count, version = checkpoint.buckets, checkpoint.originator_version
-    numbers = {checkpoints.bucket_stream(track.id, count, n): n
-               for n, versions in stored.items() if version in versions}
+    numbers = {
+        checkpoints.bucket_stream(track.id, count, n): n
+        for n, versions in stored.items()
+        if version in versions
+    }
     for row in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
         bucket = app.snapshots.mapper.to_domain_event(row)
         got = sorted(StatementRecord.from_list(values).as_list() for values in bucket.records)
-        expected = sorted(track.statements[i].as_list()
-                          for i in members.get(numbers[row.originator_id], ()))
+        expected = sorted(
+            track.statements[i].as_list() for i in members.get(numbers[row.originator_id], ())
+        )
         if got != expected:
             return False
     return True

@@ -31,7 +31,7 @@ from infra.readmodel import (
 )
 from infra.stores import StoreConfig
 from services.application import TrackerApp
-from services.projector import PROJECTION
+from services.projections.projector import PROJECTION
 
 PAGE = 5000  # notifications per query: large pages cost fewer round trips than the 500 live
 CHUNK = 5000  # rows per SQLite write transaction: the write lock is held only briefly
@@ -109,18 +109,23 @@ def _pages(recorder: Any, start: int, stop: int) -> Iterator[Sequence[Any]]:
 
 
 class Append(Protocol):
-    def __call__(self, table: str, columns: Sequence[str],
-                 rows: Iterable[Sequence[Any]]) -> None: ...
+    def __call__(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None: ...
 
 
 def write(fold: LogFold, store: ReadModelStore, config: StoreConfig) -> None:
     """Write every folded track into `store`'s fresh, empty tables, then the position."""
     with _appender(store, config) as append:
         tracks = list(fold.tracks.values())
-        append("rm_tracks", _TRACK_COLUMNS,
-               [_track_row(t, fold.last_event[t.id.int]) for t in tracks])
-        append("rm_track_parties", _PARTY_COLUMNS,
-               [(str(t.id), party) for t in tracks for party in t.parties])
+        append(
+            "rm_tracks", _TRACK_COLUMNS, [_track_row(t, fold.last_event[t.id.int]) for t in tracks]
+        )
+        append(
+            "rm_track_parties",
+            _PARTY_COLUMNS,
+            [(str(t.id), party) for t in tracks for party in t.parties],
+        )
         topics: list[tuple[str, str, str]] = []
         append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, topics))
         append("rm_statement_topics", _TOPIC_COLUMNS, topics)  # gathered by the line above
@@ -130,23 +135,43 @@ def write(fold: LogFold, store: ReadModelStore, config: StoreConfig) -> None:
 
 def _track_row(track: Track, position: int) -> tuple[Any, ...]:
     state = views.track_state(track, position)
-    return (state["id"], state["slug"], state["kind"], state["status"],
-            state["last_activity_at"], state["version"], position, dumps(state))
+    return (
+        state["id"],
+        state["slug"],
+        state["kind"],
+        state["status"],
+        state["last_activity_at"],
+        state["version"],
+        position,
+        dumps(state),
+    )
 
 
-def _statement_rows(tracks: list[Track],
-                    topics: list[tuple[str, str, str]]) -> Iterator[tuple[Any, ...]]:
+def _statement_rows(
+    tracks: list[Track], topics: list[tuple[str, str, str]]
+) -> Iterator[tuple[Any, ...]]:
     """Every statement's row, made as it is written (views are not all held at once); its
     topic rows go to `topics` meanwhile."""
     for track in tracks:
         for statement_id, record in track.statements.items():
             view = views.statement_view(track, statement_id)
-            topics.extend((view["id"], view["track_id"], topic)
-                          for topic in dict.fromkeys(view.get("topics") or []))
+            topics.extend(
+                (view["id"], view["track_id"], topic)
+                for topic in dict.fromkeys(view.get("topics") or [])
+            )
             # The record's "at" is sort_key(occurred_at), kept up to date by the aggregate:
             # the key the projector computes from the view, without parsing the instant again.
-            yield (view["id"], view["track_id"], view["version"], view["type"], view["party"],
-                   record.at, int(view["retracted"]), view.get("status"), dumps(view))
+            yield (
+                view["id"],
+                view["track_id"],
+                view["version"],
+                view["type"],
+                view["party"],
+                record.at,
+                int(view["retracted"]),
+                view.get("status"),
+                dumps(view),
+            )
 
 
 @contextmanager
@@ -165,8 +190,9 @@ def _postgres_appender(store: ReadModelStore, config: StoreConfig) -> Iterator[A
     import psycopg
 
     assert config.pg_conninfo is not None
-    with psycopg.connect(**config.pg_conninfo,
-                         options=f"-c search_path={config.pg_schema}") as conn:
+    with psycopg.connect(
+        **config.pg_conninfo, options=f"-c search_path={config.pg_schema}"
+    ) as conn:
         cursor = conn.cursor()
 
         def append(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -191,7 +217,8 @@ def _indexes_deferred(cursor: Any, tables: list[str]) -> Iterator[None]:
         " JOIN pg_class t ON t.oid = x.indrelid"
         " LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype = 'p'"
         " WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)",
-        (tables,)).fetchall()
+        (tables,),
+    ).fetchall()
     for index, _, table, constraint in indexes:
         if constraint is not None:
             cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"')
@@ -201,8 +228,10 @@ def _indexes_deferred(cursor: Any, tables: list[str]) -> Iterator[None]:
     for index, definition, table, constraint in indexes:
         cursor.execute(definition)
         if constraint is not None:
-            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}"'
-                           f' PRIMARY KEY USING INDEX "{index}"')
+            cursor.execute(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}"'
+                f' PRIMARY KEY USING INDEX "{index}"'
+            )
 
 
 def _sqlite_appender(store: ReadModelStore) -> Append:

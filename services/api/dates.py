@@ -32,11 +32,11 @@ def parse_moment(value: str) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"not a date (YYYY-MM-DD) or an RFC 3339 date-time: {value!r}") from None
+        raise ValueError(f"not a date (YYYY-MM-DD) or an RFC 3339 date-time: {value!r}") from None
     if parsed.tzinfo is None:
         raise ValueError(
-            "a date-time needs an offset (e.g. Z or +01:00): naive times are ambiguous")
+            "a date-time needs an offset (e.g. Z or +01:00): naive times are ambiguous"
+        )
     try:
         parsed.astimezone(UTC)
     except OverflowError:

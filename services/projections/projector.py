@@ -27,7 +27,7 @@ from domain.events import (
 from domain.track import Track
 from infra.readmodel import ReadModelStore, ReadModelTx
 from services.application import TrackerApp
-from services.checkpoint_writer import CheckpointWriter
+from services.projections.checkpoint_writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,14 @@ class LostRace(RuntimeError):
 class Projector:
     """Applies events to the read model; keeps recently used tracks in memory."""
 
-    def __init__(self, app: TrackerApp, store: ReadModelStore, *, cache_size: int = 64,
-                 checkpoints: CheckpointWriter | None = None) -> None:
+    def __init__(
+        self,
+        app: TrackerApp,
+        store: ReadModelStore,
+        *,
+        cache_size: int = 64,
+        checkpoints: CheckpointWriter | None = None,
+    ) -> None:
         self.app = app
         self.store = store
         self.checkpoints = checkpoints  # view checkpoints for as-of, taken as events pass
@@ -59,7 +65,8 @@ class Projector:
         """Apply the next batch of events; returns how many were applied."""
         start = self._position if self._position is not None else self.store.position(PROJECTION)
         notifications = self.app.recorder.select_notifications(
-            start=start, limit=limit, inclusive_of_start=False)
+            start=start, limit=limit, inclusive_of_start=False
+        )
         if not notifications:
             self._position = None  # idle: re-read next time, another projector may lead
             return 0
@@ -122,13 +129,22 @@ class Projector:
         return track
 
     @staticmethod
-    def _write(tx: ReadModelTx, tracks: dict[UUID, Track], positions: dict[UUID, int],
-               statements: dict[UUID, set[str]], new_parties: set[UUID],
-               corrected: set[str]) -> None:
+    def _write(
+        tx: ReadModelTx,
+        tracks: dict[UUID, Track],
+        positions: dict[UUID, int],
+        statements: dict[UUID, set[str]],
+        new_parties: set[UUID],
+        corrected: set[str],
+    ) -> None:
         """The batch's rows, table by table: a few round trips per batch, however many
         tracks it touched (per track, they were most of a live projector's CPU)."""
-        tx.upsert_tracks([(views.track_state(tracks[track_id], position), position)
-                          for track_id, position in positions.items()])
+        tx.upsert_tracks(
+            [
+                (views.track_state(tracks[track_id], position), position)
+                for track_id, position in positions.items()
+            ]
+        )
         for track_id in new_parties:
             tx.replace_parties(str(track_id), tracks[track_id].parties)
         rows = []
@@ -136,17 +152,24 @@ class Projector:
             track = tracks[track_id]
             for statement_id in sorted(ids):
                 # the record's "at" is sort_key(occurred_at), kept current by the track
-                rows.append((views.statement_view(track, statement_id),
-                             track.statements[statement_id].at))
+                rows.append(
+                    (views.statement_view(track, statement_id), track.statements[statement_id].at)
+                )
         tx.upsert_statements(rows, changed_topics=corrected)
 
 
 class ProjectorRunner:
     """Runs a projector in a background thread until stopped; survives store outages."""
 
-    def __init__(self, projector: Projector, *, poll_seconds: float = 1.0,
-                 election: Any | None = None, listener: Any | None = None,
-                 min_batch_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        projector: Projector,
+        *,
+        poll_seconds: float = 1.0,
+        election: Any | None = None,
+        listener: Any | None = None,
+        min_batch_seconds: float = 0.0,
+    ) -> None:
         self.projector = projector
         self.poll_seconds = poll_seconds
         # Batches start at most this often: each costs a transaction and a few round trips

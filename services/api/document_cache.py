@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 
 import psycopg
 
+from infra.coordination import keepalive_connection
 from infra.readmodel import EVERYTHING
-from services.coordination import keepalive_connection
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,9 @@ MAX_AGE_SECONDS = 5.0
 class TrackDocumentCache:
     """At most `max_bytes` of documents, least recently used evicted first."""
 
-    def __init__(self, conninfo: dict[str, Any], channel: str, max_bytes: int,
-                 read_position: Any) -> None:
+    def __init__(
+        self, conninfo: dict[str, Any], channel: str, max_bytes: int, read_position: Any
+    ) -> None:
         self._conninfo = conninfo
         self._channel = channel
         self._max_bytes = max_bytes
@@ -84,8 +85,13 @@ class TrackDocumentCache:
         epoch = self._epoch
         seen = self.seen
         entry = self._entries.get(track_id)
-        if (entry is None or not self._live or entry.expires < time.monotonic()
-                or epoch & 1 or epoch != self._epoch):  # emptied meanwhile (a seqlock):
+        if (
+            entry is None
+            or not self._live
+            or entry.expires < time.monotonic()
+            or epoch & 1
+            or epoch != self._epoch
+        ):  # emptied meanwhile (a seqlock):
             return None  # `seen` may belong to another model than the entry
         with contextlib.suppress(KeyError):  # evicted meanwhile: still a valid answer
             self._entries.move_to_end(track_id)
@@ -101,14 +107,16 @@ class TrackDocumentCache:
             return  # one huge track would push out everything else
         with self._lock:
             epoch, announcements = ticket
-            if (not self._live or epoch != self._epoch
-                    or self._touched.get(track_id, 0) > announcements):
+            if (
+                not self._live
+                or epoch != self._epoch
+                or self._touched.get(track_id, 0) > announcements
+            ):
                 return  # the document may predate a change announced since the read began
             old = self._entries.pop(track_id, None)
             if old is not None:
                 self._bytes -= len(old.body)
-            self._entries[track_id] = _Entry(body, position,
-                                             time.monotonic() + MAX_AGE_SECONDS)
+            self._entries[track_id] = _Entry(body, position, time.monotonic() + MAX_AGE_SECONDS)
             self._bytes += len(body)
             while self._bytes > self._max_bytes:
                 _, evicted = self._entries.popitem(last=False)

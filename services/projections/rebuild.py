@@ -1,6 +1,7 @@
 """Rebuild the read model from the log, and check the live one against a fresh rebuild.
 
-A rebuild folds the whole log in memory (services.rebuild_fold: each row is written once,
+A rebuild folds the whole log in memory (services.projections.rebuild_in_memory: each row is
+written once,
 not once per batch as the live projector must), writes the result into sibling tables
 (`rmb_*`) beside the live ones and swaps them in one transaction, so readers see either the
 old model or the complete new one. The swap carries the new tracking position, so a live
@@ -19,8 +20,8 @@ import orjson
 
 from infra.readmodel import TABLES, ReadModelStore, ReadModelTx
 from services.bootstrap import Tracker
-from services.projector import PROJECTION, LostRace
-from services.rebuild_fold import LogFold, Progress, write
+from services.projections.projector import PROJECTION, LostRace
+from services.projections.rebuild_in_memory import LogFold, Progress, write
 
 BUILD_PREFIX = "rmb_"
 CHECK_PREFIX = "rmc_"
@@ -37,8 +38,9 @@ _CHECK_ATTEMPTS = 5
 MAX_DIFFERENCES = 1000
 
 
-def _build(tracker: Tracker, fold: LogFold, store: ReadModelStore, stop: int,
-           progress: Progress | None) -> None:
+def _build(
+    tracker: Tracker, fold: LogFold, store: ReadModelStore, stop: int, progress: Progress | None
+) -> None:
     """Fold the log on to `stop`, then write everything folded into `store`'s tables, made
     afresh (a fold only moves forward, so its rows are always written whole). Progress is
     reported as the log is read, and once more when the rows are written."""
@@ -76,15 +78,21 @@ def _rename_indexes(tx: ReadModelTx, prefix: str, postgres: bool) -> None:
     `CREATE INDEX IF NOT EXISTS rmb_…` creates its own instead of finding these."""
     n = len(prefix)
     if postgres:  # primary-key indexes too; renaming one renames its constraint
-        rows = tx.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-                          " AND left(indexname, ?) = ?", (n, prefix)).fetchall()
+        rows = tx.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND left(indexname, ?) = ?",
+            (n, prefix),
+        ).fetchall()
         for (name,) in rows:
             tx.execute(f'ALTER INDEX "{name}" RENAME TO "rm_{name[n:]}"')
         return
     # SQLite cannot rename an index: recreate it from its own DDL under the live name.
     # (Primary-key autoindexes have no SQL and follow the table's rename by themselves.)
-    rows = tx.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                      " AND sql IS NOT NULL AND substr(name, 1, ?) = ?", (n, prefix)).fetchall()
+    rows = tx.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+        " AND sql IS NOT NULL AND substr(name, 1, ?) = ?",
+        (n, prefix),
+    ).fetchall()
     for name, ddl in rows:
         tx.execute(f'DROP INDEX "{name}"')
         tx.execute(ddl.replace(prefix, "rm_"))
@@ -107,8 +115,13 @@ def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int
     events applied and the new position. The end is taken once, at the start: events
     recorded meanwhile are the live projector's to apply after the swap."""
     fold = LogFold(tracker.app)
-    _build(tracker, fold, tracker.read_model.sibling(BUILD_PREFIX),
-           tracker.app.max_position(), progress)
+    _build(
+        tracker,
+        fold,
+        tracker.read_model.sibling(BUILD_PREFIX),
+        tracker.app.max_position(),
+        progress,
+    )
     _swap(tracker, BUILD_PREFIX)
     return {"events_applied": fold.events, "position": fold.position}
 
@@ -128,8 +141,9 @@ def _catch_up_live(tracker: Tracker) -> None:
 
 
 def _position(tx: ReadModelTx, table: str) -> int:
-    rows = tx.execute(f"SELECT position FROM {table} WHERE projection = ?",
-                      (PROJECTION,)).fetchall()
+    rows = tx.execute(
+        f"SELECT position FROM {table} WHERE projection = ?", (PROJECTION,)
+    ).fetchall()
     return int(rows[0][0]) if rows else 0
 
 
@@ -160,9 +174,16 @@ def _compare(tx: ReadModelTx, prefix: str) -> list[dict[str, Any]]:
                 differences.append({**where, "problem": "missing from the live model"})
             else:
                 differences.extend(
-                    {**where, "problem": "differs", "column": column,
-                     "live": live[key][column], "rebuilt": rebuilt[key][column]}
-                    for column in live[key] if live[key][column] != rebuilt[key][column])
+                    {
+                        **where,
+                        "problem": "differs",
+                        "column": column,
+                        "live": live[key][column],
+                        "rebuilt": rebuilt[key][column],
+                    }
+                    for column in live[key]
+                    if live[key][column] != rebuilt[key][column]
+                )
             if len(differences) >= MAX_DIFFERENCES:
                 return differences[:MAX_DIFFERENCES]
     return differences
@@ -187,7 +208,12 @@ def check(tracker: Tracker, progress: Progress | None = None) -> list[dict[str, 
                 # stand at the same position, else fold on and write the scratch copy again.
                 if _position(tx, "rm_tracking") == _position(tx, CHECK_PREFIX + "tracking"):
                     return _compare(tx, CHECK_PREFIX)
-        return [{"table": "rm_tracking", "key": {"projection": PROJECTION},
-                 "problem": "the live model kept moving; nothing compared, try again"}]
+        return [
+            {
+                "table": "rm_tracking",
+                "key": {"projection": PROJECTION},
+                "problem": "the live model kept moving; nothing compared, try again",
+            }
+        ]
     finally:
         scratch.drop_tables()

@@ -13,21 +13,24 @@ from rich.table import Table
 from infra.tokenstore import TokenStore
 from services.api.auth import ROLES
 
-tokens = typer.Typer(help="API tokens stored (as hashes) in the service's database.",
-                     no_args_is_help=True)
+tokens = typer.Typer(
+    help="API tokens stored (as hashes) in the service's database.", no_args_is_help=True
+)
 out = Console()
 err = Console(stderr=True)
 
 
 @contextmanager
 def _store() -> Iterator[TokenStore]:
-    from services.cli import open_tracker
+    from services.cli.main import open_tracker
 
     tracker = open_tracker()
     try:
         if tracker.config.kind == "memory":
-            err.print("[red]error:[/red] tokens need a lasting store: set NTRACK_DATABASE_URL "
-                      "to sqlite:///PATH or postgresql://...")
+            err.print(
+                "[red]error:[/red] tokens need a lasting store: set NTRACK_DATABASE_URL "
+                "to sqlite:///PATH or postgresql://..."
+            )
             raise typer.Exit(2)
         yield TokenStore(tracker.read_model)
     finally:
@@ -48,8 +51,10 @@ def create(
         raise typer.Exit(2)
     with _store() as store:
         token, secret = store.create(principal, role)
-    err.print(f"created token [bold]{token.id}[/bold] for {token.principal} ({token.role}); "
-              "the secret below is shown only now:")
+    err.print(
+        f"created token [bold]{token.id}[/bold] for {token.principal} ({token.role}); "
+        "the secret below is shown only now:"
+    )
     # The secret alone on stdout, so `SECRET=$(ntrack token create ...)` works.
     print(secret)
 
@@ -63,14 +68,16 @@ def list_() -> None:
     for column in ("id", "principal", "role", "created_at", "revoked_at"):
         table.add_column(column)
     for token in rows:
-        table.add_row(token.id, token.principal, token.role, token.created_at,
-                      token.revoked_at or "")
+        table.add_row(
+            token.id, token.principal, token.role, token.created_at, token.revoked_at or ""
+        )
     out.print(table)
 
 
 @tokens.command("revoke")
-def revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="the id shown by list")]
-           ) -> None:
+def revoke(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="the id shown by list")],
+) -> None:
     """Revoke a token: refused by the API within a few seconds (its cache), kept in the list."""
     with _store() as store:
         token = store.revoke(token_id)

@@ -1,0 +1,34 @@
+"""Audit use cases, read from the event store itself (never from the read model).
+
+`history` and `events_feed` show the log as recorded (`recorded`), `as_of`/`replay` rebuild a
+track at a version or a recorded instant (`as_of`), `verify` recomputes the hash chain from
+the stored rows and checks the snapshots and view checkpoints against it (`verify`). Every
+function returns JSON-ready values; the HTTP routes and the CLI only shape them.
+"""
+
+from services.audit.as_of import as_of, replay, version_at
+from services.audit.recorded import (
+    MAX_LIMIT,
+    PAGE_SIZE,
+    NotRecordedYet,
+    events_feed,
+    export_jsonl,
+    history,
+)
+from services.audit.verify import ChainCheck, track_ids, verify, verify_all
+
+__all__ = [
+    "MAX_LIMIT",
+    "PAGE_SIZE",
+    "ChainCheck",
+    "NotRecordedYet",
+    "as_of",
+    "events_feed",
+    "export_jsonl",
+    "history",
+    "replay",
+    "track_ids",
+    "verify",
+    "verify_all",
+    "version_at",
+]

@@ -1,0 +1,1 @@
+"""The `ntrack` command line: serve, project, load, audit and token commands."""
