@@ -38,12 +38,6 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(1000, ge=0, description="events the read model may lag and be ready")
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(256, ge=0)
-    aggregate_cache_statements: int = Field(
-        100_000,
-        ge=0,
-        description="per process: cached tracks are evicted, least recently used "
-        "first, once they hold more statements than this (about 2 KB each; 0: no limit)",
-    )
     document_cache_mb: int = Field(
         16,
         ge=0,

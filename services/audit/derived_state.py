@@ -1,9 +1,10 @@
 """Derived state against the events it was derived from, for `verify`.
 
-As-of and cold loads start from snapshots and view checkpoints, not from the first event, so
-a row of either edited in the store would change what an auditor is shown while the hash
-chain stays valid. Each is compared with the track replayed from its events up to the row's
-version, as this version of the application writes them (an old snapshot is upcast first).
+Writes start from snapshots and as-of from view checkpoints, not from the first event, so a
+row of either edited in the store would change what is checked or shown while the hash
+chain stays valid. A snapshot is compared with the `Track` replayed from its events up to
+the row's version (an old snapshot is upcast first), a checkpoint with the `TrackView`
+folded up to it, as this version of the application writes them.
 A row that cannot be decoded, or stands past the last event, differs. The events are read
 again here rather than folded during the chain pass: `verify_all` checks every track in one
 pass and must not hold them all in memory.
@@ -17,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Snapshot
 
+from domain.document import TrackView
 from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
@@ -50,7 +52,8 @@ def _replayed_to(
         rows := app.recorder.select_events(track_id, gt=done, lte=version, limit=PAGE_SIZE)
     ):
         for row in rows:
-            track = app.mapper.to_domain_event(row).mutate(track)
+            event: Any = app.mapper.to_domain_event(row)
+            track = event.mutate(track)
         done = int(rows[-1].originator_version)
     return track
 
@@ -79,7 +82,8 @@ def check_snapshots(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
 def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
     assert app.snapshots is not None
     try:
-        restored = app.snapshots.mapper.to_domain_event(stored).mutate(None)
+        snapshot: Any = app.snapshots.mapper.to_domain_event(stored)
+        restored = snapshot.mutate(None)
         return bool(
             restored.version == track.version
             and _encoded_state(app, restored) == _encoded_state(app, track)
@@ -89,12 +93,10 @@ def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
 
 
 def _encoded_state(app: TrackerApp, track: Track) -> bytes:
-    """The snapshot state as stored, its attributes and `in_view` in name order: the order
-    they were made in depends on the path taken (live events or an upcast), not the state."""
+    """The snapshot state as stored, its attributes and index in name order: the order they
+    were made in depends on the path taken (live events or an upcast), not the state."""
     state = Snapshot.take(track).state
-    state["in_view"] = {
-        part: dict.fromkeys(sorted(ids)) for part, ids in sorted(state["in_view"].items()) if ids
-    }
+    state["index"] = dict(sorted(state["index"].items()))
     return app.mapper.transcoder.encode(dict(sorted(state.items())))
 
 
@@ -113,9 +115,8 @@ def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
     decoded: list[tuple[int, checkpoints.ViewCheckpoint | None]] = []
     for stored in rows:
         try:
-            decoded.append(
-                (int(stored.originator_version), app.snapshots.mapper.to_domain_event(stored))
-            )
+            checkpoint: Any = app.snapshots.mapper.to_domain_event(stored)
+            decoded.append((int(stored.originator_version), checkpoint))
         except Exception:  # undecodable: not what the events give
             decoded.append((int(stored.originator_version), None))
     counts = {checkpoint.buckets for _, checkpoint in decoded if checkpoint is not None}
@@ -181,11 +182,11 @@ class _Replay:
     def __init__(self, app: TrackerApp, track_id: UUID, counts: set[int]) -> None:
         self.app = app
         self.track_id = track_id
-        self.track: Track | None = None
+        self.track: TrackView | None = None
         self.changed: dict[int, dict[int, int]] = {count: {} for count in counts}
         self.members: dict[int, dict[int, list[str]]] = {count: {} for count in counts}
 
-    def to(self, version: int) -> Track | None:
+    def to(self, version: int) -> TrackView | None:
         done = self.track.version if self.track is not None else 0
         while done < version and (
             rows := self.app.recorder.select_events(
@@ -193,8 +194,11 @@ class _Replay:
             )
         ):
             for row in rows:
-                event = self.app.mapper.to_domain_event(row)
-                self.track = event.mutate(self.track)
+                event: Any = self.app.mapper.to_domain_event(row)
+                if self.track is None:
+                    self.track = TrackView.opened(event)
+                else:
+                    self.track.apply(event)
                 recorded = event.statement_id if isinstance(event, StatementRecorded) else None
                 for statement_id in checkpoints.named(event):
                     for count, changed in self.changed.items():
@@ -228,7 +232,7 @@ def _canonical(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bool:
+def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: TrackView) -> bool:
     count, base = checkpoint.buckets, checkpoint.base
     return bool(
         count > 0
@@ -241,7 +245,7 @@ def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bo
 def _same_buckets(
     app: TrackerApp,
     checkpoint: checkpoints.ViewCheckpoint,
-    track: Track,
+    track: TrackView,
     members: dict[int, list[str]],
     stored: dict[int, list[int]],
 ) -> bool:
@@ -249,13 +253,13 @@ def _same_buckets(
     track's records of that bucket."""
     assert app.snapshots is not None
     count, version = checkpoint.buckets, checkpoint.originator_version
-    numbers = {
+    numbers: dict[Any, int] = {
         checkpoints.bucket_stream(track.id, count, n): n
         for n, versions in stored.items()
         if version in versions
     }
     for row in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
-        bucket = app.snapshots.mapper.to_domain_event(row)
+        bucket: Any = app.snapshots.mapper.to_domain_event(row)
         got = sorted(StatementRecord.from_list(values).as_list() for values in bucket.records)
         expected = sorted(
             track.statements[i].as_list() for i in members.get(numbers[row.originator_id], ())

@@ -21,15 +21,18 @@ import psycopg
 import pytest
 
 from domain import errors, views
-from domain.track import Track
+from domain.document import TrackView
 from infra.settings import Settings
 from services import audit, checkpoints
 from services.bootstrap import Tracker, build
+from services.checkpoint_reader import view_at
 from services.projections.checkpoint_writer import CheckpointWriter
 from services.projections.projector import LostRace, Projector
+from tests.conftest import replayed_view
 
 PARTIES = ["Russia", "United States", "NATO"]
 INTERVAL = 4
+FAR_BEHIND = 200  # events past a checkpoint, beyond which as-of once started from a snapshot
 
 
 @pytest.fixture
@@ -68,12 +71,8 @@ def _latest_checkpoint(app: Any, track_id: UUID, version: int) -> checkpoints.Vi
     return app.snapshots.mapper.to_domain_event(rows[0]) if rows else None
 
 
-def _replayed(tracker: Tracker, track_id: UUID, version: int) -> Track:
-    track = None
-    for event in tracker.app.events.get(track_id, lte=version):
-        track = event.mutate(track)
-    assert track is not None
-    return track
+def _replayed(tracker: Tracker, track_id: UUID, version: int | None = None) -> TrackView:
+    return replayed_view(tracker, track_id, version)
 
 
 def _fields(rng: random.Random, n: int, kind: str, party: str) -> dict[str, Any]:
@@ -95,7 +94,7 @@ def _fields(rng: random.Random, n: int, kind: str, party: str) -> dict[str, Any]
     return fields
 
 
-def _statement(rng: random.Random, n: int, track: Track) -> dict[str, Any]:
+def _statement(rng: random.Random, n: int, track: TrackView) -> dict[str, Any]:
     party = rng.choice(PARTIES)
     live = [r for r in track.statements.values() if not r.retracted]
     choice = rng.random()
@@ -142,7 +141,7 @@ def _random_history(tracker: Tracker, seed: int, steps: int) -> UUID:
         recorded_by="t",
     ).track.id
     for n in range(steps):
-        track = app.get_track(track_id)
+        track = _replayed(tracker, track_id)
         live = [r for r in track.statements.values() if not r.retracted]
         try:
             roll = rng.random()
@@ -169,7 +168,7 @@ def _random_history(tracker: Tracker, seed: int, steps: int) -> UUID:
     return track_id
 
 
-def _state(track: Track) -> dict[str, Any]:
+def _state(track: TrackView) -> dict[str, Any]:
     return views.track_state(track, None)
 
 
@@ -182,9 +181,9 @@ def test_a_track_rebuilt_from_a_checkpoint_equals_a_full_replay_at_every_version
     assert head > 10 * INTERVAL
     for version in range(1, head + 1):
         expected = _state(_replayed(checkpointed, track_id, version))
-        from_checkpoint = checkpoints.track_at(checkpointed.app, track_id, version)
+        from_checkpoint = view_at(checkpointed.app, track_id, version)
         if version < INTERVAL:
-            assert from_checkpoint is None  # nothing to start from: the snapshot path
+            assert from_checkpoint is None  # nothing to start from: folded from the start
             continue
         assert from_checkpoint is not None, version
         assert _state(from_checkpoint) == expected, version
@@ -424,7 +423,7 @@ def test_a_lost_checkpoint_costs_a_longer_fold_never_a_wrong_answer(checkpointed
         )
     _project(checkpointed)
     for version in range(1, app.get_track(track_id).version + 1):
-        rebuilt = checkpoints.track_at(app, track_id, version)
+        rebuilt = view_at(app, track_id, version)
         if rebuilt is not None:
             assert _state(rebuilt) == _state(_replayed(checkpointed, track_id, version)), version
 
@@ -437,8 +436,8 @@ def test_a_track_whose_checkpoints_were_all_lost_gets_a_full_one_at_its_next(
     for row in list(app.snapshots.get(checkpoints.view_stream(track_id))):
         _delete_rows(checkpointed, checkpoints.view_stream(track_id), row.originator_version)
     version = app.get_track(track_id).version
-    assert checkpoints.track_at(app, track_id, version) is None
-    # as-of still answers, from the track's snapshot
+    assert view_at(app, track_id, version) is None
+    # as-of still answers, folded from the first event
     assert audit.as_of(app, track_id, version=version)["version"] == version
     while app.get_track(track_id).version % INTERVAL:
         app.record_statements(
@@ -447,7 +446,7 @@ def test_a_track_whose_checkpoints_were_all_lost_gets_a_full_one_at_its_next(
     _project(checkpointed)
     newest = _latest_checkpoint(app, track_id, app.get_track(track_id).version)
     assert newest is not None and newest.base == newest.originator_version  # a full write
-    assert _state(checkpoints.track_at(app, track_id, newest.originator_version)) == _state(
+    assert _state(view_at(app, track_id, newest.originator_version)) == _state(
         _replayed(checkpointed, track_id, newest.originator_version)
     )
 
@@ -481,7 +480,7 @@ def test_a_failed_checkpoint_does_not_fail_the_projector(
     )
     _project(checkpointed)
     version = app.get_track(track_id).version
-    assert checkpoints.track_at(app, track_id, version) is not None
+    assert view_at(app, track_id, version) is not None
     assert audit.as_of(app, track_id, version=version) == {
         **_state(_replayed(checkpointed, track_id, version)),
         "as_of": {
@@ -508,7 +507,7 @@ def test_a_projector_taking_over_continues_from_the_checkpoints_of_the_one_befor
     ).track.id
     rng = random.Random(11)
     for n in range(40):
-        track = checkpointed.app.get_track(track_id)
+        track = _replayed(checkpointed, track_id)
         batch = [_statement(rng, 1000 + n * 10 + i, track) for i in range(rng.randint(1, 3))]
         with contextlib.suppress(errors.TrackerError):  # refused: nothing recorded
             checkpointed.app.record_statements(track_id, batch, recorded_by="t")
@@ -522,7 +521,7 @@ def test_a_projector_taking_over_continues_from_the_checkpoints_of_the_one_befor
     first.catch_up()
     head = checkpointed.app.get_track(track_id).version
     for version in range(INTERVAL, head + 1):
-        rebuilt = checkpoints.track_at(checkpointed.app, track_id, version)
+        rebuilt = view_at(checkpointed.app, track_id, version)
         assert rebuilt is not None
         assert _state(rebuilt) == _state(_replayed(checkpointed, track_id, version)), version
     assert audit.verify(checkpointed.app, track_id)["invalid_checkpoints"] == []
@@ -579,18 +578,19 @@ def test_records_changed_since_the_checkpoint_survive_loading_every_bucket(
     _project(checkpointed)
     version = checkpoint + 2
     assert _latest_checkpoint(app, track_id, version).originator_version == 8
-    rebuilt = checkpoints.track_at(app, track_id, version)
+    rebuilt = view_at(app, track_id, version)
     assert rebuilt is not None
     state = _state(rebuilt)
     assert state == _state(_replayed(checkpointed, track_id, version))
     assert state["open_demands"][0]["summary"] == "the corrected demand"
 
 
-def test_as_of_starts_from_a_snapshot_when_it_is_much_nearer_than_the_checkpoint(
+def test_as_of_far_past_a_sparse_checkpoint_folds_from_it_to_the_right_answer(
     checkpointed: Tracker,
 ) -> None:
     """On a track with a large view checkpoints are sparse (a quarter of the version apart):
-    where a snapshot stands well after the newest checkpoint, as-of starts from it."""
+    well after the newest checkpoint (and after snapshots, which hold no view), as-of still
+    folds from the checkpoint."""
     app = checkpointed.app
     track_id = app.open_track(
         slug="never-answered",
@@ -613,12 +613,14 @@ def test_as_of_starts_from_a_snapshot_when_it_is_much_nearer_than_the_checkpoint
     far = [
         v
         for v in range(1, 1202)
-        if v - max(c for c in [0, *taken] if c <= v) > checkpoints.FAR_BEHIND
+        if v - max(c for c in [0, *taken] if c <= v) > FAR_BEHIND
         and any(s > max(c for c in [0, *taken] if c <= v) for s in snapshots if s <= v)
     ]
     assert far, (taken, snapshots)
     for version in (far[0], far[-1]):
-        assert checkpoints.track_at(app, track_id, version) is None
+        rebuilt = view_at(app, track_id, version)
+        assert rebuilt is not None
+        assert rebuilt.version == version
         expected = _state(_replayed(checkpointed, track_id, version))
         assert audit.as_of(app, track_id, version=version) == {
             **expected,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.document import TrackView
 from domain.track import Track
 
 RUSSIA = "Russia"
@@ -46,6 +47,13 @@ def open_track(
         opened_at="2021-12-01",
         recorded_by=RECORDER,
     )
+
+
+def view_of(track: Track) -> TrackView:
+    """What the track shows: its events, pending since it was opened, folded into a view."""
+    view = TrackView.fold(track.pending_events)
+    assert view is not None
+    return view
 
 
 def statement(
