@@ -7,18 +7,19 @@ from starlette.responses import Response
 
 from services.api.deps import TrackerDep, json_response
 from services.api.problems import problem
+from services.api.responses import Health, Readiness
 from services.projections.projector import PROJECTION
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", response_model=Health, summary="Liveness")
 def healthz() -> Response:
     """The process is up."""
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness")
+@router.get("/readyz", response_model=Readiness, summary="Readiness")
 def readyz(tracker: TrackerDep) -> Response:
     """The store answers and the read model lags the log by less than the threshold."""
     try:
