@@ -36,9 +36,7 @@ def public_name(model: type[BaseModel], suffix: str = "Public") -> str:
 def derive(name: str, bases: tuple[type[BaseModel], ...], **fields: Any) -> type[BaseModel]:
     """A model `name` over `bases` with `fields` added or overridden (pydantic field
     definitions); the last base's config wins, so put `Public` (or a subclass) last."""
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-        name, __base__=bases, __module__=__name__, **fields
-    )
+    model: type[BaseModel] = create_model(name, __base__=bases, __module__=__name__, **fields)
     return model
 
 
@@ -71,7 +69,7 @@ def _relaxed_annotation(annotation: Any) -> Any:
     if all(a is b for a, b in zip(new, args, strict=True)):
         return annotation
     if origin is Annotated:
-        return Annotated[new]  # type: ignore[valid-type]
+        return Annotated[new]
     if origin in (Union, types.UnionType):
         return union_of(new)
     if origin in (list, dict, tuple):

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from domain.values import STATUS_BEARING_TYPES
 from services.api.responses.base import Public, derive, public_name, relaxed_fields, union_of
@@ -96,15 +96,24 @@ def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
 WRITTEN = {kind: _written(kind, public) for kind, public in PUBLIC.items()}
 
 
-def discriminated(models: list[type[BaseModel]]) -> Any:
-    """One of `models`, told apart by `type` (as the request union is)."""
-    if len(models) == 1:
-        return models[0]
-    return Annotated[union_of(models), Field(discriminator="type")]
+def discriminated(name: str, models: list[type[BaseModel]], doc: str) -> Any:
+    """A named model that is one of `models`, told apart by `type` as the request union is
+    (named, so that a client generated from the document gets a type, not a title)."""
+    one_of = (
+        models[0] if len(models) == 1 else Annotated[union_of(models), Field(discriminator="type")]
+    )
+    root = RootModel[one_of]  # type: ignore[valid-type]
+    return type(name, (root,), {"__module__": __name__, "__doc__": doc})
 
 
-StatementPublic = discriminated(list(PUBLIC.values()))
-StatementWritten = discriminated(list(WRITTEN.values()))
+StatementPublic = discriminated(
+    "StatementPublic", list(PUBLIC.values()), "A statement as returned, by its type."
+)
+StatementWritten = discriminated(
+    "StatementWritten",
+    list(WRITTEN.values()),
+    "A statement as a write returns it: with the track's version and the commit position.",
+)
 DemandPublic = PUBLIC["demand"]
 
 

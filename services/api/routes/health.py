@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -30,7 +32,12 @@ def readyz(tracker: TrackerDep) -> Response:
             503, "Not ready", f"the store is unreachable: {type(e).__name__}", slug="not-ready"
         )
     lag = max(head - applied, 0)
-    body = {"status": "ready", "position": head, "projection_position": applied, "lag": lag}
+    body: dict[str, Any] = {
+        "status": "ready",
+        "position": head,
+        "projection_position": applied,
+        "lag": lag,
+    }
     if lag > tracker.settings.ready_max_lag:
         return problem(
             503,

@@ -109,9 +109,10 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
         who = await authorize(request, header(request, b"authorization"), "recorder")
         track_id = resolve_track_ref(request.path_params["track"])
         write = WriteOptions(header(request, b"if-match"), key)
-        return await request.app.state.workers.writes.call(
+        answer: Response = await request.app.state.workers.writes.call(
             record, request.app.state.tracker, track_id, body, who, write
         )
+        return answer
 
     return plain
 

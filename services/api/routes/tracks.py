@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -92,9 +92,10 @@ async def _plain_read(request: Request) -> Response | None:
         return _document_response(hit.body, hit.position)
     if min_position is not None:
         return None  # the endpoint waits for the projector
-    return await request.app.state.workers.reads.call(
+    answer: Response = await request.app.state.workers.reads.call(
         current_state, request.app.state.tracker, track_id, documents
     )
+    return answer
 
 
 @router.get("/{track}", response_model=TrackPublic, summary="Current state of a track")
@@ -174,5 +175,5 @@ def change_status(
     )
 
 
-def _state(track: Track, _: list[str]) -> dict:
+def _state(track: Track, _: list[str]) -> dict[str, Any]:
     return views.track_state(track, None)
