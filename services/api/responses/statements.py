@@ -88,8 +88,11 @@ def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
     if kind == "response":
         # The stance would collide with the commit position: the answer echoes it under
         # another name (services.api.routes.statements._written).
-        stance = REQUESTS[kind].model_fields["position"].annotation
-        fields["response_position"] = (stance, Field(description="the response's stance"))
+        stance = REQUESTS[kind].model_fields.get("position")
+        fields["response_position"] = (
+            stance.annotation if stance is not None else str,
+            Field(description="the response's stance"),
+        )
     return derive(public_name(REQUESTS[kind], "Written"), (public, Public), **fields)
 
 
