@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -26,6 +26,7 @@ from services.api.deps import (
     write_response,
 )
 from services.api.document_cache import TrackDocumentCache
+from services.api.responses import TrackList, TrackPublic
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
 from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
@@ -35,7 +36,7 @@ from services.projections.projector import PROJECTION
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
 
 
-@router.post("", status_code=201, summary="Open a track")
+@router.post("", status_code=201, response_model=TrackPublic, summary="Open a track")
 def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Response:
     """Open a negotiation track (one event stream); 409 if the slug is taken."""
     opened_at = body.opened_at or datetime.now(UTC).isoformat(timespec="seconds")
@@ -52,7 +53,7 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
     return write_response(tracker, result, state, status=201, location=f"/v1/tracks/{state['id']}")
 
 
-@router.get("", summary="List tracks")
+@router.get("", response_model=TrackList, summary="List tracks")
 def list_tracks(
     tracker: TrackerDep,
     _: Reader,
@@ -91,12 +92,13 @@ async def _plain_read(request: Request) -> Response | None:
         return _document_response(hit.body, hit.position)
     if min_position is not None:
         return None  # the endpoint waits for the projector
-    return await request.app.state.workers.reads.call(
+    answer: Response = await request.app.state.workers.reads.call(
         current_state, request.app.state.tracker, track_id, documents
     )
+    return answer
 
 
-@router.get("/{track}", summary="Current state of a track")
+@router.get("/{track}", response_model=TrackPublic, summary="Current state of a track")
 @shortcut(_plain_read)
 def get_track(
     track_id: TrackId,
@@ -131,7 +133,7 @@ def _document_response(body: bytes, position: int) -> Response:
     )
 
 
-@router.post("/{track}/parties", status_code=201, summary="Add a party")
+@router.post("/{track}/parties", status_code=201, response_model=TrackPublic, summary="Add a party")
 def add_party(
     track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
 ) -> Response:
@@ -147,7 +149,11 @@ def add_party(
     )
 
 
-@router.post("/{track}/status", summary="Suspend, resume or conclude a track")
+@router.post(
+    "/{track}/status",
+    response_model=TrackPublic,
+    summary="Suspend, resume or conclude a track",
+)
 def change_status(
     track_id: TrackId,
     body: StatusChange,
@@ -169,5 +175,5 @@ def change_status(
     )
 
 
-def _state(track: Track, _: list[str]) -> dict:
+def _state(track: Track, _: list[str]) -> dict[str, Any]:
     return views.track_state(track, None)
