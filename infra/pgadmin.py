@@ -16,7 +16,7 @@ from infra.coordination import (
     sweep_dead_connections,
 )
 from infra.readmodel.common import ReadModelStore
-from infra.readmodel.postgres import PostgresReadModel
+from infra.readmodel.postgres import PostgresReadModel, changes_channel
 from infra.stores import StoreConfig, StoreUnavailable, ensure_postgres_schema
 from infra.tokenstore import TokenStore
 from services.ports import ConnectionLimits
@@ -65,8 +65,6 @@ class PostgresStores:
         return NotifyListener(self._conninfo, f"{application_name}_events")
 
     def change_feed(self) -> ChangeFeed:
-        from infra.readmodel.postgres import changes_channel
-
         return ChangeFeed(self._conninfo, changes_channel(self.config.pg_schema))
 
     def token_store(self, read_model: Any) -> TokenStore:
