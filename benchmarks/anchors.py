@@ -1,10 +1,11 @@
 """The anchors every goal is a ratio to, measured in the same run as the service.
 
-- `library_append`: the `eventsourcing` library appending the same Track events directly
-  (TrackerApp.record_statements: get -> call -> save, no HTTP, no projector) from N threads,
-  on the library's own PostgreSQL recorders (the service binds inserts in binary instead)
-  and the library's own JSON transcoder (the service encodes with orjson).
-  One track per thread: the W1 load gives every connection its own track too, so neither
+- `library_append`: the `eventsourcing` library as a user of it writes an application (its
+  tutorial's shape: a minimal aggregate with one `@event` method, get -> call -> save, one
+  event per save) from N threads, on its stock PostgreSQL recorder and JSON transcoder, with
+  the same statement fields as the payload. Not this project's own application: its CPU per
+  save is part of what W1 measures.
+  One aggregate per thread: the W1 load gives every connection its own track too, so neither
   side measures version-conflict retries on a shared track, only the append path (the
   PostgreSQL recorder serialises all inserts with a table lock anyway, so one shared track
   would add retries without adding any parallelism).
@@ -82,39 +83,48 @@ def _run_threads(threads: int, duration: float, body: Any) -> tuple[list[list[fl
 
 
 def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]:
-    """Single-statement saves/s through TrackerApp directly, one track per thread."""
+    """Saves/s of the `eventsourcing` library as its tutorial writes an application: a minimal
+    aggregate with one `@event` command method, get -> call -> save, one event per save, on
+    the library's stock PostgreSQL recorder and JSON transcoder, one aggregate per thread.
+    The event carries the same statement fields the API records, so the rows are alike."""
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
     from pydantic import TypeAdapter
 
     from services.api.schemas import StatementIn, statement_fields
-    from services.application import TrackerApp
     from services.bootstrap import build
 
+    class Negotiation(Aggregate):
+        @event("Opened")
+        def __init__(self, title: str) -> None:
+            self.title = title
+            self.statements = 0
+
+        @event("StatementRecorded")
+        def record(self, statement: dict[str, Any]) -> None:
+            self.statements += 1
+
+    class NegotiationLog(Application[UUID]):
+        # The tutorial's snapshotting, at the service's own interval, so a get replays at
+        # most 100 events however long the run.
+        snapshotting_intervals = {Negotiation: 100}  # noqa: RUF012
+
+        def open(self, title: str) -> UUID:
+            negotiation = Negotiation(title)
+            self.save(negotiation)
+            return negotiation.id
+
+        def record(self, negotiation_id: UUID, statement: dict[str, Any]) -> None:
+            negotiation: Negotiation = self.repository.get(negotiation_id)
+            negotiation.record(statement)
+            self.save(negotiation)
+
     tracker = build(_settings(url))
-    # The anchor is the library as shipped: its own PostgreSQL recorders, not the service's
-    # binary-insert ones (infra/pgstore.py); tables and domain are the same.
-    app = TrackerApp(
-        {
-            **tracker.app.library_env,
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            **LIBRARY_TRANSCODER,
-        },
-        snapshot_interval=tracker.settings.snapshot_interval,
-    )
+    env = {k: v for k, v in tracker.app.library_env.items() if k.startswith("POSTGRES_")}
+    app = NegotiationLog({**env, "PERSISTENCE_MODULE": "eventsourcing.postgres"})
     try:
-        track_ids: list[UUID] = []
-        for i in range(threads):
-            result = app.open_track(
-                slug=f"anchor-{i}-{uuid4().hex[:6]}",
-                kind="bilateral",
-                title=f"Anchor {i}",
-                venue=None,
-                parties=load.PARTIES,
-                opened_at="2022-01-01",
-                recorded_by="bench",
-            )
-            track_ids.append(result.track.id)
-        # The same fields the API records: the statement bodies, validated by its schema
-        # (validation is HTTP-side work, so it happens here, before the clock starts).
+        ids = [app.open(f"Anchor {i}") for i in range(threads)]
+        # The statement bodies the API records, validated before the clock starts.
         adapter: TypeAdapter[Any] = TypeAdapter(StatementIn)
         pools = [
             [statement_fields(adapter.validate_python(load.statement(k, i))) for k in range(1, 257)]
@@ -127,7 +137,7 @@ def library_append(url: str, *, threads: int, duration: float) -> dict[str, Any]
                 fields = pools[i][k % len(pools[i])]
                 k += 1
                 t0 = time.perf_counter()
-                app.record_statements(track_ids[i], [fields], recorded_by="bench")
+                app.record(ids[i], fields)
                 lat.append(time.perf_counter() - t0)
 
         cpu0 = time.process_time()
