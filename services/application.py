@@ -37,9 +37,10 @@ from domain import errors
 from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
-from infra.eventlog import position_of
+from infra.eventlog import event_store_extras
 from infra.transcoder import OrjsonTranscoder
 from services.checkpoints import new_statement_id
+from services.ports import EventStoreExtras
 from services.track_cache import TrackCache
 
 MAX_WRITE_ATTEMPTS = 50
@@ -75,7 +76,8 @@ class TrackerApp(Application[UUID]):
     ) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
-        self.snapshotting_intervals = {Track: snapshot_interval}
+        # Per instance (the library reads it through `self`): each tracker its own interval.
+        self.snapshotting_intervals = {Track: snapshot_interval}  # type: ignore[misc]
         if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
             maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
             self.repository.cache = TrackCache(
@@ -83,6 +85,9 @@ class TrackerApp(Application[UUID]):
             )
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
+        # Queries the library's recorders do not offer, for the store they were made for.
+        snapshots = self.snapshots.recorder if self.snapshots is not None else None
+        self.extras: EventStoreExtras = event_store_extras(self.recorder, snapshots)
 
     def construct_transcoder(self) -> Transcoder:
         if self.env.get(InfrastructureFactory.TRANSCODER_TOPIC):  # the library as shipped
@@ -238,7 +243,7 @@ class TrackerApp(Application[UUID]):
     ) -> WriteResult:
         """The first answer again: its statements, version and commit position."""
         version = track.version_for(key)
-        position = position_of(self.recorder, track.id, version) or self.max_position()
+        position = self.extras.position_of(track.id, version) or self.max_position()
         answer = present(track, targets) if present is not None else None
         return WriteResult(track, targets, position, True, version, answer)
 
@@ -277,18 +282,13 @@ class TrackerApp(Application[UUID]):
     def add_party(
         self, track_id: UUID, name: str, *, recorded_by: str, **options: Any
     ) -> WriteResult:
-        return self.write(
-            track_id,
-            lambda t: _none(
-                t.add_party(
-                    name,
-                    recorded_by=recorded_by,
-                    key=options.get("key"),
-                    digest=options.get("digest"),
-                )
-            ),
-            **options,
-        )
+        def command(t: Track) -> list[str]:
+            t.add_party(
+                name, recorded_by=recorded_by, key=options.get("key"), digest=options.get("digest")
+            )
+            return []
+
+        return self.write(track_id, command, **options)
 
     def change_status(
         self,
@@ -300,20 +300,18 @@ class TrackerApp(Application[UUID]):
         recorded_by: str,
         **options: Any,
     ) -> WriteResult:
-        return self.write(
-            track_id,
-            lambda t: _none(
-                t.change_status(
-                    status,
-                    reason=reason,
-                    occurred_at=occurred_at,
-                    recorded_by=recorded_by,
-                    key=options.get("key"),
-                    digest=options.get("digest"),
-                )
-            ),
-            **options,
-        )
+        def command(t: Track) -> list[str]:
+            t.change_status(
+                status,
+                reason=reason,
+                occurred_at=occurred_at,
+                recorded_by=recorded_by,
+                key=options.get("key"),
+                digest=options.get("digest"),
+            )
+            return []
+
+        return self.write(track_id, command, **options)
 
     def correct_statement(
         self,
@@ -411,7 +409,3 @@ def resolve_track_ref(ref: str) -> UUID:
 def _slug_candidates(title: str) -> list[str]:
     base = slugify(title)
     return [base] + [f"{base}-{n}" for n in range(2, 50)]
-
-
-def _none(_: None) -> list[str]:
-    return []

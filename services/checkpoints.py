@@ -40,7 +40,6 @@ from eventsourcing.domain import DomainEvent
 from domain.events import StatementRecorded
 from domain.records import StatementRecord, references
 from domain.track import Track
-from infra.latest_rows import latest_rows, row_versions
 
 log = logging.getLogger("ntrack.checkpoints")
 
@@ -134,9 +133,7 @@ class Buckets:
             return []
         self.fetched.update(wanted.values())
         records: list[StatementRecord] = []
-        for row in latest_rows(
-            self.app.snapshots.recorder, list(wanted), gte=self.base, lte=self.version
-        ):
+        for row in self.app.extras.latest_rows(list(wanted), gte=self.base, lte=self.version):
             bucket: StatementBucket = self.app.snapshots.mapper.to_domain_event(row)
             records += [StatementRecord.from_list(values) for values in bucket.records]
         return records
@@ -177,13 +174,13 @@ class LazyStatements(dict[str, StatementRecord]):
         self.load_buckets(range(self.buckets.count))
         return dict(dict.items(self))
 
-    def values(self) -> Any:  # type: ignore[override]
+    def values(self) -> Any:
         return self._all().values()
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         return self._all().items()
 
-    def keys(self) -> Any:  # type: ignore[override]
+    def keys(self) -> Any:
         return self._all().keys()
 
     def __iter__(self) -> Iterator[str]:
@@ -192,7 +189,7 @@ class LazyStatements(dict[str, StatementRecord]):
     def __len__(self) -> int:
         return len(self._all())
 
-    def get(self, statement_id: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, statement_id: str, default: Any = None) -> Any:
         if statement_id in self:  # loads it if it is in a bucket
             return dict.__getitem__(self, statement_id)
         return default
@@ -243,9 +240,7 @@ def track_at(app: Any, track_id: UUID, version: int) -> Track | None:
         return None
     behind = version - rows[0].originator_version
     if behind > FAR_BEHIND and any(
-        behind > version - v
-        for _, v in row_versions(app.snapshots.recorder, [track_id])
-        if v <= version
+        behind > version - v for _, v in app.extras.row_versions([track_id]) if v <= version
     ):
         # Checkpoints are spaced by the size of the view (thousands of open demands): a
         # snapshot nearer the version folds fewer events, and holds no more than it.

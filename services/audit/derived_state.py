@@ -12,7 +12,7 @@ pass and must not hold them all in memory.
 from __future__ import annotations
 
 import bisect
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import Snapshot
@@ -20,7 +20,6 @@ from eventsourcing.domain import Snapshot
 from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
-from infra.latest_rows import latest_rows, row_versions
 from services import checkpoints
 from services.application import TrackerApp
 
@@ -50,7 +49,8 @@ def _replayed_to(
         rows := app.recorder.select_events(track_id, gt=done, lte=version, limit=PAGE_SIZE)
     ):
         for row in rows:
-            track = app.mapper.to_domain_event(row).mutate(track)
+            event: Any = app.mapper.to_domain_event(row)
+            track = event.mutate(track)
         done = int(rows[-1].originator_version)
     return track
 
@@ -79,7 +79,8 @@ def check_snapshots(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
 def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
     assert app.snapshots is not None
     try:
-        restored = app.snapshots.mapper.to_domain_event(stored).mutate(None)
+        event: Any = app.snapshots.mapper.to_domain_event(stored)
+        restored = event.mutate(None)
         return bool(
             restored.version == track.version
             and _encoded_state(app, restored) == _encoded_state(app, track)
@@ -113,9 +114,8 @@ def check_checkpoints(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
     decoded: list[tuple[int, checkpoints.ViewCheckpoint | None]] = []
     for stored in rows:
         try:
-            decoded.append(
-                (int(stored.originator_version), app.snapshots.mapper.to_domain_event(stored))
-            )
+            checkpoint: Any = app.snapshots.mapper.to_domain_event(stored)
+            decoded.append((int(stored.originator_version), checkpoint))
         except Exception:  # undecodable: not what the events give
             decoded.append((int(stored.originator_version), None))
     counts = {checkpoint.buckets for _, checkpoint in decoded if checkpoint is not None}
@@ -166,7 +166,7 @@ def _bucket_rows(
     for count in counts:
         numbers = {checkpoints.bucket_stream(track_id, count, n): n for n in range(count)}
         versions = found[count] = {}
-        for stream, version in row_versions(app.snapshots.recorder, list(numbers)):
+        for stream, version in app.extras.row_versions(list(numbers)):
             versions.setdefault(numbers[stream], []).append(version)
         for listed in versions.values():
             listed.sort()
@@ -193,7 +193,7 @@ class _Replay:
             )
         ):
             for row in rows:
-                event = self.app.mapper.to_domain_event(row)
+                event: Any = self.app.mapper.to_domain_event(row)
                 self.track = event.mutate(self.track)
                 recorded = event.statement_id if isinstance(event, StatementRecorded) else None
                 for statement_id in checkpoints.named(event):
@@ -254,11 +254,12 @@ def _same_buckets(
         for n, versions in stored.items()
         if version in versions
     }
-    for row in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
-        bucket = app.snapshots.mapper.to_domain_event(row)
+    for row in app.extras.latest_rows(list(numbers), gte=version, lte=version):
+        bucket: Any = app.snapshots.mapper.to_domain_event(row)
         got = sorted(StatementRecord.from_list(values).as_list() for values in bucket.records)
         expected = sorted(
-            track.statements[i].as_list() for i in members.get(numbers[row.originator_id], ())
+            track.statements[i].as_list()
+            for i in members.get(numbers[cast(UUID, row.originator_id)], ())
         )
         if got != expected:
             return False

@@ -32,7 +32,6 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
 from domain.track import Track
-from infra.latest_rows import delete_rows, row_versions
 from services import checkpoints
 from services.checkpoints import (
     bucket_of,
@@ -167,7 +166,7 @@ class CheckpointWriter:
         recorder = self.app.snapshots.recorder
         # Versions only: a checkpoint row holds every record in view (megabytes on a track
         # with thousands of open demands), and it is only decoded when not known here.
-        existing = [v for _, v in row_versions(recorder, [view_stream(track.id)])]
+        existing = [v for _, v in self.app.extras.row_versions([view_stream(track.id)])]
         if track.version in existing:
             return _STORED_ALREADY
         versions = [v for v in existing if v < track.version]
@@ -278,8 +277,7 @@ class CheckpointWriter:
         while count <= checkpoints.buckets_for(head):  # every spread a full write could use
             counts.append(count)
             count *= 2
-        delete_rows(
-            self.app.snapshots.recorder,
+        self.app.extras.delete_rows(
             [
                 view_stream(track_id),
                 *(checkpoints.bucket_stream(track_id, c, n) for c in counts for n in range(c)),
@@ -294,7 +292,7 @@ class CheckpointWriter:
         release without them), folded from its first event; returns how many were written.
         Later checkpoints start from a full one of their own, so they stay as they are."""
         recorder = self.app.snapshots.recorder
-        existing = [v for _, v in row_versions(recorder, [view_stream(track_id)])]
+        existing = [v for _, v in self.app.extras.row_versions([view_stream(track_id)])]
         stop = min(existing) - 1 if existing else None
         track: Track | None = None
         previous: _Capture | None = None
@@ -305,7 +303,7 @@ class CheckpointWriter:
             changed.update(named(event))
             if track is None or track.version % self.interval:
                 continue
-            capture = self._take(track, previous, lambda _, named=changed: named)
+            capture = self._take(track, previous, _always(changed))
             if capture is not None:
                 recorder.insert_events(capture.rows)
                 previous, changed, written = capture, set(), written + 1
@@ -318,3 +316,8 @@ class CheckpointWriter:
         for event in events:
             changes.ids.update(named(event))
             changes.last = event.originator_version
+
+
+def _always(names: set[str]) -> Callable[[int], set[str]]:
+    """`changed_since` for a fold that knows what changed since the previous checkpoint."""
+    return lambda _: names

@@ -25,8 +25,8 @@ from domain.events import (
     TrackOpened,
 )
 from domain.track import Track
-from infra.readmodel import ReadModelStore, ReadModelTx
 from services.application import TrackerApp
+from services.ports import Election, ReadModel, ReadModelWrites, WakeUps
 from services.projections.checkpoint_writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Projector:
     def __init__(
         self,
         app: TrackerApp,
-        store: ReadModelStore,
+        store: ReadModel,
         *,
         cache_size: int = 64,
         checkpoints: CheckpointWriter | None = None,
@@ -115,6 +115,7 @@ class Projector:
     def _advance(self, event: Any) -> Track:
         track_id: UUID = event.originator_id
         version: int = event.originator_version
+        track: Track | None
         if version == 1:
             track = event.mutate(None)
         else:
@@ -130,7 +131,7 @@ class Projector:
 
     @staticmethod
     def _write(
-        tx: ReadModelTx,
+        tx: ReadModelWrites,
         tracks: dict[UUID, Track],
         positions: dict[UUID, int],
         statements: dict[UUID, set[str]],
@@ -166,8 +167,8 @@ class ProjectorRunner:
         projector: Projector,
         *,
         poll_seconds: float = 1.0,
-        election: Any | None = None,
-        listener: Any | None = None,
+        election: Election | None = None,
+        listener: WakeUps | None = None,
         min_batch_seconds: float = 0.0,
     ) -> None:
         self.projector = projector

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from domain import errors, views
 from domain.track import Track
 from domain.values import STATEMENT_TYPES, sort_key
-from infra.readmodel import TimelineFilter
 from services.api.auth import Principal
 from services.api.dates import Moment, moment_start
 from services.api.deps import (
@@ -51,6 +50,7 @@ from services.api.schemas import (
 from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
+from services.ports import TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
 
