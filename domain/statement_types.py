@@ -215,14 +215,7 @@ _SPECS = (
         "Withdrawn",
         "a party withdraws its own earlier statement",
         "0832",
-        (
-            FieldSpec(
-                "withdraws",
-                "ref",
-                required=True,
-                note="a withdrawable statement of the same party",
-            ),
-        ),
+        (FieldSpec("withdraws", "ref", required=True),),
     ),
     StatementTypeSpec("statement", "StatementMade", "anything else said on the record", "010"),
 )
