@@ -99,6 +99,7 @@ def test_every_type_has_a_strict_request_model_with_exactly_its_fields(
     model = STATEMENT_MODELS[spec.name]
     assert model.model_config.get("extra") == "forbid"
     assert typing.get_args(model.model_fields["type"].annotation) == (spec.name,)
+    assert not set(spec.field_names) & set(StatementBase.model_fields), "shadows a common field"
     extras = {n: f for n, f in model.model_fields.items() if n not in StatementBase.model_fields}
     assert list(extras) == ["type", *spec.field_names]
     for field in spec.fields:
