@@ -27,7 +27,7 @@ BOARDS: tuple[str, ...] = get_args(Board)
 # The fields the domain resolves to a statement of the same track (`domain.records`).
 REFERENCE_FIELDS = ("responds_to", "withdraws")
 
-NAME_LENGTH = 200  # names of parties, targets and places, as the common fields' `party`
+NAME_LENGTH = 200  # the longest name of a party, a target or a place
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,8 @@ class StatementTypeSpec:
         return self.cameo
 
 
-def _name(name: str, *, required: bool = False, note: str = "") -> FieldSpec:
-    return FieldSpec(name, "text", required=required, max_length=NAME_LENGTH, note=note)
+def _name(name: str, *, required: bool = False) -> FieldSpec:
+    return FieldSpec(name, "text", required=required, max_length=NAME_LENGTH)
 
 
 _SPECS = (

@@ -18,11 +18,16 @@ from pydantic import (
     model_validator,
 )
 
-from domain.statement_types import STATEMENT_TYPE_SPECS, FieldSpec, StatementTypeSpec
+from domain.statement_types import (
+    NAME_LENGTH,
+    STATEMENT_TYPE_SPECS,
+    FieldSpec,
+    StatementTypeSpec,
+)
 from domain.values import TrackKind, TrackStatus
 from services.api.dates import Moment, PastMoment
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Topic = Annotated[str, Field(min_length=1, max_length=100)]
