@@ -15,13 +15,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, RootModel
 
-from domain.values import STATUS_BEARING_TYPES
+from domain.values import DEMAND_STATUSES, STATUS_BEARING_TYPES
 from services.api.responses.base import Public, derive, public_name, relaxed_fields, union_of
 from services.api.schemas import StatementIn
 
-DemandStatus = Literal[
-    "open", "accepted", "rejected", "partially_accepted", "countered", "withdrawn"
-]
+DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 SanctionWarningStatus = Literal["active", "withdrawn", "retracted"]
 
 

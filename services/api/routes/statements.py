@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from domain import errors, views
 from domain.track import Track
-from domain.values import STATEMENT_TYPES, sort_key
+from domain.values import DEMAND_STATUSES, STATEMENT_TYPES, sort_key
 from services.api.auth import Principal
 from services.api.dates import Moment, moment_start
 from services.api.deps import (
@@ -55,6 +55,7 @@ from services.ports import TimelineFilter
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
+DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 _one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
 _statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
@@ -280,8 +281,7 @@ def demands(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
-    status: Literal["open", "accepted", "rejected", "partially_accepted", "countered", "withdrawn"]
-    | None = None,
+    status: DemandStatus | None = None,
     min_position: MinPosition = None,
 ) -> Response:
     position = reflect(tracker, min_position)

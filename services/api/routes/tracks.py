@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from domain import errors, views
 from domain.track import Track
+from domain.values import TrackKind, TrackStatus
 from services.api.deps import (
     MinPosition,
     Reader,
@@ -57,8 +58,8 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
 def list_tracks(
     tracker: TrackerDep,
     _: Reader,
-    kind: Literal["bilateral", "nato", "osce", "other"] | None = None,
-    status: Literal["active", "suspended", "concluded"] | None = None,
+    kind: TrackKind | None = None,
+    status: TrackStatus | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     min_position: MinPosition = None,
 ) -> Response:
