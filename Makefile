@@ -10,12 +10,13 @@ SERVE_ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help serve test lint clean distclean
+.PHONY: help serve test lint format clean distclean
 
 help:
 	@echo "make serve      run the API on http://127.0.0.1:8000 (SQLite, embedded projector)"
 	@echo "make test       run the test suite (pytest)"
-	@echo "make lint       ruff check ."
+	@echo "make lint       ruff check, ruff format --check, mypy and the import contracts"
+	@echo "make format     ruff format and ruff check --fix"
 	@echo "make clean      remove caches and build artefacts (keeps .venv and data)"
 	@echo "make distclean  clean, and remove .venv"
 
@@ -44,6 +45,13 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -106,50 +106,21 @@ class StatementRetracted(TrackEvent):
         track.on_retracted(self)
 
 
-class DemandMade(StatementRecorded):
-    pass
+def _statement_event(statement_type: str, name: str) -> type[StatementRecorded]:
+    """One statement type's event class, named as the registry says. The library finds a
+    stored event's class by its topic (`domain.events:DemandMade`), so the class is made
+    with this module and that name, and bound to the name here below."""
+    if name in globals():
+        raise ValueError(f"event name {name!r} of {statement_type!r} is already taken")
+    cls = type(name, (StatementRecorded,), {"__module__": __name__, "__qualname__": name})
+    cls.__doc__ = f"A `{statement_type}` was recorded (see `domain.statement_types`)."
+    return cls
 
 
-class ProposalTabled(StatementRecorded):
-    pass
-
-
-class ResponseGiven(StatementRecorded):
-    pass
-
-
-class ConcessionMade(StatementRecorded):
-    pass
-
-
-class SanctionWarningIssued(StatementRecorded):
-    pass
-
-
-class WarningIssued(StatementRecorded):
-    pass
-
-
-class MeetingScheduled(StatementRecorded):
-    pass
-
-
-class MeetingHeld(StatementRecorded):
-    pass
-
-
-class AgreementReached(StatementRecorded):
-    pass
-
-
-class Withdrawn(StatementRecorded):
-    pass
-
-
-class StatementMade(StatementRecorded):
-    pass
-
-
+# The per-type events (DemandMade, ProposalTabled, ...): no behaviour of their own, the
+# class only says which type was recorded. They are module attributes like any class.
 STATEMENT_EVENTS: dict[str, type[StatementRecorded]] = {
-    statement_type: globals()[name] for statement_type, name in EVENT_FOR_TYPE.items()
+    statement_type: _statement_event(statement_type, name)
+    for statement_type, name in EVENT_FOR_TYPE.items()
 }
+globals().update({cls.__name__: cls for cls in STATEMENT_EVENTS.values()})

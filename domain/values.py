@@ -3,57 +3,40 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-TRACK_KINDS = ("bilateral", "nato", "osce", "other")
-TRACK_STATUSES = ("active", "suspended", "concluded")
-POSITIONS = ("accept", "reject", "partial", "counter", "noncommittal")
-WARNING_CATEGORIES = ("military", "relations", "other")
+from domain.statement_types import STATEMENT_TYPE_SPECS
 
-# Statement type -> past-tense event name (DESIGN.md's catalogue).
-EVENT_FOR_TYPE = {
-    "demand": "DemandMade",
-    "proposal": "ProposalTabled",
-    "response": "ResponseGiven",
-    "concession": "ConcessionMade",
-    "sanction_warning": "SanctionWarningIssued",
-    "warning": "WarningIssued",
-    "meeting_scheduled": "MeetingScheduled",
-    "meeting_held": "MeetingHeld",
-    "agreement": "AgreementReached",
-    "withdrawal": "Withdrawn",
-    "statement": "StatementMade",
-}
-STATEMENT_TYPES = tuple(EVENT_FOR_TYPE)
+TrackKind = Literal["bilateral", "nato", "osce", "other"]
+TrackStatus = Literal["active", "suspended", "concluded"]
 
+# Statement type -> past-tense event name (DESIGN.md's catalogue), from the registry.
+EVENT_FOR_TYPE: Mapping[str, str] = MappingProxyType(
+    {name: spec.event for name, spec in STATEMENT_TYPE_SPECS.items()}
+)
+STATEMENT_TYPES = tuple(STATEMENT_TYPE_SPECS)
 # A withdrawal may only name one of these, made by the same party.
-WITHDRAWABLE_TYPES = ("demand", "proposal", "sanction_warning")
+WITHDRAWABLE_TYPES = tuple(n for n, spec in STATEMENT_TYPE_SPECS.items() if spec.withdrawable)
 # Types whose `status` is derived from responses.
-STATUS_BEARING_TYPES = ("demand", "proposal")
+STATUS_BEARING_TYPES = tuple(n for n, spec in STATEMENT_TYPE_SPECS.items() if spec.has_status)
 
-_POSITION_TO_STATUS = {
-    "accept": "accepted",
-    "reject": "rejected",
-    "partial": "partially_accepted",
-    "counter": "countered",
-    "noncommittal": "open",
-}
-
-_DEFAULT_CAMEO = {
-    "demand": "100",
-    "proposal": "030",
-    "concession": "080",
-    "sanction_warning": "1312",
-    "meeting_scheduled": "036",
-    "meeting_held": "046",
-    "agreement": "057",
-    "withdrawal": "0832",
-    "statement": "010",
-}
-_RESPONSE_CAMEO = {"accept": "080", "reject": "120"}
-_WARNING_CAMEO = {"military": "138", "relations": "1313", "other": "130"}
+# The status a response's position gives what it answers (API.md's demand status).
+_POSITION_TO_STATUS: Mapping[str, str] = MappingProxyType(
+    {
+        "accept": "accepted",
+        "reject": "rejected",
+        "partial": "partially_accepted",
+        "counter": "countered",
+        "noncommittal": "open",
+    }
+)
+# Every status a demand or proposal can have: open, what a position makes it, or withdrawn.
+DEMAND_STATUSES = tuple(dict.fromkeys(("open", *_POSITION_TO_STATUS.values(), "withdrawn")))
 
 # Tracks are addressed by slug as well as id: deriving the id from the slug makes the
 # event store itself enforce slug uniqueness (a second "created" event cannot be appended).
@@ -74,12 +57,8 @@ def slugify(text: str) -> str:
     return slug[:80].strip("-") or "track"
 
 
-def default_cameo(statement_type: str, fields: dict) -> str:
-    if statement_type == "response":
-        return _RESPONSE_CAMEO.get(fields.get("position", ""), "040")
-    if statement_type == "warning":
-        return _WARNING_CAMEO.get(fields.get("category", ""), "130")
-    return _DEFAULT_CAMEO[statement_type]
+def default_cameo(statement_type: str, fields: Mapping[str, object]) -> str:
+    return STATEMENT_TYPE_SPECS[statement_type].default_cameo(fields)
 
 
 def status_for_position(position: str) -> str:

@@ -1,5 +1,6 @@
-"""PostgreSQL coordination for projectors: one active worker per projection (advisory
-lock held on a dedicated session) and wake-ups from the recorder's NOTIFY channel.
+"""PostgreSQL coordination: one active projector per projection (advisory lock held on a
+dedicated session), its wake-ups from the recorder's NOTIFY channel, and the read model's
+change feed for API processes' document caches.
 
 Both reconnect by themselves: a lost session drops the lock (another worker takes over),
 and a lost LISTEN connection only means falling back to the slow poll until it is back.
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+
+from infra.stores import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +150,29 @@ class NotifyListener:
             except psycopg.Error as e:
                 log.warning("LISTEN connection lost (%s); reconnecting", e)
                 self._stop.wait(1.0)
+
+
+class ChangeFeed:
+    """The read model's change announcements (`infra.readmodel.postgres.announcement`), for
+    an API process's document cache."""
+
+    def __init__(self, conninfo: dict[str, Any], channel: str) -> None:
+        self._conninfo = conninfo
+        self._channel = channel
+
+    def listen(
+        self,
+        listening: Callable[[], None],
+        announced: Callable[[str], None],
+        stop: threading.Event,
+    ) -> None:
+        try:
+            with keepalive_connection(self._conninfo) as conn:
+                conn.execute(f'LISTEN "{self._channel}"')
+                listening()
+                while not stop.is_set():
+                    # A short timeout only bounds how long a stop waits.
+                    for notify in conn.notifies(timeout=0.05):
+                        announced(notify.payload)
+        except psycopg.Error as e:
+            raise StoreUnavailable(str(e)) from e

@@ -12,51 +12,55 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NTRACK_", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///./ntrack.sqlite3",
+        default="sqlite:///./ntrack.sqlite3",
         description="sqlite:///PATH, postgresql://user:pass@host:port/db[?schema=S], or memory://",
     )
-    api_tokens: str = Field("", description="comma-separated principal:role:secret", repr=False)
+    api_tokens: str = Field(
+        default="", description="comma-separated principal:role:secret", repr=False
+    )
     public_reads: bool = True
     embedded_projector: bool = True
-    snapshot_interval: int = Field(100, ge=2)
+    snapshot_interval: int = Field(default=100, ge=2)
     checkpoint_interval: int = Field(
-        100,
+        default=100,
         ge=0,
         description="the projector writes a view checkpoint every this many "
         "versions of a track, so as-of folds at most this many events onto one (0: none; "
         "as-of then starts from the track's snapshots)",
     )
-    min_position_wait_seconds: float = Field(5.0, ge=0)
-    projector_poll_seconds: float = Field(1.0, gt=0)
+    min_position_wait_seconds: float = Field(default=5.0, ge=0)
+    projector_poll_seconds: float = Field(default=1.0, gt=0)
     projector_min_batch_seconds: float = Field(
-        0.02,
+        default=0.02,
         ge=0,
         le=1,
         description="the projector starts a batch at most this often, so "
         "a stream of single writes is applied a few at a time (adds at most this to the lag)",
     )
-    ready_max_lag: int = Field(1000, ge=0, description="events the read model may lag and be ready")
-    max_body_bytes: int = Field(1024 * 1024, ge=1024)
-    aggregate_cache_size: int = Field(256, ge=0)
+    ready_max_lag: int = Field(
+        default=1000, ge=0, description="events the read model may lag and be ready"
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    aggregate_cache_size: int = Field(default=256, ge=0)
     document_cache_mb: int = Field(
-        16,
+        default=16,
         ge=0,
         description="per API process, on PostgreSQL: rendered track documents kept "
         "in memory, invalidated by the projector's NOTIFY (0: every read asks the database)",
     )
-    pool_size: int = Field(5, ge=1, description="PostgreSQL connections per pool")
+    pool_size: int = Field(default=5, ge=1, description="PostgreSQL connections per pool")
     connection_reserve: int = Field(
-        10,
+        default=10,
         ge=0,
         description="PostgreSQL connections the startup budget check leaves free for "
         "everything else (projector processes, admin sessions, other clients)",
     )
     stream_poll_seconds: float = Field(
-        0.2, gt=0, description="how often an idle SSE feed looks for new events"
+        default=0.2, gt=0, description="how often an idle SSE feed looks for new events"
     )
     log_level: str = "INFO"
     encryption_key: str | None = Field(
-        None,
+        default=None,
         repr=False,
         description="base64 of a 16, 24 or 32 byte AES key: events are stored encrypted "
         "(AES-GCM); needs the `crypto` extra (pycryptodome)",

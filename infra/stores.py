@@ -6,6 +6,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -24,7 +25,7 @@ class StoreConfig:
     kind: str  # "sqlite" | "postgres" | "memory"
     library_env: dict[str, str]
     sqlite_path: str | None = None
-    pg_conninfo: dict[str, str] | None = None
+    pg_conninfo: dict[str, Any] | None = None
     pg_schema: str = "public"
     memory_name: str | None = None
 
@@ -85,7 +86,7 @@ def _postgres(url: str, pool_size: int) -> StoreConfig:
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
-    conninfo = {
+    conninfo: dict[str, Any] = {
         "dbname": dbname,
         "host": parts.hostname,
         "port": port,

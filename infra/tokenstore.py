@@ -98,14 +98,14 @@ class TokenStore:
         return token, secret
 
     def all(self) -> list[StoredToken]:
-        rows = self._store._fetch(f"SELECT {_COLUMNS} FROM {TABLE} ORDER BY created_at, id")
+        rows = self._store.fetch(f"SELECT {_COLUMNS} FROM {TABLE} ORDER BY created_at, id")
         return [StoredToken(*row) for row in rows]
 
     def active(self) -> list[StoredToken]:
         return [token for token in self.all() if token.active]
 
     def get(self, token_id: str) -> StoredToken | None:
-        rows = self._store._fetch(f"SELECT {_COLUMNS} FROM {TABLE} WHERE id=?", (token_id,))
+        rows = self._store.fetch(f"SELECT {_COLUMNS} FROM {TABLE} WHERE id=?", (token_id,))
         return StoredToken(*rows[0]) if rows else None
 
     def revoke(self, token_id: str) -> StoredToken | None:

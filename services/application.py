@@ -39,9 +39,10 @@ from domain.document import TrackView
 from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
-from infra.eventlog import position_of
+from infra.eventlog import event_store_extras
 from infra.transcoder import OrjsonTranscoder
 from services.checkpoint_reader import load_view
+from services.ports import EventStoreExtras
 from services.writes import Command, Present, TrackCommands
 from services.writes import WriteResult as WriteResult  # the API imports it from here
 
@@ -66,6 +67,9 @@ class TrackerApp(TrackCommands, Application[UUID]):
         self.snapshot_interval = snapshot_interval
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
+        # Queries the library's recorders do not offer, for the store they were made for.
+        snapshots = self.snapshots.recorder if self.snapshots is not None else None
+        self.extras: EventStoreExtras = event_store_extras(self.recorder, snapshots)
 
     def construct_transcoder(self) -> Transcoder:
         if self.env.get(InfrastructureFactory.TRANSCODER_TOPIC):  # the library as shipped
@@ -216,7 +220,7 @@ class TrackerApp(TrackCommands, Application[UUID]):
     ) -> WriteResult:
         """The first answer again: its statements, version and commit position."""
         version = track.version_for(key)
-        position = position_of(self.recorder, track.id, version) or self.max_position()
+        position = self.extras.position_of(track.id, version) or self.max_position()
         # As the first answer would look now: the view at the track's current version.
         answer = None
         if present is not None:

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import logging
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 
 from infra.encryption import check_readable, cipher_env
-from infra.readmodel import ReadModelStore, open_read_model
+from infra.factory import open_stores
 from infra.settings import Settings
-from infra.stores import (
-    StoreConfig,
-    StoreConfigError,
-    StoreUnavailable,
-    ensure_postgres_schema,
-    parse_database_url,
-)
+from infra.stores import StoreConfigError, StoreUnavailable
 from services.application import TrackerApp
+from services.ports import RebuildableReadModel, Stores, TokenStore
 from services.projections.checkpoint_writer import CheckpointWriter
 from services.projections.projector import PROJECTION, Projector, ProjectorRunner
 
@@ -36,9 +28,9 @@ class Tracker:
     """Everything one process needs, built once and closed on shutdown."""
 
     settings: Settings
-    config: StoreConfig
+    stores: Stores
     app: TrackerApp
-    read_model: ReadModelStore
+    read_model: RebuildableReadModel
     runner: ProjectorRunner | None = None
 
     def checkpoint_writer(self) -> CheckpointWriter | None:
@@ -51,42 +43,37 @@ class Tracker:
         return Projector(self.app, self.read_model, checkpoints=self.checkpoint_writer())
 
     def start_projector(self) -> ProjectorRunner:
-        projector = self.projector()
-        election = listener = None
-        if self.config.kind == "postgres":
-            from infra.coordination import AdvisoryLockElection, NotifyListener
-
-            assert self.config.pg_conninfo is not None
-            election = AdvisoryLockElection(
-                self.config.pg_conninfo, f"{self.config.pg_schema}.{PROJECTION}"
-            )
-            listener = NotifyListener(self.config.pg_conninfo, f"{self.app.name}_events")
         self.runner = ProjectorRunner(
-            projector,
+            self.projector(),
             poll_seconds=self.settings.projector_poll_seconds,
-            election=election,
-            listener=listener,
+            election=self.stores.election(PROJECTION),
+            listener=self.stores.wake_ups(self.app.name),
             min_batch_seconds=self.settings.projector_min_batch_seconds,
         )
         self.runner.start()
         return self.runner
 
     def document_cache(self) -> TrackDocumentCache | None:
-        """A started cache of rendered track documents for an API process (PostgreSQL only:
-        SQLite has no NOTIFY to keep it true), or None."""
-        if self.config.kind != "postgres" or not self.settings.document_cache_mb:
+        """A started cache of rendered track documents for an API process, or None: off, or
+        the store announces no changes (SQLite), without which it could not be kept true."""
+        if not self.settings.document_cache_mb:
+            return None
+        feed = self.stores.change_feed()
+        if feed is None:
             return None
         from services.api.document_cache import TrackDocumentCache
 
-        assert self.config.pg_conninfo is not None and self.read_model.channel is not None
         cache = TrackDocumentCache(
-            self.config.pg_conninfo,
-            self.read_model.channel,
+            feed,
             self.settings.document_cache_mb * 1024 * 1024,
             lambda: self.read_model.position(PROJECTION),
         )
         cache.start()
         return cache
+
+    def token_store(self) -> TokenStore:
+        """API tokens kept in the service's database."""
+        return self.stores.token_store(self.read_model)
 
     def after_write(self) -> None:
         """Wake the in-process projector so a write shows up in reads without a poll delay."""
@@ -100,45 +87,20 @@ class Tracker:
         self.app.close()
 
 
-def build(settings: Settings) -> Tracker:
-    """Raises StoreConfigError for a bad URL and StoreUnavailable for an unreachable store."""
-    config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
-    if config.kind == "postgres":
-        ensure_postgres_schema(config)
-    with _table_creation_lock(config):
-        tracker = _open(settings, config)
-    if config.kind == "postgres":
-        from infra.coordination import sweep_dead_connections
-
-        sweep_dead_connections(tracker.app.recorder.datastore.pool)
-        sweep_dead_connections(tracker.read_model._pool)  # type: ignore[attr-defined]
+def build(settings: Settings, stores: Stores | None = None) -> Tracker:
+    """The composition root: the application, read model and projector over `stores` (by
+    default the adapters of `settings.database_url`). Raises StoreConfigError for a bad URL
+    and StoreUnavailable for an unreachable store."""
+    if stores is None:
+        stores = open_stores(settings)
+    with stores.creating_tables():
+        tracker = _open(settings, stores)
+    stores.adopt_event_store(tracker.app.recorder)
     return tracker
 
 
-@contextmanager
-def _table_creation_lock(config: StoreConfig) -> Iterator[None]:
-    """Processes started together on a fresh PostgreSQL schema would race on CREATE TABLE IF
-    NOT EXISTS (a duplicate-key error on pg_type): one at a time creates or finds the tables."""
-    if config.kind != "postgres":
-        yield
-        return
-    import psycopg
-
-    assert config.pg_conninfo is not None
-    key = zlib.crc32(f"ntrack:tables:{config.pg_schema}".encode())
-    try:
-        conn = psycopg.connect(**config.pg_conninfo, autocommit=True)
-        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-    except psycopg.Error as e:
-        raise StoreUnavailable(f"cannot reach PostgreSQL: {e}") from e
-    try:
-        yield
-    finally:
-        conn.close()  # ends the session, which releases the lock
-
-
-def _open(settings: Settings, config: StoreConfig) -> Tracker:
-    env = dict(config.library_env)
+def _open(settings: Settings, stores: Stores) -> Tracker:
+    env = dict(stores.library_env)
     if settings.aggregate_cache_size:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     env.update(cipher_env(settings.encryption_key))
@@ -148,11 +110,11 @@ def _open(settings: Settings, config: StoreConfig) -> Tracker:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e
     try:
         check_readable(app, encrypted=bool(settings.encryption_key))
-        read_model = open_read_model(config, pool_size=settings.pool_size)
+        read_model = stores.open_read_model()
     except Exception:
         app.close()
         raise
-    return Tracker(settings, config, app, read_model)
+    return Tracker(settings, stores, app, read_model)
 
 
 # -- connection budget (docs/operations.md) ----------------------------------------------
@@ -177,28 +139,21 @@ def connections_per_process(settings: Settings, *, projector: bool, api: bool = 
 
 
 def check_connection_budget(
-    settings: Settings, *, processes: int, projector: bool, api: bool = False
+    settings: Settings,
+    *,
+    processes: int,
+    projector: bool,
+    api: bool = False,
+    stores: Stores | None = None,
 ) -> None:
-    """Refuse to start `processes` processes that together could exceed PostgreSQL's
-    `max_connections` less its reserved slots and `connection_reserve`. No-op off PostgreSQL."""
-    config = parse_database_url(settings.database_url, pool_size=settings.pool_size)
-    if config.kind != "postgres":
+    """Refuse to start `processes` processes that together could exceed the server's
+    `max_connections` less its reserved slots and `connection_reserve`. No-op for a store
+    without a connection budget (SQLite)."""
+    limits = (stores if stores is not None else open_stores(settings)).connection_limits()
+    if limits is None:
         return
-    import psycopg
-
-    assert config.pg_conninfo is not None
-    try:
-        with psycopg.connect(**config.pg_conninfo, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT current_setting('max_connections')::int,"
-                " current_setting('superuser_reserved_connections')::int,"
-                " coalesce(current_setting('reserved_connections', true), '0')::int"
-            ).fetchone()
-    except psycopg.Error as e:
-        raise StoreUnavailable(f"cannot reach PostgreSQL to check max_connections: {e}") from e
-    assert row is not None
-    max_connections, superuser_reserved, reserved = row
-    available = max_connections - superuser_reserved - reserved - settings.connection_reserve
+    max_connections = limits.max_connections
+    available = max_connections - limits.reserved - settings.connection_reserve
     each = connections_per_process(settings, projector=projector, api=api)
     needed = processes * each
     if needed > available:
@@ -210,7 +165,7 @@ def check_connection_budget(
         raise ConnectionBudgetExceeded(
             f"{processes} process(es) × {each} connections ({parts}) = {needed} PostgreSQL "
             f"connections, but max_connections={max_connections} less "
-            f"{superuser_reserved + reserved} reserved slots and "
+            f"{limits.reserved} reserved slots and "
             f"NTRACK_CONNECTION_RESERVE={settings.connection_reserve} leaves {available}: "
             "use fewer --workers, a smaller NTRACK_POOL_SIZE, or raise max_connections "
             "(see docs/operations.md)"

@@ -17,7 +17,6 @@ from domain import errors
 from domain.document import TrackView
 from domain.events import StatementRecorded
 from domain.records import StatementRecord, references
-from infra.latest_rows import latest_rows
 from services.checkpoints import (
     StatementBucket,
     ViewCheckpoint,
@@ -51,9 +50,7 @@ class Buckets:
             return []
         self.fetched.update(wanted.values())
         records: list[StatementRecord] = []
-        for row in latest_rows(
-            self.app.snapshots.recorder, list(wanted), gte=self.base, lte=self.version
-        ):
+        for row in self.app.extras.latest_rows(list(wanted), gte=self.base, lte=self.version):
             bucket: StatementBucket = self.app.snapshots.mapper.to_domain_event(row)
             records += [StatementRecord.from_list(values) for values in bucket.records]
         return records

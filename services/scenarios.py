@@ -18,12 +18,16 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain import errors
 from domain.hashchain import canonical_bytes
+from domain.statement_types import STATEMENT_TYPE_SPECS
 from domain.values import sort_key, track_id_for
 from services.api.schemas import StatementIn, TrackCreate, statement_fields
 from services.application import TrackerApp
 
 _statement = TypeAdapter(StatementIn)
-_REF_FIELDS = ("responds_to", "withdraws")
+# Fields naming another statement: a scenario names it by its `ref`, resolved to its id here.
+_REF_FIELDS = tuple(
+    dict.fromkeys(f.name for spec in STATEMENT_TYPE_SPECS.values() for f in spec.references)
+)
 
 
 class ScenarioError(ValueError):

@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from infra.settings import Settings, get_settings
-from infra.tokenstore import TokenStore
 from services.api import observability, openapi, problems
 from services.api.auth import TokenBook
 from services.api.guards import Guards
@@ -47,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tracker = build(settings)
-        tokens.attach(TokenStore(tracker.read_model))
+        tokens.attach(tracker.token_store())
         if settings.embedded_projector:
             tracker.start_projector()
         app.state.tracker = tracker

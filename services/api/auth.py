@@ -14,8 +14,11 @@ import hmac
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from services.ports import StoredToken
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +54,9 @@ def digest(secret: str) -> bytes:
 
 
 class StoredTokens(Protocol):
-    """What the TokenBook needs of infra.tokenstore.TokenStore."""
+    """What the TokenBook needs of the token store (`services.ports.TokenStore`)."""
 
-    def active(self) -> list[Any]:  # items with .digest (hex sha256), .principal, .role
-        ...
+    def active(self) -> Sequence[StoredToken]: ...
 
 
 class TokenBook:

@@ -29,12 +29,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
-import psycopg
-
-from infra.coordination import keepalive_connection
-from infra.readmodel import EVERYTHING
+from infra.errors import is_store_unavailable
+from services.ports import EVERYTHING, ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +58,10 @@ MAX_AGE_SECONDS = 5.0
 class TrackDocumentCache:
     """At most `max_bytes` of documents, least recently used evicted first."""
 
-    def __init__(
-        self, conninfo: dict[str, Any], channel: str, max_bytes: int, read_position: Any
-    ) -> None:
-        self._conninfo = conninfo
-        self._channel = channel
+    def __init__(self, feed: ChangeFeed, max_bytes: int, read_position: Callable[[], int]) -> None:
+        self._feed = feed
         self._max_bytes = max_bytes
-        self._read_position = read_position  # () -> the projection's committed position
+        self._read_position = read_position  # the projection's committed position
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
@@ -128,7 +124,7 @@ class TrackDocumentCache:
     # -- invalidation (the listener thread) ----------------------------------------------
 
     def apply(self, payload: str) -> None:
-        """Act on one announcement (see `infra.readmodel.announcement`)."""
+        """Act on one announcement (see `infra.readmodel.postgres.announcement`)."""
         position_text, _, rest = payload.partition(" ")
         try:
             position = int(position_text)
@@ -184,17 +180,13 @@ class TrackDocumentCache:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                with keepalive_connection(self._conninfo) as conn:
-                    conn.execute(f'LISTEN "{self._channel}"')
-                    # Listening now: anything committed from here on is announced to us, and
-                    # what was committed before is what a database read returns.
-                    self.listening(self._read_position())
-                    while not self._stop.is_set():
-                        # A short timeout only bounds how long stop() waits.
-                        for notify in conn.notifies(timeout=0.05):
-                            self.apply(notify.payload)
-            except Exception as e:  # psycopg.Error, or the position read failing
-                level = logging.WARNING if isinstance(e, psycopg.Error) else logging.ERROR
+                # Once listening, anything committed from then on is announced to us, and
+                # what was committed before is what a database read returns.
+                self._feed.listen(
+                    lambda: self.listening(self._read_position()), self.apply, self._stop
+                )
+            except Exception as e:  # the feed lost, or the position read failing
+                level = logging.WARNING if is_store_unavailable(e) else logging.ERROR
                 log.log(level, "document cache: LISTEN lost (%s); reads go to the database", e)
             self.deaf()
             self._stop.wait(1.0)

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from domain import errors
+from infra.errors import OUTAGES, is_store_unavailable
 from infra.stores import StoreUnavailable
 from services.application import TooMuchContention
 from services.audit import NotRecordedYet
@@ -87,15 +88,6 @@ def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
     return None
 
 
-def _is_store_outage(exc: BaseException) -> bool:
-    try:
-        import psycopg
-        from psycopg_pool import PoolTimeout
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, psycopg.OperationalError | PoolTimeout)
-
-
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -141,7 +133,7 @@ def install(app: FastAPI) -> None:
 
     async def _mapped(request: Request, exc: Exception) -> Response:
         found = _lookup(exc)
-        if found is None and _is_store_outage(exc):
+        if found is None and is_store_unavailable(exc):
             found = STATUS_TABLE[StoreUnavailable]
         if found is None:
             log.exception(
@@ -172,19 +164,7 @@ def install(app: FastAPI) -> None:
 
     # Known failures go through the routing layer's handlers; anything else reaches the
     # server-error middleware, which logs it and answers a 500 problem.
-    for cls in (errors.TrackerError, *_outage_classes()):
+    handled: tuple[type[Exception], ...] = (errors.TrackerError, *OUTAGES)
+    for cls in handled:
         app.add_exception_handler(cls, _mapped)
     app.add_exception_handler(Exception, _mapped)
-
-
-def _outage_classes() -> tuple[type[BaseException], ...]:
-    import psycopg
-    from psycopg_pool import PoolTimeout
-
-    return (
-        StoreUnavailable,
-        OperationalError,
-        InterfaceError,
-        psycopg.OperationalError,
-        PoolTimeout,
-    )

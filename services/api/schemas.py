@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from types import GenericAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -13,12 +14,20 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     model_validator,
 )
 
+from domain.statement_types import (
+    NAME_LENGTH,
+    STATEMENT_TYPE_SPECS,
+    FieldSpec,
+    StatementTypeSpec,
+)
+from domain.values import TrackKind, TrackStatus
 from services.api.dates import Moment, PastMoment
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Topic = Annotated[str, Field(min_length=1, max_length=100)]
@@ -89,77 +98,68 @@ class StatementBase(Strict):
     cameo_code: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = None
 
 
-class Demand(StatementBase):
-    type: Literal["demand"]
-    red_line: bool = False
+# The OpenAPI names the request models were released under; any other type is named by its
+# type in CamelCase (`sanction_warning` -> `SanctionWarning`).
+_RELEASED_MODEL_NAMES = {"warning": "Warning_", "statement": "PlainStatement"}
 
 
-class Proposal(StatementBase):
-    type: Literal["proposal"]
+def _model_name(statement_type: str) -> str:
+    default = "".join(part.capitalize() for part in statement_type.split("_"))
+    return _RELEASED_MODEL_NAMES.get(statement_type, default)
 
 
-class Response(StatementBase):
-    type: Literal["response"]
-    responds_to: UUID
-    position: Literal["accept", "reject", "partial", "counter", "noncommittal"]
+def _text(max_length: int | None) -> Any:
+    return Annotated[str, Field(min_length=1, max_length=max_length)]
 
 
-class Concession(StatementBase):
-    type: Literal["concession"]
-    responds_to: UUID | None = None
+def _annotation(spec: FieldSpec) -> Any:
+    """The pydantic type of an extra field, as API.md describes its kind."""
+    match spec.kind:
+        case "text":
+            return _text(spec.max_length)
+        case "bool":
+            return bool
+        case "ref":
+            return UUID
+        case "enum":
+            return Literal[spec.values]
+        case "moment":
+            return Moment  # may lie in the future, unlike `occurred_at`
+        case "text_list":
+            items = GenericAlias(list, (_text(spec.item_max_length),))  # list[that text]
+            return Annotated[items, Field(max_length=spec.max_length)]
+    raise AssertionError(f"no request type for field kind {spec.kind!r}")
 
 
-class SanctionWarning(StatementBase):
-    type: Literal["sanction_warning"]
-    target: Name
-    measures: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=300)]], Field(max_length=50)
-    ] = []
+def _field(spec: FieldSpec) -> tuple[Any, Any]:
+    annotation = _annotation(spec)
+    if spec.required:
+        return annotation, ...
+    if spec.default is None:
+        return annotation | None, None
+    return annotation, spec.default
 
 
-class Warning_(StatementBase):
-    type: Literal["warning"]
-    category: Literal["military", "relations", "other"]
+def _request_model(spec: StatementTypeSpec) -> type[StatementBase]:
+    fields: dict[str, Any] = {"type": (Literal[spec.name], ...)}
+    fields.update({f.name: _field(f) for f in spec.fields})
+    return create_model(
+        _model_name(spec.name), __base__=StatementBase, __module__=__name__, **fields
+    )
 
 
-class MeetingScheduled(StatementBase):
-    type: Literal["meeting_scheduled"]
-    meeting_at: Moment
-    location: Name
+# One strict request model per statement type, made from its entry in the registry.
+STATEMENT_MODELS: dict[str, type[BaseModel]] = {
+    name: _request_model(spec) for name, spec in STATEMENT_TYPE_SPECS.items()
+}
 
-
-class MeetingHeld(StatementBase):
-    type: Literal["meeting_held"]
-    location: Name | None = None
-
-
-class Agreement(StatementBase):
-    type: Literal["agreement"]
-
-
-class Withdrawal(StatementBase):
-    type: Literal["withdrawal"]
-    withdraws: UUID
-
-
-class PlainStatement(StatementBase):
-    type: Literal["statement"]
-
-
-StatementIn = Annotated[
-    Demand
-    | Proposal
-    | Response
-    | Concession
-    | SanctionWarning
-    | Warning_
-    | MeetingScheduled
-    | MeetingHeld
-    | Agreement
-    | Withdrawal
-    | PlainStatement,
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:
+    StatementIn = StatementBase
+else:
+    StatementIn = Annotated[
+        Union[tuple(STATEMENT_MODELS.values())],  # noqa: UP007 - a Union of a runtime tuple
+        Field(discriminator="type"),
+    ]
 
 
 def statement_fields(statement: BaseModel) -> dict[str, Any]:
@@ -172,7 +172,7 @@ class StatementBatch(Strict):
 
 
 class TrackCreate(Strict):
-    kind: Literal["bilateral", "nato", "osce", "other"]
+    kind: TrackKind
     title: Annotated[str, Field(min_length=1, max_length=300)]
     slug: Slug | None = None
     venue: Name | None = None
@@ -185,7 +185,7 @@ class PartyCreate(Strict):
 
 
 class StatusChange(Strict):
-    status: Literal["active", "suspended", "concluded"]
+    status: TrackStatus
     reason: Reason | None = None
     occurred_at: PastMoment | None = None
 

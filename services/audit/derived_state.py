@@ -13,7 +13,7 @@ pass and must not hold them all in memory.
 from __future__ import annotations
 
 import bisect
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import Snapshot
@@ -22,7 +22,6 @@ from domain.document import TrackView
 from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
-from infra.latest_rows import latest_rows, row_versions
 from services import checkpoints
 from services.application import TrackerApp
 
@@ -167,7 +166,7 @@ def _bucket_rows(
     for count in counts:
         numbers = {checkpoints.bucket_stream(track_id, count, n): n for n in range(count)}
         versions = found[count] = {}
-        for stream, version in row_versions(app.snapshots.recorder, list(numbers)):
+        for stream, version in app.extras.row_versions(list(numbers)):
             versions.setdefault(numbers[stream], []).append(version)
         for listed in versions.values():
             listed.sort()
@@ -258,11 +257,12 @@ def _same_buckets(
         for n, versions in stored.items()
         if version in versions
     }
-    for row in latest_rows(app.snapshots.recorder, list(numbers), gte=version, lte=version):
+    for row in app.extras.latest_rows(list(numbers), gte=version, lte=version):
         bucket: Any = app.snapshots.mapper.to_domain_event(row)
         got = sorted(StatementRecord.from_list(values).as_list() for values in bucket.records)
         expected = sorted(
-            track.statements[i].as_list() for i in members.get(numbers[row.originator_id], ())
+            track.statements[i].as_list()
+            for i in members.get(numbers[cast(UUID, row.originator_id)], ())
         )
         if got != expected:
             return False

@@ -1,4 +1,4 @@
-"""The `ntrack` command line (typer): serve, project, load, and the audit commands."""
+"""The `ntrack` command line (typer): serve, project, load, types, and the audit commands."""
 
 from __future__ import annotations
 
@@ -125,6 +125,15 @@ def _register_token_commands() -> None:
 
 
 _register_token_commands()
+
+
+def _register_type_commands() -> None:
+    from services.cli import types as cli_types
+
+    cli_types.register(cli)
+
+
+_register_type_commands()
 
 
 def main() -> None:

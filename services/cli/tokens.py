@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infra.tokenstore import TokenStore
 from services.api.auth import ROLES
+from services.ports import TokenStore
 
 tokens = typer.Typer(
     help="API tokens stored (as hashes) in the service's database.", no_args_is_help=True
@@ -26,13 +26,13 @@ def _store() -> Iterator[TokenStore]:
 
     tracker = open_tracker()
     try:
-        if tracker.config.kind == "memory":
+        if not tracker.stores.keeps_data:
             err.print(
                 "[red]error:[/red] tokens need a lasting store: set NTRACK_DATABASE_URL "
                 "to sqlite:///PATH or postgresql://..."
             )
             raise typer.Exit(2)
-        yield TokenStore(tracker.read_model)
+        yield tracker.token_store()
     finally:
         tracker.close()
 

@@ -30,7 +30,6 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
 from domain.document import CHECKPOINT_VERSION, TrackView
-from infra.latest_rows import delete_rows, row_versions
 from services import checkpoints
 from services.checkpoints import (
     bucket_of,
@@ -128,7 +127,7 @@ class CheckpointWriter:
         recorder = self.app.snapshots.recorder
         # Versions only: a checkpoint row holds every record in view (megabytes on a track
         # with thousands of open demands), and it is only decoded when not known here.
-        existing = [v for _, v in row_versions(recorder, [view_stream(track.id)])]
+        existing = [v for _, v in self.app.extras.row_versions([view_stream(track.id)])]
         if track.version in existing:
             return STORED_ALREADY
         versions = [v for v in existing if v < track.version]
@@ -242,8 +241,7 @@ class CheckpointWriter:
         while count <= checkpoints.buckets_for(head):  # every spread a full write could use
             counts.append(count)
             count *= 2
-        delete_rows(
-            self.app.snapshots.recorder,
+        self.app.extras.delete_rows(
             [
                 view_stream(track_id),
                 *(checkpoints.bucket_stream(track_id, c, n) for c in counts for n in range(c)),
@@ -258,7 +256,7 @@ class CheckpointWriter:
         release without them), folded from its first event; returns how many were written.
         Later checkpoints start from a full one of their own, so they stay as they are."""
         recorder = self.app.snapshots.recorder
-        existing = [v for _, v in row_versions(recorder, [view_stream(track_id)])]
+        existing = [v for _, v in self.app.extras.row_versions([view_stream(track_id)])]
         stop = min(existing) - 1 if existing else None
         track: TrackView | None = None
         previous: Capture | None = None
@@ -272,7 +270,7 @@ class CheckpointWriter:
             changed.update(named(event))
             if track.version % self.interval:
                 continue
-            capture = self._take(track, previous, _named(changed))
+            capture = self._take(track, previous, _always(changed))
             if capture is not None:
                 recorder.insert_events(capture.rows)
                 previous, changed, written = capture, set(), written + 1
@@ -287,6 +285,6 @@ class CheckpointWriter:
             changes.last = event.originator_version
 
 
-def _named(changed: set[str]) -> Callable[[int], set[str]]:
-    """`changed` whatever the version asked about (a backfill gathers it itself)."""
-    return lambda _: changed
+def _always(names: set[str]) -> Callable[[int], set[str]]:
+    """`changed_since` for a fold that knows what changed since the previous checkpoint."""
+    return lambda _: names

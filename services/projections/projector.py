@@ -25,9 +25,9 @@ from domain.events import (
     StatementRetracted,
     TrackOpened,
 )
-from infra.readmodel import ReadModelStore, ReadModelTx
 from services.application import TrackerApp
 from services.checkpoint_reader import load_view
+from services.ports import Election, ReadModel, ReadModelWrites, WakeUps
 from services.projections.checkpoint_writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Projector:
     def __init__(
         self,
         app: TrackerApp,
-        store: ReadModelStore,
+        store: ReadModel,
         *,
         cache_size: int = 64,
         checkpoints: CheckpointWriter | None = None,
@@ -134,7 +134,7 @@ class Projector:
 
     @staticmethod
     def _write(
-        tx: ReadModelTx,
+        tx: ReadModelWrites,
         tracks: dict[UUID, TrackView],
         positions: dict[UUID, int],
         statements: dict[UUID, set[str]],
@@ -170,8 +170,8 @@ class ProjectorRunner:
         projector: Projector,
         *,
         poll_seconds: float = 1.0,
-        election: Any | None = None,
-        listener: Any | None = None,
+        election: Election | None = None,
+        listener: WakeUps | None = None,
         min_batch_seconds: float = 0.0,
     ) -> None:
         self.projector = projector

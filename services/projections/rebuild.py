@@ -18,14 +18,14 @@ from typing import Any
 
 import orjson
 
-from infra.readmodel import TABLES, ReadModelStore, ReadModelTx
+from infra.readmodel import TABLES
 from services.bootstrap import Tracker
+from services.ports import RebuildableReadModel, TableRows
 from services.projections.projector import PROJECTION, LostRace
 from services.projections.rebuild_in_memory import LogFold, Progress, write
 
 BUILD_PREFIX = "rmb_"
 CHECK_PREFIX = "rmc_"
-_ALL_TABLES = (*TABLES, "rm_tracking")
 # Primary keys, to pair rows of the live and the rebuilt tables.
 _KEYS: dict[str, tuple[str, ...]] = {
     "rm_tracks": ("id",),
@@ -39,14 +39,14 @@ MAX_DIFFERENCES = 1000
 
 
 def _build(
-    tracker: Tracker, fold: LogFold, store: ReadModelStore, stop: int, progress: Progress | None
+    fold: LogFold, store: RebuildableReadModel, stop: int, progress: Progress | None
 ) -> None:
     """Fold the log on to `stop`, then write everything folded into `store`'s tables, made
     afresh (a fold only moves forward, so its rows are always written whole). Progress is
     reported as the log is read, and once more when the rows are written."""
     with _collector_paused():
         fold.advance(stop, progress)
-        write(fold, _fresh(store), tracker.config)
+        write(fold, _fresh(store))
     if progress is not None:
         progress(fold.position, max(stop, fold.position))
 
@@ -67,47 +67,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fresh(store: ReadModelStore) -> ReadModelStore:
+def _fresh(store: RebuildableReadModel) -> RebuildableReadModel:
     store.drop_tables()
     store.create_tables()
     return store
-
-
-def _rename_indexes(tx: ReadModelTx, prefix: str, postgres: bool) -> None:
-    """Give the swapped-in tables' indexes their live names, so the next build's
-    `CREATE INDEX IF NOT EXISTS rmb_…` creates its own instead of finding these."""
-    n = len(prefix)
-    if postgres:  # primary-key indexes too; renaming one renames its constraint
-        rows = tx.execute(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
-            " AND left(indexname, ?) = ?",
-            (n, prefix),
-        ).fetchall()
-        for (name,) in rows:
-            tx.execute(f'ALTER INDEX "{name}" RENAME TO "rm_{name[n:]}"')
-        return
-    # SQLite cannot rename an index: recreate it from its own DDL under the live name.
-    # (Primary-key autoindexes have no SQL and follow the table's rename by themselves.)
-    rows = tx.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-        " AND sql IS NOT NULL AND substr(name, 1, ?) = ?",
-        (n, prefix),
-    ).fetchall()
-    for name, ddl in rows:
-        tx.execute(f'DROP INDEX "{name}"')
-        tx.execute(ddl.replace(prefix, "rm_"))
-
-
-def _swap(tracker: Tracker, prefix: str) -> None:
-    """Replace the live tables by the `prefix` ones in ONE transaction (DDL is
-    transactional on both SQLite and PostgreSQL)."""
-    with tracker.read_model.transaction() as tx:
-        for table in _ALL_TABLES:
-            tx.execute(f"DROP TABLE IF EXISTS {table}")
-        for table in _ALL_TABLES:
-            tx.execute(f"ALTER TABLE {prefix}{table[3:]} RENAME TO {table}")
-        _rename_indexes(tx, prefix, tracker.config.kind == "postgres")
-        tx.announce(_position(tx, "rm_tracking"), None)  # every cached document is stale
 
 
 def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int]:
@@ -115,14 +78,10 @@ def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int
     events applied and the new position. The end is taken once, at the start: events
     recorded meanwhile are the live projector's to apply after the swap."""
     fold = LogFold(tracker.app)
-    _build(
-        tracker,
-        fold,
-        tracker.read_model.sibling(BUILD_PREFIX),
-        tracker.app.max_position(),
-        progress,
-    )
-    _swap(tracker, BUILD_PREFIX)
+    _build(fold, tracker.read_model.sibling(BUILD_PREFIX), tracker.app.max_position(), progress)
+    # One transaction: readers see the old model or the new one, and every cached document
+    # is announced stale.
+    tracker.read_model.swap_in(BUILD_PREFIX, PROJECTION)
     return {"events_applied": fold.events, "position": fold.position}
 
 
@@ -140,32 +99,28 @@ def _catch_up_live(tracker: Tracker) -> None:
             continue
 
 
-def _position(tx: ReadModelTx, table: str) -> int:
-    rows = tx.execute(
-        f"SELECT position FROM {table} WHERE projection = ?", (PROJECTION,)
-    ).fetchall()
-    return int(rows[0][0]) if rows else 0
+def _position(snapshot: TableRows, table: str) -> int:
+    found = [row for row in snapshot.rows(table) if row["projection"] == PROJECTION]
+    return int(found[0]["position"]) if found else 0
 
 
-def _rows(tx: ReadModelTx, table: str, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dict]:
-    cur = tx.execute(f"SELECT * FROM {table}")
-    fetched = cur.fetchall()  # first: a pipelined cursor has no description before its rows
-    columns = [d[0] for d in cur.description]
+def _rows(
+    snapshot: TableRows, table: str, keys: tuple[str, ...]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     rows = {}
-    for values in fetched:
-        row = dict(zip(columns, values, strict=True))
+    for row in snapshot.rows(table):
         for column in _JSON_COLUMNS & row.keys():
             row[column] = orjson.loads(row[column])
         rows[tuple(row[k] for k in keys)] = row
     return rows
 
 
-def _compare(tx: ReadModelTx, prefix: str) -> list[dict[str, Any]]:
+def _compare(snapshot: TableRows, prefix: str) -> list[dict[str, Any]]:
     differences: list[dict[str, Any]] = []
     for table in TABLES:
         keys = _KEYS[table]
-        live = _rows(tx, table, keys)
-        rebuilt = _rows(tx, prefix + table[3:], keys)
+        live = _rows(snapshot, table, keys)
+        rebuilt = _rows(snapshot, prefix + table[3:], keys)
         for key in sorted(live.keys() | rebuilt.keys(), key=repr):
             where = {"table": table, "key": dict(zip(keys, key, strict=True))}
             if key not in rebuilt:
@@ -200,14 +155,13 @@ def check(tracker: Tracker, progress: Progress | None = None) -> list[dict[str, 
             target = tracker.read_model.position(PROJECTION)
             if target < fold.position:  # the live model went back (a rebuild swapped in)
                 fold = LogFold(tracker.app)
-            _build(tracker, fold, scratch, target, progress)
-            with tracker.read_model.transaction() as tx:
-                if tracker.config.kind == "postgres":  # one snapshot for every read below
-                    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            _build(fold, scratch, target, progress)
+            with tracker.read_model.snapshot() as snapshot:  # one moment for every read below
                 # A live projector may have moved on since `target`: compare only when both
                 # stand at the same position, else fold on and write the scratch copy again.
-                if _position(tx, "rm_tracking") == _position(tx, CHECK_PREFIX + "tracking"):
-                    return _compare(tx, CHECK_PREFIX)
+                live = _position(snapshot, "rm_tracking")
+                if live == _position(snapshot, CHECK_PREFIX + "tracking"):
+                    return _compare(snapshot, CHECK_PREFIX)
         return [
             {
                 "table": "rm_tracking",

@@ -10,14 +10,14 @@ track document and each statement view once, in bulk.
 The rows are the projector's own: the same view functions, the same columns, and the same
 positions (a track document carries the notification id of the track's last event; the
 tracking row, the last notification read). They go to fresh, empty tables that nothing else
-writes, so they are plain appends: COPY on PostgreSQL instead of the projector's upserts.
+writes, so they are plain appends (the read model's bulk writer: COPY on PostgreSQL) instead
+of the projector's upserts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from domain import views
 from domain.document import TrackView
@@ -26,18 +26,15 @@ from infra.readmodel import (
     STATEMENT_COLUMNS,
     TOPIC_COLUMNS,
     TRACK_COLUMNS,
-    ReadModelStore,
     dumps,
 )
-from infra.stores import StoreConfig
 from services.application import TrackerApp
+from services.ports import RebuildableReadModel
 from services.projections.projector import PROJECTION
 
 PAGE = 5000  # notifications per query: large pages cost fewer round trips than the 500 live
-CHUNK = 5000  # rows per SQLite write transaction: the write lock is held only briefly
 
 Progress = Callable[[int, int], None]  # (position reached, position to reach)
-T = TypeVar("T")
 
 # The live projector's columns (ReadModelTx's upserts): the rows here must equal its rows,
 # which tests/integration/test_rebuild.py checks on both stores.
@@ -45,7 +42,6 @@ _TRACK_COLUMNS = tuple(TRACK_COLUMNS)
 _PARTY_COLUMNS = tuple(PARTY_COLUMNS)
 _STATEMENT_COLUMNS = tuple(STATEMENT_COLUMNS)
 _TOPIC_COLUMNS = tuple(TOPIC_COLUMNS)
-_LARGE_TABLES = ("rm_statements", "rm_statement_topics")  # a row or more per statement
 
 
 class LogFold:
@@ -108,15 +104,9 @@ def _pages(recorder: Any, start: int, stop: int) -> Iterator[Sequence[Any]]:
 # -- writing ------------------------------------------------------------------------------
 
 
-class Append(Protocol):
-    def __call__(
-        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-    ) -> None: ...
-
-
-def write(fold: LogFold, store: ReadModelStore, config: StoreConfig) -> None:
+def write(fold: LogFold, store: RebuildableReadModel) -> None:
     """Write every folded track into `store`'s fresh, empty tables, then the position."""
-    with _appender(store, config) as append:
+    with store.bulk_writer() as append:
         tracks = list(fold.tracks.values())
         append(
             "rm_tracks", _TRACK_COLUMNS, [_track_row(t, fold.last_event[t.id.int]) for t in tracks]
@@ -172,88 +162,3 @@ def _statement_rows(
                 view.get("status"),
                 dumps(view),
             )
-
-
-@contextmanager
-def _appender(store: ReadModelStore, config: StoreConfig) -> Iterator[Append]:
-    if config.kind == "postgres":
-        with _postgres_appender(store, config) as append:
-            yield append
-    else:
-        yield _sqlite_appender(store)
-
-
-@contextmanager
-def _postgres_appender(store: ReadModelStore, config: StoreConfig) -> Iterator[Append]:
-    """COPY on a connection of its own, everything in one transaction. (The store's pooled
-    write transactions are pipelined for the projector, and COPY cannot run in a pipeline.)"""
-    import psycopg
-
-    assert config.pg_conninfo is not None
-    with psycopg.connect(
-        **config.pg_conninfo, options=f"-c search_path={config.pg_schema}"
-    ) as conn:
-        cursor = conn.cursor()
-
-        def append(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-            names = ", ".join(columns)
-            with cursor.copy(store.sql(f"COPY {table} ({names}) FROM STDIN")) as copy:
-                for row in rows:
-                    copy.write_row(row)
-
-        with _indexes_deferred(cursor, [store.sql(t) for t in _LARGE_TABLES]):
-            yield append
-        # Leaving the connection's block commits, or rolls everything back on an error.
-
-
-@contextmanager
-def _indexes_deferred(cursor: Any, tables: list[str]) -> Iterator[None]:
-    """Drop the tables' indexes (primary keys too) and make them again afterwards: building
-    an index over all rows at once cost the server a third less than keeping it up to date
-    row by row (100k statements with their topics: 1.3 s of server CPU instead of 2.1 s)."""
-    indexes = cursor.execute(
-        "SELECT i.relname, pg_get_indexdef(i.oid), t.relname, c.conname"
-        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-        " JOIN pg_class t ON t.oid = x.indrelid"
-        " LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype = 'p'"
-        " WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)",
-        (tables,),
-    ).fetchall()
-    for index, _, table, constraint in indexes:
-        if constraint is not None:
-            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"')
-        else:
-            cursor.execute(f'DROP INDEX "{index}"')
-    yield
-    for index, definition, table, constraint in indexes:
-        cursor.execute(definition)
-        if constraint is not None:
-            cursor.execute(
-                f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}"'
-                f' PRIMARY KEY USING INDEX "{index}"'
-            )
-
-
-def _sqlite_appender(store: ReadModelStore) -> Append:
-    """INSERTs in transactions of CHUNK rows: SQLite has one writer, and the live projector
-    (or an API write, on a shared file) should not wait long for it."""
-
-    def append(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})"
-        for chunk in _chunks(rows, CHUNK):
-            with store.transaction() as tx:
-                for row in chunk:
-                    tx.execute(sql, row)
-
-    return append
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

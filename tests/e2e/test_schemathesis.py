@@ -1,8 +1,9 @@
 """Schemathesis against the OpenAPI document: every operation, every built-in check.
 
 Requests generated from `/openapi.json` (valid ones, and invalid ones the API must refuse)
-go to the ASGI app in-process with an admin token; every answer must conform to the
-documented responses (status codes, content types, schemas, headers) and no 5xx may come
+go to the ASGI app in-process with an admin token, on each store; every answer must conform
+to the documented responses (status codes, content types, the answer schemas of
+services.api.responses, headers) and no 5xx may come
 but the documented 503 of a `min_position` the read model has not reached. The example
 budget is bounded and derandomized, so the run is short and repeatable.
 
@@ -82,10 +83,10 @@ def only_a_projection_wait_is_a_503(ctx: Any, response: Any, case: Any) -> None:
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[FastAPI]:
+def api(database_url: str) -> Iterator[FastAPI]:
     app = create_app(
         Settings(
-            database_url=f"sqlite:///{tmp_path}/schemathesis.sqlite3",
+            database_url=database_url,
             api_tokens=f"fuzz:admin:{SECRET}",
             projector_poll_seconds=0.05,
             min_position_wait_seconds=0.05,

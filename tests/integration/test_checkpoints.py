@@ -226,19 +226,19 @@ def test_buckets_are_spread_again_as_the_track_grows(checkpointed: Tracker) -> N
 
 def _delete_rows(tracker: Tracker, originator_id: UUID, version: int) -> None:
     """Remove stored snapshot-store rows behind the application's back (a lost write)."""
-    if tracker.config.kind == "sqlite":
-        assert tracker.config.sqlite_path is not None
-        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+    if tracker.stores.config.kind == "sqlite":
+        assert tracker.stores.config.sqlite_path is not None
+        with sqlite3.connect(tracker.stores.config.sqlite_path) as conn:
             conn.execute(
                 "DELETE FROM stored_snapshots WHERE originator_id IN (?, ?)"
                 " AND originator_version = ?",
                 (originator_id.hex, str(originator_id), version),
             )
         return
-    assert tracker.config.pg_conninfo is not None
-    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+    assert tracker.stores.config.pg_conninfo is not None
+    with psycopg.connect(**tracker.stores.config.pg_conninfo, autocommit=True) as conn:
         conn.execute(
-            f'DELETE FROM "{tracker.config.pg_schema}".ntrack_snapshots'
+            f'DELETE FROM "{tracker.stores.config.pg_schema}".ntrack_snapshots'
             " WHERE originator_id = %s AND originator_version = %s",
             (originator_id, version),
         )
@@ -246,9 +246,9 @@ def _delete_rows(tracker: Tracker, originator_id: UUID, version: int) -> None:
 
 def _edit_row(tracker: Tracker, originator_id: UUID, version: int, edit: Any) -> None:
     """Rewrite a snapshot-store row's state behind the application's back."""
-    if tracker.config.kind == "sqlite":
-        assert tracker.config.sqlite_path is not None
-        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+    if tracker.stores.config.kind == "sqlite":
+        assert tracker.stores.config.sqlite_path is not None
+        with sqlite3.connect(tracker.stores.config.sqlite_path) as conn:
             where = "WHERE originator_id IN (?, ?) AND originator_version = ?"
             key = (originator_id.hex, str(originator_id), version)
             (state,) = conn.execute(f"SELECT state FROM stored_snapshots {where}", key).fetchone()
@@ -256,9 +256,9 @@ def _edit_row(tracker: Tracker, originator_id: UUID, version: int, edit: Any) ->
                 f"UPDATE stored_snapshots SET state = ? {where}", (edit(bytes(state)), *key)
             )
         return
-    assert tracker.config.pg_conninfo is not None
-    table = f'"{tracker.config.pg_schema}".ntrack_snapshots'
-    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+    assert tracker.stores.config.pg_conninfo is not None
+    table = f'"{tracker.stores.config.pg_schema}".ntrack_snapshots'
+    with psycopg.connect(**tracker.stores.config.pg_conninfo, autocommit=True) as conn:
         where = "WHERE originator_id = %s AND originator_version = %s"
         (state,) = conn.execute(
             f"SELECT state FROM {table} {where}", (originator_id, version)
@@ -277,9 +277,9 @@ def _replacing(old: bytes, new: bytes) -> Any:
 
 
 def _copy_row(tracker: Tracker, originator_id: UUID, version: int, to_version: int) -> None:
-    if tracker.config.kind == "sqlite":
-        assert tracker.config.sqlite_path is not None
-        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+    if tracker.stores.config.kind == "sqlite":
+        assert tracker.stores.config.sqlite_path is not None
+        with sqlite3.connect(tracker.stores.config.sqlite_path) as conn:
             conn.execute(
                 "INSERT INTO stored_snapshots SELECT originator_id, ?, topic, state"
                 " FROM stored_snapshots WHERE originator_id IN (?, ?)"
@@ -287,9 +287,9 @@ def _copy_row(tracker: Tracker, originator_id: UUID, version: int, to_version: i
                 (to_version, originator_id.hex, str(originator_id), version),
             )
         return
-    assert tracker.config.pg_conninfo is not None
-    table = f'"{tracker.config.pg_schema}".ntrack_snapshots'
-    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+    assert tracker.stores.config.pg_conninfo is not None
+    table = f'"{tracker.stores.config.pg_schema}".ntrack_snapshots'
+    with psycopg.connect(**tracker.stores.config.pg_conninfo, autocommit=True) as conn:
         conn.execute(
             f"INSERT INTO {table} SELECT originator_id, %s, topic, state FROM {table}"
             " WHERE originator_id = %s AND originator_version = %s",

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from domain import errors
 from domain.events import StatementRecorded
-from infra.readmodel import TimelineFilter
 from infra.settings import Settings
 from services.api.app import create_app
 from services.bootstrap import Tracker
+from services.ports import TimelineFilter
 from services.projections.projector import Projector
 
 WRITERS = 16

@@ -112,8 +112,8 @@ def test_a_lost_listen_connection_stops_the_cache_until_it_listens_again(
     Projector(pg_tracker.app, pg_tracker.read_model).catch_up()
     eventually(lambda: cache.seen == pg_tracker.read_model.position(PROJECTION))
     read_through(pg_tracker, cache, geneva)
-    assert pg_tracker.config.pg_conninfo is not None
-    with psycopg.connect(**pg_tracker.config.pg_conninfo, autocommit=True) as admin:
+    assert pg_tracker.stores.config.pg_conninfo is not None
+    with psycopg.connect(**pg_tracker.stores.config.pg_conninfo, autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
             (f'LISTEN "{pg_tracker.read_model.channel}"',),

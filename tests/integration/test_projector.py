@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from domain import views
-from infra.readmodel import ReadModelTx, TimelineFilter
+from infra.readmodel import ReadModelTx
 from services.bootstrap import Tracker
+from services.ports import TimelineFilter
 from services.projections.projector import PROJECTION, LostRace, Projector
 from tests.conftest import replayed_view
 

@@ -330,7 +330,7 @@ def test_a_rebuild_of_an_empty_log_leaves_an_empty_model(tracker: Tracker) -> No
 
 def _keys_and_indexes(tracker: Tracker) -> list[tuple]:
     with tracker.read_model.transaction() as tx:
-        if tracker.config.kind == "postgres":
+        if tracker.stores.config.kind == "postgres":
             return sorted(
                 tx.execute(
                     "SELECT t.relname, i.relname, pg_get_indexdef(i.oid), c.contype"

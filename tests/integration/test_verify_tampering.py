@@ -62,9 +62,9 @@ def edit_stored_state(
 ) -> None:
     """Rewrite one stored event's (or, rows="snapshots", snapshot's) state directly in the
     event store."""
-    if tracker.config.kind == "sqlite":
-        assert tracker.config.sqlite_path is not None
-        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+    if tracker.stores.config.kind == "sqlite":
+        assert tracker.stores.config.sqlite_path is not None
+        with sqlite3.connect(tracker.stores.config.sqlite_path) as conn:
             stored_id = _sqlite_id(conn, track_id)
             (state,) = conn.execute(
                 f"SELECT state FROM stored_{rows} WHERE originator_id=? AND originator_version=?",
@@ -75,9 +75,9 @@ def edit_stored_state(
                 (edit(bytes(state)), stored_id, version),
             )
         return
-    assert tracker.config.pg_conninfo is not None
-    table = f'"{tracker.config.pg_schema}".ntrack_{rows}'  # originator_id is a uuid there
-    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+    assert tracker.stores.config.pg_conninfo is not None
+    table = f'"{tracker.stores.config.pg_schema}".ntrack_{rows}'  # originator_id is a uuid there
+    with psycopg.connect(**tracker.stores.config.pg_conninfo, autocommit=True) as conn:
         (state,) = conn.execute(
             f"SELECT state FROM {table} WHERE originator_id=%s AND originator_version=%s",
             (track_id, version),
@@ -177,18 +177,18 @@ def test_history_shows_an_undecodable_row_instead_of_failing(tracker: Tracker) -
 
 
 def delete_stored_row(tracker: Tracker, track_id: uuid.UUID, version: int) -> None:
-    if tracker.config.kind == "sqlite":
-        assert tracker.config.sqlite_path is not None
-        with sqlite3.connect(tracker.config.sqlite_path) as conn:
+    if tracker.stores.config.kind == "sqlite":
+        assert tracker.stores.config.sqlite_path is not None
+        with sqlite3.connect(tracker.stores.config.sqlite_path) as conn:
             conn.execute(
                 "DELETE FROM stored_events WHERE originator_id=? AND originator_version=?",
                 (_sqlite_id(conn, track_id), version),
             )
         return
-    assert tracker.config.pg_conninfo is not None
-    with psycopg.connect(**tracker.config.pg_conninfo, autocommit=True) as conn:
+    assert tracker.stores.config.pg_conninfo is not None
+    with psycopg.connect(**tracker.stores.config.pg_conninfo, autocommit=True) as conn:
         conn.execute(
-            f'DELETE FROM "{tracker.config.pg_schema}".ntrack_events'
+            f'DELETE FROM "{tracker.stores.config.pg_schema}".ntrack_events'
             " WHERE originator_id=%s AND originator_version=%s",
             (track_id, version),
         )

@@ -4,17 +4,33 @@ tests/integration/test_document_cache.py drives the same cache through PostgreSQ
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pytest
 
-from infra.readmodel import announcement
+from infra.readmodel.postgres import announcement
+from infra.stores import StoreUnavailable
 from services.api import document_cache
 from services.api.document_cache import TrackDocumentCache
 
 A, B = "track-a", "track-b"
 
 
+class SilentFeed:
+    """A change feed that is never started in these tests: they call the cache directly."""
+
+    def listen(
+        self,
+        listening: Callable[[], None],
+        announced: Callable[[str], None],
+        stop: threading.Event,
+    ) -> None:
+        raise AssertionError("not started")
+
+
 def listening_cache(max_bytes: int = 1000, position: int = 10) -> TrackDocumentCache:
-    cache = TrackDocumentCache({}, "channel", max_bytes, lambda: position)
+    cache = TrackDocumentCache(SilentFeed(), max_bytes, lambda: position)
     cache.listening(position)
     return cache
 
@@ -130,3 +146,50 @@ def test_a_document_older_than_the_maximum_age_is_read_again(
     assert cache.get(A) is not None
     now[0] += 0.2
     assert cache.get(A) is None
+
+
+class DroppingFeed:
+    """Listens, delivers one announcement, waits for a document to be cached, then is lost."""
+
+    def __init__(self) -> None:
+        self.cached = threading.Event()
+        self.lost = threading.Event()
+
+    def listen(
+        self,
+        listening: Callable[[], None],
+        announced: Callable[[str], None],
+        stop: threading.Event,
+    ) -> None:
+        if self.lost.is_set():  # stays down: the cache keeps retrying
+            stop.wait(0.05)
+            raise StoreUnavailable("still down")
+        listening()
+        announced(announcement(11, [B]))
+        self.cached.wait(5)
+        self.lost.set()
+        raise StoreUnavailable("connection lost")
+
+
+def test_a_lost_change_feed_empties_the_cache_and_stops_it_serving() -> None:
+    feed = DroppingFeed()
+    cache = TrackDocumentCache(feed, 1000, lambda: 10)
+    cache.start()
+    try:
+        for _ in range(500):
+            if cache.seen == 11:
+                break
+            threading.Event().wait(0.01)
+        assert cache.seen == 11
+        cached(cache, A, b"a", 11)
+        assert cache.get(A) is not None
+        feed.cached.set()
+        for _ in range(500):
+            if cache.get(A) is None:
+                break
+            threading.Event().wait(0.01)
+        assert cache.get(A) is None
+        cached(cache, A, b"a", 11)  # while deaf nothing is kept
+        assert len(cache) == 0
+    finally:
+        cache.stop()

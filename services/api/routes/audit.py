@@ -12,11 +12,16 @@ from services import audit
 from services.api.dates import Moment
 from services.api.deps import Auditor, TrackerDep, TrackId, json_response
 from services.api.problems import ApiProblem
+from services.api.responses import EventsPage, HistoryPage, TrackAsOfPublic, VerifyReport
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/v1/tracks/{track}/history", summary="The track's event log as recorded")
+@router.get(
+    "/v1/tracks/{track}/history",
+    response_model=HistoryPage,
+    summary="The track's event log as recorded",
+)
 def history(
     track_id: TrackId,
     tracker: TrackerDep,
@@ -28,7 +33,11 @@ def history(
     return json_response(audit.history(tracker.app, track_id, after_version, limit))
 
 
-@router.get("/v1/tracks/{track}/as-of", summary="The track as it stood at a version or instant")
+@router.get(
+    "/v1/tracks/{track}/as-of",
+    response_model=TrackAsOfPublic,
+    summary="The track as it stood at a version or instant",
+)
 def as_of(
     track_id: TrackId,
     tracker: TrackerDep,
@@ -51,13 +60,17 @@ def as_of(
     )
 
 
-@router.get("/v1/tracks/{track}/verify", summary="Recompute the track's hash chain")
+@router.get(
+    "/v1/tracks/{track}/verify",
+    response_model=VerifyReport,
+    summary="Recompute the track's hash chain",
+)
 def verify(track_id: TrackId, tracker: TrackerDep, _: Auditor) -> Response:
     """Reads every stored event; an altered or undecodable row is reported at its version."""
     return json_response(audit.verify(tracker.app, track_id))
 
 
-@router.get("/v1/events", summary="Every track's events in commit order")
+@router.get("/v1/events", response_model=EventsPage, summary="Every track's events in commit order")
 def events(
     tracker: TrackerDep,
     _: Auditor,

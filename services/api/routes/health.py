@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from services.api.deps import TrackerDep, json_response
 from services.api.problems import problem
+from services.api.responses import Health, Readiness
 from services.projections.projector import PROJECTION
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", response_model=Health, summary="Liveness")
 def healthz() -> Response:
     """The process is up."""
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness")
+@router.get("/readyz", response_model=Readiness, summary="Readiness")
 def readyz(tracker: TrackerDep) -> Response:
     """The store answers and the read model lags the log by less than the threshold."""
     try:
@@ -29,7 +32,12 @@ def readyz(tracker: TrackerDep) -> Response:
             503, "Not ready", f"the store is unreachable: {type(e).__name__}", slug="not-ready"
         )
     lag = max(head - applied, 0)
-    body = {"status": "ready", "position": head, "projection_position": applied, "lag": lag}
+    body: dict[str, Any] = {
+        "status": "ready",
+        "position": head,
+        "projection_position": applied,
+        "lag": lag,
+    }
     if lag > tracker.settings.ready_max_lag:
         return problem(
             503,

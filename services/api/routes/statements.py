@@ -14,8 +14,7 @@ from starlette.responses import Response
 
 from domain import errors, views
 from domain.document import TrackView
-from domain.values import STATEMENT_TYPES, sort_key
-from infra.readmodel import TimelineFilter
+from domain.values import DEMAND_STATUSES, STATEMENT_TYPES, sort_key
 from services.api.auth import Principal
 from services.api.dates import Moment, moment_start
 from services.api.deps import (
@@ -33,6 +32,13 @@ from services.api.deps import (
     write_response,
 )
 from services.api.problems import ApiProblem
+from services.api.responses import (
+    BatchWritten,
+    DemandBoard,
+    StatementPublic,
+    StatementWritten,
+    TimelinePage,
+)
 from services.api.schemas import (
     CorrectionCreate,
     RetractionCreate,
@@ -44,10 +50,12 @@ from services.api.schemas import (
 from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
+from services.ports import TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
+DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 _one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
 _statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
@@ -102,9 +110,10 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
         who = await authorize(request, header(request, b"authorization"), "recorder")
         track_id = resolve_track_ref(request.path_params["track"])
         write = WriteOptions(header(request, b"if-match"), key)
-        return await request.app.state.workers.writes.call(
+        answer: Response = await request.app.state.workers.writes.call(
             record, request.app.state.tracker, track_id, body, who, write
         )
+        return answer
 
     return plain
 
@@ -149,7 +158,12 @@ def record_many(
     )
 
 
-@router.post("/statements", status_code=201, summary="Record a statement")
+@router.post(
+    "/statements",
+    status_code=201,
+    response_model=StatementWritten,
+    summary="Record a statement",
+)
 @shortcut(_plain_write(_one_statement, record_one))
 def record_statement(
     track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
@@ -157,7 +171,12 @@ def record_statement(
     return record_one(tracker, track_id, body, who, write)
 
 
-@router.post("/statements:batch", status_code=201, summary="Record up to 500 statements")
+@router.post(
+    "/statements:batch",
+    status_code=201,
+    response_model=BatchWritten,
+    summary="Record up to 500 statements",
+)
 @shortcut(_plain_write(_statement_batch, record_many))
 def record_batch(
     track_id: TrackId,
@@ -206,7 +225,7 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
     return key
 
 
-@router.get("/statements", summary="Timeline of a track")
+@router.get("/statements", response_model=TimelinePage, summary="Timeline of a track")
 def timeline(
     track_id: TrackId,
     tracker: TrackerDep,
@@ -241,7 +260,7 @@ def timeline(
     return read_response({"items": items, "next_cursor": next_cursor}, position)
 
 
-@router.get("/statements/{statement_id}", summary="One statement")
+@router.get("/statements/{statement_id}", response_model=StatementPublic, summary="One statement")
 def get_statement(
     track_id: TrackId,
     statement_id: str,
@@ -257,13 +276,12 @@ def get_statement(
     return read_response(view, position)
 
 
-@router.get("/demands", summary="Demand board")
+@router.get("/demands", response_model=DemandBoard, summary="Demand board")
 def demands(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
-    status: Literal["open", "accepted", "rejected", "partially_accepted", "countered", "withdrawn"]
-    | None = None,
+    status: DemandStatus | None = None,
     min_position: MinPosition = None,
 ) -> Response:
     position = reflect(tracker, min_position)
@@ -272,7 +290,10 @@ def demands(
 
 
 @router.post(
-    "/statements/{statement_id}/corrections", status_code=201, summary="Correct a statement"
+    "/statements/{statement_id}/corrections",
+    status_code=201,
+    response_model=StatementWritten,
+    summary="Correct a statement",
 )
 def correct(
     track_id: TrackId,
@@ -296,7 +317,11 @@ def correct(
     return write_response(tracker, result, _written(result), status=201)
 
 
-@router.post("/statements/{statement_id}/retraction", summary="Retract a statement")
+@router.post(
+    "/statements/{statement_id}/retraction",
+    response_model=StatementWritten,
+    summary="Retract a statement",
+)
 def retract(
     track_id: TrackId,
     statement_id: str,

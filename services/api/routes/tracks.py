@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from domain import errors, views
 from domain.document import TrackView
+from domain.values import TrackKind, TrackStatus
 from services.api.deps import (
     MinPosition,
     Reader,
@@ -26,6 +27,7 @@ from services.api.deps import (
     write_response,
 )
 from services.api.document_cache import TrackDocumentCache
+from services.api.responses import TrackList, TrackPublic
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
 from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
@@ -35,7 +37,7 @@ from services.projections.projector import PROJECTION
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
 
 
-@router.post("", status_code=201, summary="Open a track")
+@router.post("", status_code=201, response_model=TrackPublic, summary="Open a track")
 def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Response:
     """Open a negotiation track (one event stream); 409 if the slug is taken."""
     opened_at = body.opened_at or datetime.now(UTC).isoformat(timespec="seconds")
@@ -53,12 +55,12 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
     return write_response(tracker, result, state, status=201, location=f"/v1/tracks/{state['id']}")
 
 
-@router.get("", summary="List tracks")
+@router.get("", response_model=TrackList, summary="List tracks")
 def list_tracks(
     tracker: TrackerDep,
     _: Reader,
-    kind: Literal["bilateral", "nato", "osce", "other"] | None = None,
-    status: Literal["active", "suspended", "concluded"] | None = None,
+    kind: TrackKind | None = None,
+    status: TrackStatus | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     min_position: MinPosition = None,
 ) -> Response:
@@ -92,12 +94,13 @@ async def _plain_read(request: Request) -> Response | None:
         return _document_response(hit.body, hit.position)
     if min_position is not None:
         return None  # the endpoint waits for the projector
-    return await request.app.state.workers.reads.call(
+    answer: Response = await request.app.state.workers.reads.call(
         current_state, request.app.state.tracker, track_id, documents
     )
+    return answer
 
 
-@router.get("/{track}", summary="Current state of a track")
+@router.get("/{track}", response_model=TrackPublic, summary="Current state of a track")
 @shortcut(_plain_read)
 def get_track(
     track_id: TrackId,
@@ -132,7 +135,7 @@ def _document_response(body: bytes, position: int) -> Response:
     )
 
 
-@router.post("/{track}/parties", status_code=201, summary="Add a party")
+@router.post("/{track}/parties", status_code=201, response_model=TrackPublic, summary="Add a party")
 def add_party(
     track_id: TrackId, body: PartyCreate, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
 ) -> Response:
@@ -148,7 +151,11 @@ def add_party(
     )
 
 
-@router.post("/{track}/status", summary="Suspend, resume or conclude a track")
+@router.post(
+    "/{track}/status",
+    response_model=TrackPublic,
+    summary="Suspend, resume or conclude a track",
+)
 def change_status(
     track_id: TrackId,
     body: StatusChange,

@@ -1,0 +1,26 @@
+"""The read model's tables: `common` (what every store shares), `schema`, `writes`, and the
+stores, `sqlite` and `postgres` (`infra.factory.open_stores` picks one)."""
+
+from __future__ import annotations
+
+from infra.readmodel.common import ReadModelStore
+from infra.readmodel.schema import (
+    PARTY_COLUMNS,
+    STATEMENT_COLUMNS,
+    TABLES,
+    TOPIC_COLUMNS,
+    TRACK_COLUMNS,
+    dumps,
+)
+from infra.readmodel.writes import ReadModelTx
+
+__all__ = [
+    "PARTY_COLUMNS",
+    "STATEMENT_COLUMNS",
+    "TABLES",
+    "TOPIC_COLUMNS",
+    "TRACK_COLUMNS",
+    "ReadModelStore",
+    "ReadModelTx",
+    "dumps",
+]

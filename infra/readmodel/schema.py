@@ -1,0 +1,61 @@
+"""The read model's tables and columns, the same on every store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS rm_tracking (
+        projection TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_tracks (
+        id TEXT PRIMARY KEY, slug TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+        last_activity_at TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL,
+        state TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_track_parties (
+        track_id TEXT NOT NULL, party TEXT NOT NULL, PRIMARY KEY (track_id, party))""",
+    """CREATE TABLE IF NOT EXISTS rm_statements (
+        id TEXT PRIMARY KEY, track_id TEXT NOT NULL, version INTEGER NOT NULL,
+        type TEXT NOT NULL, party TEXT NOT NULL, occurred_key TEXT NOT NULL,
+        retracted INTEGER NOT NULL, status TEXT, view TEXT NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS rm_statements_timeline
+        ON rm_statements (track_id, occurred_key, version)""",
+    """CREATE TABLE IF NOT EXISTS rm_statement_topics (
+        statement_id TEXT NOT NULL, track_id TEXT NOT NULL, topic TEXT NOT NULL,
+        PRIMARY KEY (statement_id, topic))""",
+    """CREATE INDEX IF NOT EXISTS rm_statement_topics_by_topic
+        ON rm_statement_topics (track_id, topic)""",
+]
+
+# The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
+TRACK_COLUMNS = {
+    "id": "text",
+    "slug": "text",
+    "kind": "text",
+    "status": "text",
+    "last_activity_at": "text",
+    "version": "integer",
+    "position": "bigint",
+    "state": "text",
+}
+PARTY_COLUMNS = {"track_id": "text", "party": "text"}
+STATEMENT_COLUMNS = {
+    "id": "text",
+    "track_id": "text",
+    "version": "integer",
+    "type": "text",
+    "party": "text",
+    "occurred_key": "text",
+    "retracted": "integer",
+    "status": "text",
+    "view": "text",
+}
+TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
+
+TABLES = ("rm_tracks", "rm_track_parties", "rm_statements", "rm_statement_topics")
+ALL_TABLES = (*TABLES, "rm_tracking")
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()

@@ -1,0 +1,150 @@
+"""The read model in SQLite (a file, or a shared-cache in-memory database for memory://)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from infra.readmodel.common import ReadModelStore
+from infra.readmodel.writes import ReadModelTx
+from services.ports import Append
+
+T = TypeVar("T")
+_TABLE_LOCK_RETRIES = 400  # x 5 ms: a shared-cache read waits up to 2 s for a write
+ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
+CHUNK = 5000  # rows per write transaction of a rebuild: the write lock is held only briefly
+
+
+class SQLiteTx(ReadModelTx):
+    def _insert_rows(
+        self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        group = "(" + ",".join("?" * len(columns)) + ")"  # VALUES (…),(…)
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            self._exec(
+                f"INSERT INTO {table} ({names}) VALUES {','.join([group] * len(chunk))} {tail}",
+                [value for row in chunk for value in row],
+            )
+
+    def _delete_topics(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), ROWS_PER_STATEMENT):
+            chunk = ids[start : start + ROWS_PER_STATEMENT]
+            self._exec(
+                "DELETE FROM rm_statement_topics WHERE statement_id IN"
+                f" ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+
+
+class SQLiteReadModel(ReadModelStore):
+    """One connection per thread: sqlite3 connections are cheap and not thread-safe."""
+
+    tx_class = SQLiteTx
+
+    def __init__(self, path: str, *, uri: bool = False) -> None:
+        self._path = path
+        self._uri = uri
+        self._local = threading.local()
+        self._keepalive: sqlite3.Connection | None = None
+        if uri:  # an in-memory database lives only while a connection holds it
+            self._keepalive = self._connect()
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # An in-memory database (memory:// URLs) is shared between connections through
+        # SQLite's shared cache, which locks whole tables: a read that meets the projector's
+        # write fails at once with "database table is locked" (SQLITE_LOCKED), which the
+        # busy timeout does not cover. Wait for the write to end instead.
+        return _waiting_out_table_locks(lambda: super(SQLiteReadModel, self).fetch(sql, params))
+
+    def run(self, cursor: Any, sql: str, params: Sequence[Any]) -> Any:
+        # The same the other way round: readers in a tight loop kept the projector's writes
+        # failing, and its batch retried with back-off. A failed statement leaves SQLite's
+        # transaction open, so it is simply tried again.
+        return _waiting_out_table_locks(lambda: cursor.execute(sql, params))
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, uri=self._uri, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout=30000")
+        if not self._uri:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextmanager
+    def _connection(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        if conn.in_transaction:  # nested use inside a transaction on this thread
+            yield conn
+            return
+        # Writers take the lock up front, so two writers never deadlock on an upgrade.
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def bulk_writer(self) -> Iterator[Append]:
+        """INSERTs in transactions of CHUNK rows: SQLite has one writer, and the live
+        projector (or an API write, on a shared file) should not wait long for it."""
+
+        def append(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({','.join('?' * len(columns))})"
+            )
+            for chunk in _chunks(rows, CHUNK):
+                with self.transaction() as tx:
+                    for row in chunk:
+                        tx.execute(sql, row)
+
+        yield append
+
+    def _rename_indexes(self, tx: ReadModelTx, prefix: str) -> None:
+        # SQLite cannot rename an index: recreate it from its own DDL under the live name.
+        # (Primary-key autoindexes have no SQL and follow the table's rename by themselves.)
+        rows = tx.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+            " AND sql IS NOT NULL AND substr(name, 1, ?) = ?",
+            (len(prefix), prefix),
+        ).fetchall()
+        for name, ddl in rows:
+            tx.execute(f'DROP INDEX "{name}"')
+            tx.execute(ddl.replace(prefix, "rm_"))
+
+
+def _waiting_out_table_locks(call: Callable[[], T]) -> T:
+    for attempt in range(_TABLE_LOCK_RETRIES):
+        try:
+            return call()
+        except sqlite3.OperationalError as e:
+            if "table is locked" not in str(e) or attempt == _TABLE_LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.005)
+    raise AssertionError("unreachable")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,152 @@
+"""The writes of one projector transaction: the SQL both stores share. How many rows go in
+one statement, and whether changes are announced, is the store's (`sqlite.py`,
+`postgres.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from infra.readmodel.schema import (
+    PARTY_COLUMNS,
+    STATEMENT_COLUMNS,
+    TOPIC_COLUMNS,
+    TRACK_COLUMNS,
+    dumps,
+)
+
+if TYPE_CHECKING:
+    from infra.readmodel.common import ReadModelStore
+
+
+class ReadModelTx:
+    """The writes of one projector transaction."""
+
+    def __init__(self, store: ReadModelStore, cursor: Any) -> None:
+        self._store = store
+        self._cur = cursor
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._store.run(self._cur, self._store.sql(sql), params)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run SQL written with `?` placeholders and `rm_` table names in this transaction."""
+        return self._exec(sql, params)
+
+    def _insert_rows(
+        self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> None:
+        """Insert many rows in as few statements as the store allows: `columns` maps each
+        column to its PostgreSQL type. (executemany costs a protocol message and driver
+        bookkeeping per row: for a live projector's small batches that was most of its CPU.)"""
+        raise NotImplementedError
+
+    def _delete_topics(self, ids: list[str]) -> None:
+        raise NotImplementedError
+
+    def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
+        """Write track documents (state, position)."""
+        self._insert_rows(
+            "rm_tracks",
+            TRACK_COLUMNS,
+            [
+                (
+                    state["id"],
+                    state["slug"],
+                    state["kind"],
+                    state["status"],
+                    state["last_activity_at"],
+                    state["version"],
+                    position,
+                    dumps(state),
+                )
+                for state, position in rows
+            ],
+            "ON CONFLICT (id) DO UPDATE SET"
+            " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
+            " last_activity_at=excluded.last_activity_at, version=excluded.version,"
+            " position=excluded.position, state=excluded.state",
+        )
+
+    def replace_parties(self, track_id: str, parties: list[str]) -> None:
+        self._exec("DELETE FROM rm_track_parties WHERE track_id=?", (track_id,))
+        self._insert_rows(
+            "rm_track_parties", PARTY_COLUMNS, [(track_id, party) for party in parties]
+        )
+
+    def upsert_statements(
+        self, rows: list[tuple[dict[str, Any], str]], changed_topics: Collection[str] | None = None
+    ) -> None:
+        """Write statement views (with their timeline keys) and their topics. Topics change
+        only when a statement is corrected: `changed_topics` names those whose old topic
+        rows go first (None: every row's), and the rest only add what is missing, so a
+        batch without corrections skips a DELETE round trip."""
+        if not rows:
+            return
+        self._insert_rows(
+            "rm_statements",
+            STATEMENT_COLUMNS,
+            [
+                (
+                    v["id"],
+                    v["track_id"],
+                    v["version"],
+                    v["type"],
+                    v["party"],
+                    key,
+                    int(v["retracted"]),
+                    v.get("status"),
+                    dumps(v),
+                )
+                for v, key in rows
+            ],
+            "ON CONFLICT (id) DO UPDATE SET"
+            " party=excluded.party, occurred_key=excluded.occurred_key,"
+            " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
+        )
+        stale = [v["id"] for v, _ in rows] if changed_topics is None else list(changed_topics)
+        if stale:
+            self._delete_topics(stale)
+        self._insert_rows(
+            "rm_statement_topics",
+            TOPIC_COLUMNS,
+            [
+                (v["id"], v["track_id"], topic)
+                for v, _ in rows
+                for topic in dict.fromkeys(v.get("topics") or [])
+            ],
+            "ON CONFLICT (statement_id, topic) DO NOTHING",
+        )
+
+    def announce(self, position: int, track_ids: Collection[str] | None) -> None:
+        """Tell API processes' document caches, at commit, which tracks changed (None: all).
+        A store without announcements (SQLite) has no one to tell."""
+
+    def advance(self, projection: str, old: int, new: int) -> bool:
+        """Move the tracking position from `old` to `new`; False if someone else moved it."""
+        if old == 0:
+            self._exec(
+                "INSERT INTO rm_tracking (projection, position) VALUES (?, 0)"
+                " ON CONFLICT (projection) DO NOTHING",
+                (projection,),
+            )
+        # RETURNING, not rowcount: fetching is what waits for a pipelined PostgreSQL batch.
+        cur = self._exec(
+            "UPDATE rm_tracking SET position=? WHERE projection=? AND position=?"
+            " RETURNING position",
+            (new, projection, old),
+        )
+        return len(cur.fetchall()) == 1
+
+
+class TableRowsOf:
+    """Whole tables read inside one transaction (a check compares two copies)."""
+
+    def __init__(self, tx: ReadModelTx) -> None:
+        self._tx = tx
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        cur = self._tx.execute(f"SELECT * FROM {table}")
+        fetched = cur.fetchall()  # first: a pipelined cursor has no description before its rows
+        columns = [d[0] for d in cur.description]
+        return [dict(zip(columns, values, strict=True)) for values in fetched]

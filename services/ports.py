@@ -1,0 +1,244 @@
+"""What the application needs from its stores, as small protocols (infra/ implements them).
+
+Services and routes speak to stores only through these: which store is configured (SQLite,
+PostgreSQL, in memory) is decided once, by `infra.factory.open_stores`, and nothing here or
+in services/ asks. The value types that cross the boundary live here too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import StoredEvent
+
+# An announcement's track list when every track may have changed (a rebuild's swap).
+EVERYTHING = "*"
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    type: str | None = None
+    party: str | None = None
+    topic: str | None = None
+    since_key: str | None = None
+    until_key: str | None = None
+    include_retracted: bool = False
+    after: tuple[str, int] | None = None  # cursor: (occurred_key, version)
+    limit: int = 100
+
+
+# -- the read model ---------------------------------------------------------------------------
+
+
+class ReadModelWrites(Protocol):
+    """One projector transaction: rows, the announcement, and the tracking compare-and-set."""
+
+    def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None: ...
+
+    def replace_parties(self, track_id: str, parties: list[str]) -> None: ...
+
+    def upsert_statements(
+        self, rows: list[tuple[dict[str, Any], str]], changed_topics: Collection[str] | None = None
+    ) -> None: ...
+
+    def announce(self, position: int, track_ids: Collection[str] | None) -> None: ...
+
+    def advance(self, projection: str, old: int, new: int) -> bool: ...
+
+
+class ReadModel(Protocol):
+    """What the projector writes and the routes read."""
+
+    def transaction(self) -> AbstractContextManager[ReadModelWrites]: ...
+
+    def position(self, projection: str) -> int: ...
+
+    def wait_for(self, projection: str, position: int, timeout: float) -> int | None: ...
+
+    def track_document(self, track_id: str, projection: str) -> tuple[str | None, int]: ...
+
+    def has_track(self, track_id: str) -> bool: ...
+
+    def get_track(self, track_id: str) -> dict[str, Any] | None: ...
+
+    def list_tracks(
+        self, kind: str | None, status: str | None, party: str | None
+    ) -> list[dict[str, Any]]: ...
+
+    def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None: ...
+
+    def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]: ...
+
+    def demands(self, track_id: str, status: str | None) -> list[dict[str, Any]]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Append(Protocol):
+    """Appends rows to one table of a fresh copy (bulk: COPY where the store has it)."""
+
+    def __call__(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None: ...
+
+
+class TableRows(Protocol):
+    """Reads of one consistent snapshot of the database (a check compares two copies)."""
+
+    def rows(self, table: str) -> list[dict[str, Any]]: ...
+
+
+class RebuildableReadModel(ReadModel, Protocol):
+    """A rebuild builds a copy beside the live tables (`prefix` instead of `rm_`), then swaps
+    it in, in one transaction."""
+
+    def sibling(self, prefix: str) -> RebuildableReadModel: ...
+
+    def create_tables(self) -> None: ...
+
+    def drop_tables(self) -> None: ...
+
+    def bulk_writer(self) -> AbstractContextManager[Append]: ...
+
+    def swap_in(self, prefix: str, projection: str) -> None: ...
+
+    def snapshot(self) -> AbstractContextManager[TableRows]: ...
+
+
+# -- coordination ------------------------------------------------------------------------------
+
+
+class Election(Protocol):
+    """One active projector per projection (on PostgreSQL, an advisory lock)."""
+
+    def hold(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+class WakeUps(Protocol):
+    """Calls `wake` whenever events were committed (PostgreSQL: LISTEN on the event table)."""
+
+    def start(self, wake: Callable[[], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class ChangeFeed(Protocol):
+    """The read model's change announcements (PostgreSQL NOTIFY), for a document cache."""
+
+    def listen(
+        self,
+        listening: Callable[[], None],
+        announced: Callable[[str], None],
+        stop: threading.Event,
+    ) -> None:
+        """Call `listening()` once announcements are being received, then `announced(payload)`
+        for each, until `stop` is set; raises when the feed is lost."""
+        ...
+
+
+# -- the event store, beyond the library's recorders ------------------------------------------
+
+
+class EventStoreExtras(Protocol):
+    def position_of(self, track_id: UUID, version: int) -> int | None:
+        """The commit position (notification id) of a stored track event, if stored."""
+        ...
+
+    def latest_rows(
+        self, originator_ids: Sequence[UUID], *, gte: int, lte: int
+    ) -> list[StoredEvent]:
+        """Snapshot store: each originator's row with the highest version in [gte, lte]."""
+        ...
+
+    def row_versions(self, originator_ids: Sequence[UUID]) -> list[tuple[UUID, int]]:
+        """Snapshot store: every stored (originator, version) of the originators."""
+        ...
+
+    def delete_rows(self, originator_ids: Sequence[UUID]) -> None:
+        """Snapshot store: delete every row of the originators (derived rows only)."""
+        ...
+
+
+# -- API tokens --------------------------------------------------------------------------------
+
+
+class StoredToken(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def digest(self) -> str: ...  # hex sha256 of the secret
+    @property
+    def principal(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def revoked_at(self) -> str | None: ...
+
+
+class TokenStore(Protocol):
+    def create(self, principal: str, role: str) -> tuple[StoredToken, str]: ...
+
+    def all(self) -> Sequence[StoredToken]: ...
+
+    def active(self) -> Sequence[StoredToken]: ...
+
+    def revoke(self, token_id: str) -> StoredToken | None: ...
+
+
+# -- the stores of one configuration ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """A database server's connection slots."""
+
+    max_connections: int
+    reserved: int  # for superusers and other reserved uses
+
+
+class Stores(Protocol):
+    """The adapters for the configured store; `infra.factory.open_stores` makes them."""
+
+    @property
+    def keeps_data(self) -> bool:
+        """False for the in-memory store."""
+        ...
+
+    @property
+    def library_env(self) -> Mapping[str, str]:
+        """The eventsourcing application's persistence settings."""
+        ...
+
+    def creating_tables(self) -> AbstractContextManager[None]:
+        """Around opening the stores: one process at a time creates or finds the tables."""
+        ...
+
+    def open_read_model(self) -> RebuildableReadModel: ...
+
+    def adopt_event_store(self, recorder: Any) -> None:
+        """Tune the application's own connections once it is open (e.g. outage handling)."""
+        ...
+
+    def election(self, projection: str) -> Election | None: ...
+
+    def wake_ups(self, application_name: str) -> WakeUps | None: ...
+
+    def change_feed(self) -> ChangeFeed | None: ...
+
+    def token_store(self, read_model: RebuildableReadModel) -> TokenStore: ...
+
+    def connection_limits(self) -> ConnectionLimits | None:
+        """The server's connection limits (None: a store without a connection budget)."""
+        ...
