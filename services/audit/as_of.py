@@ -24,7 +24,9 @@ log = logging.getLogger("ntrack.audit")
 def _recorded_at_of(app: TrackerApp, track_id: UUID, version: int) -> datetime:
     """One probe: decode a single stored event and read its timestamp."""
     (row,) = app.recorder.select_events(track_id, gt=version - 1, lte=version)
-    return app.mapper.to_domain_event(row).timestamp
+    event: Any = app.mapper.to_domain_event(row)
+    timestamp: datetime = event.timestamp
+    return timestamp
 
 
 def _parse_instant(value: datetime | str) -> datetime:
