@@ -8,7 +8,7 @@ for `min_position`, is done by the routes themselves through `reflect()`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -27,13 +27,14 @@ from services.projections.projector import PROJECTION
 
 
 async def get_tracker(request: Request) -> Tracker:
-    return request.app.state.tracker
+    tracker: Tracker = request.app.state.tracker
+    return tracker
 
 
 TrackerDep = Annotated[Tracker, Depends(get_tracker)]
 
 
-def require(role: str) -> Callable[..., Principal]:
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
     async def dependency(
         request: Request,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -55,6 +56,7 @@ async def authorize(request: Request, authorization: str | None, role: str) -> P
     if scheme.lower() != "bearer" or not secret.strip():
         raise _unauthorized("use the Authorization: Bearer <token> scheme")
     tokens = request.app.state.tokens
+    principal: Principal | None
     principal, needs_store = tokens.identify_cached(secret.strip())
     if needs_store:  # (re)loading stored tokens is I/O: off the event loop
         principal = await run_in_threadpool(tokens.identify, secret.strip())

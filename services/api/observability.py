@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -147,7 +147,7 @@ class _Forward:
     def __init__(self, registry: CollectorRegistry) -> None:
         self._registry = registry
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> Iterable[Metric]:
         return self._registry.collect()
 
 
@@ -193,7 +193,7 @@ def metrics(request: Request) -> Response:
     """Prometheus text exposition (OpenMetrics if the scraper asks for it)."""
     registry = CollectorRegistry()
     if MULTIPROC_DIR:
-        multiprocess.MultiProcessCollector(registry, path=MULTIPROC_DIR)
+        multiprocess.MultiProcessCollector(registry, path=MULTIPROC_DIR)  # type: ignore[no-untyped-call]
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(_ProjectionGauges(request.app.state.tracker))

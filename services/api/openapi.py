@@ -187,7 +187,7 @@ def _is_fastapi_default_422(status: int, response: dict[str, Any]) -> bool:
     if status != 422:
         return False
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    return schema.get("$ref", "").endswith("/HTTPValidationError")
+    return str(schema.get("$ref", "")).endswith("/HTTPValidationError")
 
 
 def _drop_unused_validation_schemas(schema: dict[str, Any]) -> None:

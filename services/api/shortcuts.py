@@ -64,6 +64,8 @@ class ShortcutRoute(APIRoute):
 
 def header(request: Request, name: bytes) -> str | None:
     """The first value of a header (lower-case `name`), as FastAPI's `Header()` reads it."""
+    key: bytes
+    value: bytes
     for key, value in request.scope["headers"]:
         if key == name:
             return value.decode("latin-1")

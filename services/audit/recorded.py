@@ -64,14 +64,15 @@ def stored_state(app: TrackerApp, stored: Any) -> dict[str, Any]:
         state = app.mapper.cipher.decrypt(state)
     if app.mapper.compressor:
         state = app.mapper.compressor.decompress(state)
-    return app.mapper.transcoder.decode(state)
+    decoded: dict[str, Any] = app.mapper.transcoder.decode(state)
+    return decoded
 
 
 def _item(app: TrackerApp, stored: Any) -> dict[str, Any]:
     """One stored event as the audit answers show it; a row that cannot be decoded is
     shown with `error` instead of failing the whole page (the store is never "input")."""
     try:
-        event = app.mapper.to_domain_event(stored)
+        event: Any = app.mapper.to_domain_event(stored)
     except Exception as e:
         return {
             "version": stored.originator_version,

@@ -48,7 +48,7 @@ class ChainCheck:
     def _check(self, stored: Any) -> str | None:
         """The row's stored hash if the row is sound, else None. Never raises."""
         try:
-            event = self.app.mapper.to_domain_event(stored)
+            event: Any = self.app.mapper.to_domain_event(stored)
             state = stored_state(self.app, stored)
             fields = {k: v for k, v in state.items() if k != "class_version"}
             if event.originator_version == 1 and isinstance(fields.get("slug"), str):

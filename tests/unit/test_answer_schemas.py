@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from domain.values import POSITIONS, STATEMENT_TYPES, STATUS_BEARING_TYPES, status_for_position
+from domain.statement_types import POSITIONS
+from domain.values import STATEMENT_TYPES, STATUS_BEARING_TYPES, status_for_position
 from infra.settings import Settings
 from services.api import responses
 from services.api.app import create_app

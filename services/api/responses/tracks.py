@@ -4,18 +4,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from domain.values import TRACK_KINDS, TRACK_STATUSES
+from domain.values import TrackKind, TrackStatus
 from services.api.dates import Moment
 from services.api.responses.base import Public, derive, field_of
 from services.api.responses.statements import REQUESTS
-
-TrackKind = Literal[TRACK_KINDS]  # type: ignore[valid-type]
-TrackStatus = Literal[TRACK_STATUSES]  # type: ignore[valid-type]
 
 
 def _entry(name: str, kind: str, *names: str, doc: str) -> type[BaseModel]:
