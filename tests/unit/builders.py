@@ -186,3 +186,44 @@ def retract(track: Track, statement_id: str, reason: str = "recorded in error") 
 
 def correct(track: Track, statement_id: str, reason: str = "wrong source", **changes: Any) -> None:
     track.correct_statement(statement_id, changes, reason, recorded_by=RECORDER)
+
+
+def last_event(track: Track):
+    return track.pending_events[-1]
+
+
+def a_track_with_one_of_each_referable_type() -> Track:
+    """Given: a demand and a proposal to answer, and a sanction warning, so that responses,
+    concessions and withdrawals have something to name."""
+    track = open_track()
+    demand(track, "d1", RUSSIA)
+    proposal(track, "p1", USA)
+    sanction_warning(track, "sw1", USA)
+    return track
+
+
+def record_any(track: Track, statement_id: str, kind: str) -> None:
+    """Record a well-formed statement of `kind`, with references that resolve."""
+    party, extras = RUSSIA, dict(REQUIRED_EXTRAS[kind])
+    if kind == "response":
+        party, extras["responds_to"] = USA, "d1"
+    if kind == "withdrawal":
+        extras["withdraws"] = "d1"
+    record(track, statement_id, kind, party, **extras)
+
+
+class Unchanged:
+    """Snapshot of what a refused command must leave alone."""
+
+    def __init__(self, track: Track) -> None:
+        self.track = track
+        self.version = track.version
+        self.pending = len(track.pending_events)
+        self.statement_ids = list(track.index)
+        self.head_hash = track.head_hash
+
+    def check(self) -> None:
+        assert self.track.version == self.version
+        assert len(self.track.pending_events) == self.pending
+        assert list(self.track.index) == self.statement_ids
+        assert self.track.head_hash == self.head_hash
