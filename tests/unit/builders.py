@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.document import TrackView
+from domain.hashchain import GENESIS_HASH, hash_of_event
 from domain.track import Track
 
 RUSSIA = "Russia"
@@ -227,3 +228,35 @@ class Unchanged:
         assert len(self.track.pending_events) == self.pending
         assert list(self.track.index) == self.statement_ids
         assert self.track.head_hash == self.head_hash
+
+
+def a_track_with_every_kind_of_event() -> Track:
+    """Given: a track whose stream holds every event class of the catalogue."""
+    track = open_track(parties=[RUSSIA, USA])
+    track.add_party(NATO, recorded_by=RECORDER, key="add-nato", digest="sha-n")
+    demand(track, "d1", summary="Ни шагу на восток", quote="«гарантии»", red_line=True)
+    proposal(track, "p1", USA, topics=["arms-control", "transparency"])
+    respond(track, "r1", "d1", "reject", key="k-r1", digest="sha-r1")
+    record(track, "c1", "concession", USA, responds_to="d1")
+    sanction_warning(track, "sw1", USA, measures=["export controls", "SWIFT"])
+    record(track, "wr1", "warning", RUSSIA, category="military")
+    schedule_meeting(track, "m1", "2022-01-12T10:00:00+01:00", location="Brussels")
+    hold_meeting(track, "h1", "2022-01-10", location="Geneva")
+    record(track, "a1", "agreement", NATO)
+    withdraw(track, "w1", "sw1", party=USA)
+    record(track, "s1", "statement", NATO, source={"url": "https://nato.int/x"})
+    correct(track, "d1", summary="No eastward enlargement", occurred_at="2021-12-16")
+    retract(track, "c1")
+    track.change_status("suspended", reason="pause", occurred_at="2022-01-14", recorded_by=RECORDER)
+    track.change_status("active", reason=None, occurred_at=None, recorded_by=RECORDER)
+    return track
+
+
+def first_invalid_version(events: list[Any]) -> int | None:
+    """What `verify` does: walk the chain, recompute, report the first broken link."""
+    prev = GENESIS_HASH
+    for event in events:
+        if event.prev_hash != prev or hash_of_event(event) != event.hash:
+            return event.originator_version
+        prev = event.hash
+    return None
