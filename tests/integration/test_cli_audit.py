@@ -213,7 +213,7 @@ def test_checkpoints_says_so_when_they_are_turned_off(
 
 def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str) -> None:
     from services import audit, checkpoints
-    from tests.integration.test_checkpoints import _edit_row
+    from tests.integration.checkpoint_history import edit_row
 
     tracker = build(Settings(database_url=database_url, embedded_projector=False))
     try:
@@ -233,7 +233,7 @@ def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str)
             recorded_by="tester",
         )
         tracker.projector().catch_up()
-        _edit_row(tracker, checkpoints.view_stream(track_id), 200, lambda state: b"\x00 damaged")
+        edit_row(tracker, checkpoints.view_stream(track_id), 200, lambda state: b"\x00 damaged")
         assert audit.verify(tracker.app, track_id)["invalid_checkpoints"] == [200]
 
         repaired = runner.invoke(cli, ["checkpoints", slug, "--rewrite"])
