@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
+from domain import statement_index
 from domain.values import EVENT_FOR_TYPE
 
 if TYPE_CHECKING:
@@ -44,9 +45,9 @@ class TrackEvent(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         track: Track = aggregate
         track.head_hash = self.hash
-        track.last_activity_at = self.timestamp.isoformat()
         if self.idempotency_key is not None:
-            track.remember_key(
+            statement_index.remember_key(
+                track.idempotency,
                 self.idempotency_key,
                 self.request_digest or "",
                 self.target(),

@@ -1,9 +1,10 @@
-"""What a track looks like to its readers, derived from the aggregate's state.
+"""What a track looks like to its readers, rendered from its `TrackView`.
 
-These functions are the single statement of API.md's rules (demand status, active
-sanction warnings, next meeting, retracted statements leaving counts). The projector
-stores their output and `as-of` applies them to a historical aggregate, so the current
-state and any past state are computed by the same code.
+With `domain.statuses` and the fold in `domain.document`, these functions are the single
+statement of API.md's rules (demand status, active sanction warnings, next meeting,
+retracted statements leaving counts). The projector stores their output, `as-of` applies
+them to a view folded up to a past version, and the write answers to the write's own
+events, so every state is computed by the same code.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from domain import statuses
+from domain.document import TrackView
 from domain.records import StatementRecord, references
-from domain.track import (
-    ACTIVE_WARNING,
-    MEETING_HELD,
-    MEETING_SCHEDULED,
-    OPEN_DEMAND,
-    Track,
-)
+from domain.statuses import ACTIVE_WARNING, MEETING_HELD, MEETING_SCHEDULED, OPEN_DEMAND
 from domain.values import STATUS_BEARING_TYPES
 
 
-def _live(track: Track, ids: Iterable[str]) -> list[StatementRecord]:
+def _live(track: TrackView, ids: Iterable[str]) -> list[StatementRecord]:
     return [track.statements[i] for i in ids if not track.statements[i].retracted]
 
 
@@ -30,28 +27,28 @@ def _by_occurrence(record: StatementRecord) -> tuple[str, int]:
     return record.at, record.version
 
 
-def _in_view(track: Track, part: str) -> list[StatementRecord]:
+def _in_view(track: TrackView, part: str) -> list[StatementRecord]:
     """The statements playing `part` in the document (all live by construction)."""
     return [track.statements[i] for i in track.in_view.get(part, ())]
 
 
-def is_withdrawn(track: Track, statement_id: str) -> bool:
-    return track.is_withdrawn(statement_id)
+def is_withdrawn(track: TrackView, statement_id: str) -> bool:
+    return statuses.is_withdrawn(track.statements, track.statements[statement_id])
 
 
-def status_of(track: Track, statement_id: str) -> str:
-    """A demand's or proposal's status by API.md's rule (stated in `domain.track`)."""
-    return track.status_of(statement_id)
+def status_of(track: TrackView, statement_id: str) -> str:
+    """A demand's or proposal's status by API.md's rule (stated in `domain.statuses`)."""
+    return statuses.status_of(track.statements, track.statements[statement_id])
 
 
-def responses_of(track: Track, statement_id: str) -> list[dict[str, Any]]:
+def responses_of(track: TrackView, statement_id: str) -> list[dict[str, Any]]:
     answers = [
         r for r in _live(track, track.statements[statement_id].answers) if r.type == "response"
     ]
     return [statement_view(track, r.id) for r in sorted(answers, key=_by_occurrence)]
 
 
-def statement_view(track: Track, statement_id: str) -> dict[str, Any]:
+def statement_view(track: TrackView, statement_id: str) -> dict[str, Any]:
     record = track.statements[statement_id]
     view: dict[str, Any] = {
         "id": record.id,
@@ -75,11 +72,7 @@ def statement_view(track: Track, statement_id: str) -> dict[str, Any]:
     return view
 
 
-def live_statements(track: Track) -> list[StatementRecord]:
-    return [r for r in track.statements.values() if not r.retracted]
-
-
-def open_demands(track: Track) -> list[dict[str, Any]]:
+def open_demands(track: TrackView) -> list[dict[str, Any]]:
     demands = _in_view(track, OPEN_DEMAND)
     return [
         {
@@ -93,7 +86,7 @@ def open_demands(track: Track) -> list[dict[str, Any]]:
     ]
 
 
-def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
+def active_sanction_warnings(track: TrackView) -> list[dict[str, Any]]:
     warnings = _in_view(track, ACTIVE_WARNING)
     return [
         {
@@ -107,18 +100,18 @@ def active_sanction_warnings(track: Track) -> list[dict[str, Any]]:
     ]
 
 
-def next_meeting(track: Track) -> dict[str, Any] | None:
+def next_meeting(track: TrackView) -> dict[str, Any] | None:
     """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
     held = [r.at for r in _in_view(track, MEETING_HELD)]
     newest_held = max(held) if held else None
     upcoming = [
         r
         for r in _in_view(track, MEETING_SCHEDULED)
-        if newest_held is None or r.meeting_key > newest_held
+        if newest_held is None or (r.meeting_key or "") > newest_held
     ]
     if not upcoming:
         return None
-    first = min(upcoming, key=lambda r: (r.meeting_key, r.version))
+    first = min(upcoming, key=lambda r: (r.meeting_key or "", r.version))
     return {
         "id": first.id,
         "meeting_at": first.fields["meeting_at"],
@@ -126,11 +119,11 @@ def next_meeting(track: Track) -> dict[str, Any] | None:
     }
 
 
-def counts_by_type(track: Track) -> dict[str, int]:
+def counts_by_type(track: TrackView) -> dict[str, int]:
     return {kind: n for kind, n in track.live_counts.items() if n}
 
 
-def track_state(track: Track, position: int | None) -> dict[str, Any]:
+def track_state(track: TrackView, position: int | None) -> dict[str, Any]:
     """The current-state document of API.md, at the aggregate's version."""
     counts = counts_by_type(track)
     return {
@@ -153,7 +146,7 @@ def track_state(track: Track, position: int | None) -> dict[str, Any]:
     }
 
 
-def affected_statements(track: Track, statement_id: str) -> list[str]:
+def affected_statements(track: TrackView, statement_id: str) -> list[str]:
     """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
     itself and the statement it answers or withdraws (its status and responses)."""
     refs = references(track.statements[statement_id].fields)

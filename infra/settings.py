@@ -42,12 +42,6 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     aggregate_cache_size: int = Field(default=256, ge=0)
-    aggregate_cache_statements: int = Field(
-        default=100_000,
-        ge=0,
-        description="per process: cached tracks are evicted, least recently used "
-        "first, once they hold more statements than this (about 2 KB each; 0: no limit)",
-    )
     document_cache_mb: int = Field(
         default=16,
         ge=0,

@@ -5,21 +5,22 @@ is retried on a freshly loaded track (bounded), so concurrent writers are all re
 with `If-Match` it is the client's conflict (412).
 
 Within a process, writes to one track take turns (a lock per track) on the cached aggregate
-itself: copying a long track for every command cost more than the command (about 0.9 s
-for 10,000 statements). A failed command or save evicts the cached track, so a half-applied
-command never survives; the answer is computed inside the turn, from a consistent track.
+itself, not a copy (see benchmarks/README.md). A failed command or save evicts the cached
+track, so a half-applied command never survives. The answer is computed inside the turn, from
+a `TrackView`: for new statements, folded from the write's own events (only statements of
+the same write can answer them), so the hot path never loads a track's history; for the
+rarer writes, the view at the new version, loaded as as-of loads it.
 """
 
 from __future__ import annotations
 
+import logging
 import random
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -34,14 +35,18 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from domain import errors
+from domain.document import TrackView
 from domain.records import StatementRecord
 from domain.track import Track
 from domain.values import is_valid_slug, slugify, track_id_for
 from infra.eventlog import event_store_extras
 from infra.transcoder import OrjsonTranscoder
-from services.checkpoints import new_statement_id
+from services.checkpoint_reader import load_view
 from services.ports import EventStoreExtras
-from services.track_cache import TrackCache
+from services.writes import Command, Present, TrackCommands
+from services.writes import WriteResult as WriteResult  # the API imports it from here
+
+log = logging.getLogger(__name__)
 
 MAX_WRITE_ATTEMPTS = 50
 SNAPSHOT_GROWTH = 4  # past the fixed interval, snapshot every version // SNAPSHOT_GROWTH events
@@ -51,38 +56,15 @@ class TooMuchContention(errors.TrackerError):
     """A write lost the race for the track's next version too many times."""
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    track: Track  # the live cached aggregate: read it only single-threaded, or use `answer`
-    targets: list[str]  # statement ids the write recorded (or touched)
-    position: int
-    replayed: bool = False
-    version: int = 0  # the track's version right after this write
-    answer: Any = None  # what `present` made of the track, inside the write's turn
-
-
-# A command gets the freshly loaded track and returns the statement ids it records.
-Command = Callable[[Track], list[str]]
-# Shapes the answer from the track right after the write (track, statement ids).
-Present = Callable[[Track, list[str]], Any]
-
-
-class TrackerApp(Application[UUID]):
+class TrackerApp(TrackCommands, Application[UUID]):
     name = "ntrack"  # pinned: the library names tables after it
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Track: 100}
 
-    def __init__(
-        self, env: dict[str, str], *, snapshot_interval: int = 100, cache_statements: int = 0
-    ) -> None:
+    def __init__(self, env: dict[str, str], *, snapshot_interval: int = 100) -> None:
         self._explicit_env = dict(env)
         super().__init__(env)
-        # Per instance (the library reads it through `self`): each tracker its own interval.
-        self.snapshotting_intervals = {Track: snapshot_interval}  # type: ignore[misc]
-        if self.repository.cache is not None:  # AGGREGATE_CACHE_MAXSIZE set
-            maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
-            self.repository.cache = TrackCache(
-                maxsize if maxsize > 0 else sys.maxsize, cache_statements
-            )
+        # Snapshots are taken by `write`, at `snapshot_points` (the library's own, at every
+        # multiple of an interval, stays off: it rebuilt the track from the store for each).
+        self.snapshot_interval = snapshot_interval
         self._turns: dict[UUID, threading.Lock] = {}
         self._turns_lock = threading.Lock()
         # Queries the library's recorders do not offer, for the store they were made for.
@@ -108,27 +90,6 @@ class TrackerApp(Application[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only what infra.settings mapped: the library would otherwise read os.environ too.
         return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **self._explicit_env})
-
-    def _take_snapshots(self, processing_event: Any) -> None:
-        """At most one snapshot per track per save, taken from the track in memory.
-
-        The library snapshots at every event whose version is a multiple of the interval,
-        each time rebuilding the track from the store (a batch of 500 took five rebuilds of
-        a multi-megabyte state: 60% of batch ingest). The saved track is the state right
-        after its last event, so that is what we snapshot, whenever a save crosses one of
-        `snapshot_points`."""
-        if self.snapshots is None:
-            return
-        versions: dict[Any, list[int]] = {}
-        for event in processing_event.events:
-            versions.setdefault(event.originator_id, []).append(event.originator_version)
-        for track_id, saved in versions.items():
-            track = processing_event.aggregates.get(track_id)
-            interval = self.snapshotting_intervals.get(type(track))
-            if track is None or not interval:
-                continue
-            if crosses_snapshot_point(min(saved) - 1, max(saved), interval):
-                self.snapshots.put([Snapshot.take(track)])
 
     # -- reads from the event store ------------------------------------------------------
 
@@ -157,6 +118,7 @@ class TrackerApp(Application[UUID]):
         parties: list[str],
         opened_at: str,
         recorded_by: str,
+        present: Present | None = None,
     ) -> WriteResult:
         candidates = [slug] if slug else _slug_candidates(title)
         for candidate in candidates:
@@ -177,7 +139,9 @@ class TrackerApp(Application[UUID]):
                 recordings = self.save(track)
             except IntegrityError:
                 continue  # that slug's stream already exists
-            return self._result(track, [], recordings[-1].notification.id, None)
+            view = TrackView.opened(recordings[0].domain_event)  # type: ignore[arg-type]
+            answer = present(view, []) if present is not None else None
+            return WriteResult(track, [], recordings[-1].notification.id, False, 1, answer)
         raise errors.SlugTaken(f"the slug {candidates[0]!r} is taken")
 
     @contextmanager
@@ -209,7 +173,11 @@ class TrackerApp(Application[UUID]):
         key: str | None = None,
         digest: str | None = None,
         present: Present | None = None,
+        answer_from_events: bool = False,
     ) -> WriteResult:
+        """Run `command` on the current track and save what it recorded. `present` shapes
+        the answer from the view after the write: with `answer_from_events`, a view of the
+        write's own events only (enough for statements it records), else the whole."""
         with self._turn(track_id):
             for attempt in range(MAX_WRITE_ATTEMPTS):
                 track = self._current(track_id)
@@ -219,6 +187,7 @@ class TrackerApp(Application[UUID]):
                     replay = track.replay_for(key, digest or "")
                     if replay is not None:
                         return self._replayed(track, key, replay, present)
+                before = track.version
                 try:
                     targets = command(track)
                     recordings = self.save(track)
@@ -232,10 +201,18 @@ class TrackerApp(Application[UUID]):
                 except BaseException:
                     self._forget(track_id)  # the command may have applied events half-way
                     raise
-                result = self._result(track, targets, recordings[-1].notification.id, present)
-                if isinstance(self.repository.cache, TrackCache):
-                    self.repository.cache.trim()  # the track grew in place
-                return result
+                self._snapshot(track, before)
+                answer = None
+                if present is not None:
+                    if answer_from_events:
+                        view = TrackView.without_statements(track, before)
+                        for recording in recordings:
+                            view.apply(recording.domain_event)
+                    else:
+                        view = load_view(self, track_id, track.version)
+                    answer = present(view, targets)
+                position = recordings[-1].notification.id
+                return WriteResult(track, targets, position, False, track.version, answer)
         raise TooMuchContention("too many concurrent writes to this track; try again")
 
     def _replayed(
@@ -244,123 +221,34 @@ class TrackerApp(Application[UUID]):
         """The first answer again: its statements, version and commit position."""
         version = track.version_for(key)
         position = self.extras.position_of(track.id, version) or self.max_position()
-        answer = present(track, targets) if present is not None else None
+        # As the first answer would look now: the view at the track's current version.
+        answer = None
+        if present is not None:
+            answer = present(load_view(self, track.id, track.version), targets)
         return WriteResult(track, targets, position, True, version, answer)
 
-    @staticmethod
-    def _result(
-        track: Track,
-        targets: list[str],
-        position: int,
-        present: Present | None,
-        replayed: bool = False,
-    ) -> WriteResult:
-        answer = present(track, targets) if present is not None else None
-        return WriteResult(track, targets, position, replayed, track.version, answer)
-
-    def record_statements(
-        self, track_id: UUID, statements: list[dict[str, Any]], *, recorded_by: str, **options: Any
-    ) -> WriteResult:
-        """Record one or more statements atomically (a batch is one save, one transaction)."""
-
-        def command(track: Track) -> list[str]:
-            ids = []
-            for statement in statements:
-                statement_id = new_statement_id(track.version + 1)
-                track.record_statement(
-                    statement_id,
-                    statement,
-                    recorded_by=recorded_by,
-                    key=options.get("key"),
-                    digest=options.get("digest"),
-                )
-                ids.append(statement_id)
-            return ids
-
-        return self.write(track_id, command, **options)
-
-    def add_party(
-        self, track_id: UUID, name: str, *, recorded_by: str, **options: Any
-    ) -> WriteResult:
-        def command(t: Track) -> list[str]:
-            t.add_party(
-                name, recorded_by=recorded_by, key=options.get("key"), digest=options.get("digest")
-            )
-            return []
-
-        return self.write(track_id, command, **options)
-
-    def change_status(
-        self,
-        track_id: UUID,
-        status: str,
-        *,
-        reason: str | None,
-        occurred_at: str | None,
-        recorded_by: str,
-        **options: Any,
-    ) -> WriteResult:
-        def command(t: Track) -> list[str]:
-            t.change_status(
-                status,
-                reason=reason,
-                occurred_at=occurred_at,
-                recorded_by=recorded_by,
-                key=options.get("key"),
-                digest=options.get("digest"),
-            )
-            return []
-
-        return self.write(track_id, command, **options)
-
-    def correct_statement(
-        self,
-        track_id: UUID,
-        statement_id: str,
-        changes: dict[str, Any],
-        reason: str,
-        *,
-        recorded_by: str,
-        **options: Any,
-    ) -> WriteResult:
-        def command(track: Track) -> list[str]:
-            track.correct_statement(
-                statement_id,
-                changes,
-                reason,
-                recorded_by=recorded_by,
-                key=options.get("key"),
-                digest=options.get("digest"),
-            )
-            return [statement_id]
-
-        return self.write(track_id, command, **options)
-
-    def retract_statement(
-        self, track_id: UUID, statement_id: str, reason: str, *, recorded_by: str, **options: Any
-    ) -> WriteResult:
-        def command(track: Track) -> list[str]:
-            track.retract_statement(
-                statement_id,
-                reason,
-                recorded_by=recorded_by,
-                key=options.get("key"),
-                digest=options.get("digest"),
-            )
-            return [statement_id]
-
-        return self.write(track_id, command, **options)
+    def _snapshot(self, track: Track, before: int) -> None:
+        """A snapshot of the saved track, if the save crossed one of `snapshot_points`: taken
+        from the track in memory, at most one per save. The events are committed already,
+        so a snapshot that cannot be stored is logged, not raised (loading folds further)."""
+        if self.snapshots is None or not crosses_snapshot_point(
+            before, track.version, self.snapshot_interval
+        ):
+            return
+        try:
+            self.snapshots.put([Snapshot.take(track)])
+        except Exception:
+            log.exception("could not store the snapshot of track %s", track.id)
 
 
 def snapshot_points(interval: int) -> Iterator[int]:
     """The versions a track is snapshotted at: every `interval` events at first, then every
     quarter of the version (100, 200, 300, 400, 500, 625, 781, 976, …, 9082, 11352, …).
 
-    A snapshot costs the size of the track (a 5,000-statement track: 2.3 MB, 24 ms to
-    encode and ~90 ms for PostgreSQL to compress and store). At a fixed interval, writing
-    and storing them grows with the square of the track's length; spaced in proportion to
-    it, the cost per event stays flat and a long track's snapshots take a few times its own
-    size. Loading replays at most a fifth of the track's events after its snapshot."""
+    A snapshot costs the size of the track: at a fixed interval, writing them grows with the
+    square of the track's length; spaced in proportion to it, the cost per event stays flat
+    (benchmarks/README.md). Loading replays at most a fifth of the track's events after its
+    snapshot."""
     point = interval
     while True:
         yield point
@@ -392,7 +280,7 @@ class StatementRecordAsList(Transcoding):
 
 def _replay(track: Track | None, events: Iterable[Any]) -> Track | None:
     """The library's `project_aggregate` without its per-event `isinstance` against a runtime
-    Protocol, which Python 3.11 answers slowly: 40 of 215 ms of an as-of on a long track."""
+    Protocol, which Python 3.11 answers slowly (benchmarks/README.md)."""
     for event in events:
         track = event.mutate(track)
     return track

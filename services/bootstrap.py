@@ -105,11 +105,7 @@ def _open(settings: Settings, stores: Stores) -> Tracker:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     env.update(cipher_env(settings.encryption_key))
     try:
-        app = TrackerApp(
-            env,
-            snapshot_interval=settings.snapshot_interval,
-            cache_statements=settings.aggregate_cache_statements,
-        )
+        app = TrackerApp(env, snapshot_interval=settings.snapshot_interval)
     except PersistenceError as e:
         raise StoreUnavailable(f"cannot open the event store: {e}") from e
     try:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from domain.document import TrackView
 from infra.settings import Settings
 from services.bootstrap import Tracker, build
 
@@ -117,3 +118,11 @@ def memory_tracker() -> Iterator[Tracker]:
     )
     yield instance
     instance.close()
+
+
+def replayed_view(tracker: Tracker, track_id: uuid.UUID, version: int | None = None) -> TrackView:
+    """The track's view folded from its first event (up to `version`): what the views from
+    checkpoints, snapshots and write answers must all equal."""
+    view = TrackView.fold(tracker.app.events.get(track_id, lte=version))
+    assert view is not None
+    return view

@@ -1,24 +1,22 @@
 """A track as it stood after a version, or as recorded up to an instant (recorded time).
 
 Starts from the newest view checkpoint at or before the version (`services.checkpoints`), else
-from the snapshot, and applies the events after it with the aggregate's own code.
+from the track's first event, and folds the events after it into the track's view
+(`domain.document.TrackView`).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from domain import errors, views
-from domain.track import Track
+from domain.document import TrackView
 from domain.values import instant_of
-from services import checkpoints
 from services.application import TrackerApp
 from services.audit.recorded import NotRecordedYet, head_version
-
-log = logging.getLogger("ntrack.audit")
+from services.checkpoint_reader import load_view
 
 
 def _recorded_at_of(app: TrackerApp, track_id: UUID, version: int) -> datetime:
@@ -82,32 +80,7 @@ def _version_asked(
     return version
 
 
-def _rebuilt(
-    app: TrackerApp, track_id: UUID, version: int | None, recorded_at: datetime | str | None
-) -> Track:
-    """The whole track at that version (every statement), from snapshot + events."""
-    # An explicit version bypasses the repository's cache.
-    return app.get_track(track_id, version=_version_asked(app, track_id, version, recorded_at))
-
-
-def _rebuilt_view(
-    app: TrackerApp, track_id: UUID, version: int | None, recorded_at: datetime | str | None
-) -> Track:
-    """Enough of the track at that version to show its state: from its newest view
-    checkpoint if it has one (the cost follows the answer, not the history; see
-    `services.checkpoints`), else the whole track as `_rebuilt` makes it."""
-    asked = _version_asked(app, track_id, version, recorded_at)
-    try:
-        track = checkpoints.track_at(app, track_id, asked)
-    except Exception:  # a damaged checkpoint (verify reports it): the answer must not fail
-        log.exception(
-            "as-of from the view checkpoints of track %s failed; from its snapshot", track_id
-        )
-        track = None
-    return track or app.get_track(track_id, version=asked)
-
-
-def _state_of(track: Track) -> dict[str, Any]:
+def _state_of(track: TrackView) -> dict[str, Any]:
     state = views.track_state(track, position=None)
     # last_activity_at is the timestamp of the newest event applied, i.e. of `version`.
     state["as_of"] = {"version": track.version, "recorded_at": track.last_activity_at}
@@ -122,7 +95,9 @@ def as_of(
 ) -> dict[str, Any]:
     """The track state (same shape as the current state) after `version`, or as recorded up
     to the instant `recorded_at`; `position` is None since no read model is involved."""
-    return _state_of(_rebuilt_view(app, track_id, version, recorded_at))
+    asked = _version_asked(app, track_id, version, recorded_at)
+    # The cost follows the answer, not the history (see `services.checkpoints`).
+    return _state_of(load_view(app, track_id, asked))
 
 
 def replay(
@@ -132,8 +107,12 @@ def replay(
     recorded_at: datetime | str | None = None,
 ) -> dict[str, Any]:
     """`as_of` plus the timeline as it stood then (all statements, retracted ones marked)."""
-    track = _rebuilt(app, track_id, version, recorded_at)
-    # The aggregate keeps each statement's timeline key ("at"): no re-parsing of dates.
+    asked = _version_asked(app, track_id, version, recorded_at)
+    # Every statement: folded from the first event, the view holds them all.
+    track = TrackView.fold(app.events.get(track_id, lte=asked))
+    if track is None:
+        raise errors.TrackNotFound(f"no track {track_id}")
+    # The view keeps each statement's timeline key ("at"): no re-parsing of dates.
     records = sorted(track.statements.values(), key=lambda r: (r.at, r.version))
     return {
         "state": _state_of(track),

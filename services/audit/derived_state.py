@@ -1,9 +1,10 @@
 """Derived state against the events it was derived from, for `verify`.
 
-As-of and cold loads start from snapshots and view checkpoints, not from the first event, so
-a row of either edited in the store would change what an auditor is shown while the hash
-chain stays valid. Each is compared with the track replayed from its events up to the row's
-version, as this version of the application writes them (an old snapshot is upcast first).
+Writes start from snapshots and as-of from view checkpoints, not from the first event, so a
+row of either edited in the store would change what is checked or shown while the hash
+chain stays valid. A snapshot is compared with the `Track` replayed from its events up to
+the row's version (an old snapshot is upcast first), a checkpoint with the `TrackView`
+folded up to it, as this version of the application writes them.
 A row that cannot be decoded, or stands past the last event, differs. The events are read
 again here rather than folded during the chain pass: `verify_all` checks every track in one
 pass and must not hold them all in memory.
@@ -17,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Snapshot
 
+from domain.document import TrackView
 from domain.events import StatementRecorded
 from domain.records import StatementRecord
 from domain.track import Track
@@ -79,8 +81,8 @@ def check_snapshots(app: TrackerApp, track_id: UUID) -> tuple[int, list[int]]:
 def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
     assert app.snapshots is not None
     try:
-        event: Any = app.snapshots.mapper.to_domain_event(stored)
-        restored = event.mutate(None)
+        snapshot: Any = app.snapshots.mapper.to_domain_event(stored)
+        restored = snapshot.mutate(None)
         return bool(
             restored.version == track.version
             and _encoded_state(app, restored) == _encoded_state(app, track)
@@ -90,12 +92,10 @@ def _same_state(app: TrackerApp, stored: Any, track: Track) -> bool:
 
 
 def _encoded_state(app: TrackerApp, track: Track) -> bytes:
-    """The snapshot state as stored, its attributes and `in_view` in name order: the order
-    they were made in depends on the path taken (live events or an upcast), not the state."""
+    """The snapshot state as stored, its attributes and index in name order: the order they
+    were made in depends on the path taken (live events or an upcast), not the state."""
     state = Snapshot.take(track).state
-    state["in_view"] = {
-        part: dict.fromkeys(sorted(ids)) for part, ids in sorted(state["in_view"].items()) if ids
-    }
+    state["index"] = dict(sorted(state["index"].items()))
     return app.mapper.transcoder.encode(dict(sorted(state.items())))
 
 
@@ -181,11 +181,11 @@ class _Replay:
     def __init__(self, app: TrackerApp, track_id: UUID, counts: set[int]) -> None:
         self.app = app
         self.track_id = track_id
-        self.track: Track | None = None
+        self.track: TrackView | None = None
         self.changed: dict[int, dict[int, int]] = {count: {} for count in counts}
         self.members: dict[int, dict[int, list[str]]] = {count: {} for count in counts}
 
-    def to(self, version: int) -> Track | None:
+    def to(self, version: int) -> TrackView | None:
         done = self.track.version if self.track is not None else 0
         while done < version and (
             rows := self.app.recorder.select_events(
@@ -194,7 +194,10 @@ class _Replay:
         ):
             for row in rows:
                 event: Any = self.app.mapper.to_domain_event(row)
-                self.track = event.mutate(self.track)
+                if self.track is None:
+                    self.track = TrackView.opened(event)
+                else:
+                    self.track.apply(event)
                 recorded = event.statement_id if isinstance(event, StatementRecorded) else None
                 for statement_id in checkpoints.named(event):
                     for count, changed in self.changed.items():
@@ -228,7 +231,7 @@ def _canonical(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bool:
+def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: TrackView) -> bool:
     count, base = checkpoint.buckets, checkpoint.base
     return bool(
         count > 0
@@ -241,7 +244,7 @@ def _same_checkpoint(checkpoint: checkpoints.ViewCheckpoint, track: Track) -> bo
 def _same_buckets(
     app: TrackerApp,
     checkpoint: checkpoints.ViewCheckpoint,
-    track: Track,
+    track: TrackView,
     members: dict[int, list[str]],
     stored: dict[int, list[int]],
 ) -> bool:
@@ -249,7 +252,7 @@ def _same_buckets(
     track's records of that bucket."""
     assert app.snapshots is not None
     count, version = checkpoint.buckets, checkpoint.originator_version
-    numbers = {
+    numbers: dict[Any, int] = {
         checkpoints.bucket_stream(track.id, count, n): n
         for n, versions in stored.items()
         if version in versions

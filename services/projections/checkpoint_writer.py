@@ -12,18 +12,16 @@ transaction once the projector's batch is committed; `discard` drops them when i
 
 Keeping this out of the API's write path keeps its cost (CPU, and transient memory of a few
 megabytes per checkpoint on tracks with large views) off the writers; one projector runs at
-a time, so one writer. If none runs, as-of starts from snapshots; `ntrack checkpoints`
+a time, so one writer. If none runs, as-of folds from the first event; `ntrack checkpoints`
 (`backfill`) writes what is missing below a track's first checkpoint.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +29,7 @@ import orjson
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import StoredEvent
 
-from domain.track import Track
+from domain.document import CHECKPOINT_VERSION, TrackView
 from services import checkpoints
 from services.checkpoints import (
     bucket_of,
@@ -41,6 +39,13 @@ from services.checkpoints import (
     rows_in_full,
     view_stream,
 )
+from services.projections.checkpoint_marks import (
+    STORED_ALREADY,
+    BucketIndex,
+    Capture,
+    Changes,
+    Mark,
+)
 
 log = logging.getLogger("ntrack.checkpoints")
 
@@ -48,69 +53,25 @@ INDEXED_TRACKS = 256  # tracks whose bucket index a process keeps (least recentl
 SPARSEST = 4  # checkpoints at least every version // SPARSEST events (as snapshots are)
 
 
-@dataclass
-class _BucketIndex:
-    """Which of a track's statement ids fall in which bucket; ids are only ever added, and
-    a dict keeps them in recording order, so new ones are taken from the end. It belongs
-    to one Track object (the cached one), held weakly: a track dropped from the cache must
-    not stay in memory for its index (that kept 46 MB alive in a 100k-statement fill)."""
-
-    count: int
-    track: weakref.ref[Track]
-    indexed: int = 0
-    members: dict[int, list[str]] = field(default_factory=dict)
-
-    def catch_up(self, statements: dict[str, Any]) -> None:
-        for statement_id in itertools.islice(statements, self.indexed, None):
-            self.members.setdefault(bucket_of(statement_id, self.count), []).append(statement_id)
-        self.indexed = len(statements)
-
-
-@dataclass
-class _Changes:
-    """The statements named by the events (since, last] that this process saved."""
-
-    since: int
-    last: int
-    ids: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _Checkpoint:
-    """Where a checkpoint stands: enough to take the next one after it."""
-
-    version: int
-    buckets: int
-    base: int
-
-
-@dataclass
-class _Capture(_Checkpoint):
-    rows: list[StoredEvent] = field(default_factory=list)
-
-
-_STORED_ALREADY = _Checkpoint(0, 0, 0)
-
-
 class CheckpointWriter:
     def __init__(self, app: Any, interval: int) -> None:
         self.app = app
         self.interval = interval
-        self._indexes: OrderedDict[UUID, _BucketIndex] = OrderedDict()
-        self._changes: dict[UUID, _Changes] = {}
-        self._captured: dict[UUID, list[_Capture]] = {}  # taken, not yet stored
-        self._stored: dict[UUID, _Checkpoint] = {}  # the newest this process knows of
+        self._indexes: OrderedDict[UUID, BucketIndex] = OrderedDict()
+        self._changes: dict[UUID, Changes] = {}
+        self._captured: dict[UUID, list[Capture]] = {}  # taken, not yet stored
+        self._stored: dict[UUID, Mark] = {}  # the newest this process knows of
 
     # -- as the projector applies events ----------------------------------------------------
 
-    def observe(self, track: Track, event: Any) -> None:
+    def observe(self, track: TrackView, event: Any) -> None:
         """`event` was just applied to `track` (the projector's copy, kept in memory)."""
         self._note(track.id, event.originator_version - 1, [event])
         if track.version % self.interval:
             return
         try:
             previous = self._previous(track)
-            if previous is _STORED_ALREADY:
+            if previous is STORED_ALREADY:
                 return
             capture = self._take(track, previous, lambda since: self._changed_since(track, since))
         except Exception:  # never fail the projector for a checkpoint: as-of folds further
@@ -122,7 +83,7 @@ class CheckpointWriter:
             return
         if capture is not None:
             self._captured.setdefault(track.id, []).append(capture)
-            self._changes[track.id] = _Changes(since=track.version, last=track.version)
+            self._changes[track.id] = Changes(since=track.version, last=track.version)
 
     def flush(self) -> None:
         """Store the checkpoints taken since the last flush, in one transaction. A failure
@@ -145,7 +106,7 @@ class CheckpointWriter:
             return
         for track_id, captures in captured.items():
             newest = captures[-1]
-            self._stored[track_id] = _Checkpoint(newest.version, newest.buckets, newest.base)
+            self._stored[track_id] = Mark(newest.version, newest.buckets, newest.base)
 
     def discard(self) -> None:
         """The projector's batch failed: it drops its tracks and applies these events again
@@ -153,11 +114,11 @@ class CheckpointWriter:
         self._captured = {}
         self._changes.clear()
 
-    def _previous(self, track: Track) -> _Checkpoint | None:
+    def _previous(self, track: TrackView) -> Mark | None:
         """The checkpoint to take the next from: one taken since the last flush, else the
         store's newest. Its row is looked up every time (a row lost since must not be built
         on; a projector taking over may find its predecessor's); it is decoded only if it
-        is not the one this process last stored or read. `_STORED_ALREADY` if there is one
+        is not the one this process last stored or read. `STORED_ALREADY` if there is one
         at the track's version: a projector applying events again after a failure, or a
         fresh read model built from the log."""
         earlier = self._captured.get(track.id)
@@ -168,7 +129,7 @@ class CheckpointWriter:
         # with thousands of open demands), and it is only decoded when not known here.
         existing = [v for _, v in self.app.extras.row_versions([view_stream(track.id)])]
         if track.version in existing:
-            return _STORED_ALREADY
+            return STORED_ALREADY
         versions = [v for v in existing if v < track.version]
         if not versions:
             return None
@@ -183,10 +144,10 @@ class CheckpointWriter:
             self._stored[track.id] = newest
         return newest
 
-    def _where(self, stored: StoredEvent) -> _Checkpoint | None:
-        """A stored checkpoint's version, buckets and base, without reviving its records
-        (another process's checkpoint of a track with a large view: 9 ms decoded in full).
-        None if another class version took it."""
+    def _where(self, stored: StoredEvent) -> Mark | None:
+        """A stored checkpoint's version, buckets and base, without reviving its records (a
+        large view's cost a lot decoded in full: benchmarks/README.md). None if another
+        shape (`class_version`) took it."""
         mapper = self.app.snapshots.mapper
         state = stored.state
         if mapper.cipher:
@@ -194,13 +155,16 @@ class CheckpointWriter:
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
         fields = orjson.loads(state)
-        if fields["state"].get("class_version") != Track.class_version:
+        if fields["state"].get("class_version") != CHECKPOINT_VERSION:
             return None
-        return _Checkpoint(stored.originator_version, fields["buckets"], fields["base"])
+        return Mark(stored.originator_version, fields["buckets"], fields["base"])
 
     def _take(
-        self, track: Track, previous: _Checkpoint | None, changed_since: Callable[[int], set[str]]
-    ) -> _Capture | None:
+        self,
+        track: TrackView,
+        previous: Mark | None,
+        changed_since: Callable[[int], set[str]],
+    ) -> Capture | None:
         """The rows of a checkpoint of `track` as it stands, after `previous` (None: in
         full); None if it is too soon after `previous` for the size of the view."""
         version = track.version
@@ -213,7 +177,7 @@ class CheckpointWriter:
             # A checkpoint costs the size of what is in view: taken no more often than
             # that many events, it costs about one record per event, and as-of's fold
             # after it is no longer than the answer it builds. But never sparser than
-            # snapshots, so as-of never folds more than it would from a snapshot.
+            # a quarter of the version, so as-of never folds more than a quarter of the track.
             return None
         since, count, base = previous.version, previous.buckets, previous.base
         if version > checkpoints.REGROW_AFTER * count:  # spread the buckets again
@@ -230,17 +194,17 @@ class CheckpointWriter:
             )
             for number in sorted({bucket_of(i, count) for i in changed})
         ]
-        return _Capture(version, count, base, self._encode(rows))
+        return Capture(version, count, base, self._encode(rows))
 
-    def _encoded(self, version: int, base: int, rows: list[DomainEvent]) -> _Capture:
+    def _encoded(self, version: int, base: int, rows: list[DomainEvent]) -> Capture:
         count = rows[0].buckets  # type: ignore[attr-defined]
-        return _Capture(version, count, base, self._encode(rows))
+        return Capture(version, count, base, self._encode(rows))
 
     def _encode(self, rows: Iterable[DomainEvent]) -> list[StoredEvent]:
         # Encoded now: the rest of a batch may still change these records in memory.
         return [self.app.snapshots.mapper.to_stored_event(row) for row in rows]
 
-    def _changed_since(self, track: Track, since: int) -> set[str]:
+    def _changed_since(self, track: TrackView, since: int) -> set[str]:
         """Ids named by the events (since, track.version]: from the log of the events
         observed, and what it does not reach back to, from the store."""
         changes = self._changes.get(track.id)
@@ -256,10 +220,10 @@ class CheckpointWriter:
             }
         return changed
 
-    def _index(self, track: Track, count: int) -> _BucketIndex:
+    def _index(self, track: TrackView, count: int) -> BucketIndex:
         index = self._indexes.get(track.id)
         if index is None or index.count != count or index.track() is not track:
-            index = self._indexes[track.id] = _BucketIndex(count, weakref.ref(track))
+            index = self._indexes[track.id] = BucketIndex(count, weakref.ref(track))
             while len(self._indexes) > INDEXED_TRACKS:
                 self._indexes.popitem(last=False)
         self._indexes.move_to_end(track.id)
@@ -294,14 +258,17 @@ class CheckpointWriter:
         recorder = self.app.snapshots.recorder
         existing = [v for _, v in self.app.extras.row_versions([view_stream(track_id)])]
         stop = min(existing) - 1 if existing else None
-        track: Track | None = None
-        previous: _Capture | None = None
+        track: TrackView | None = None
+        previous: Capture | None = None
         changed: set[str] = set()
         written = 0
         for event in self.app.events.get(track_id, lte=stop):
-            track = event.mutate(track)
+            if track is None:
+                track = TrackView.opened(event)
+            else:
+                track.apply(event)
             changed.update(named(event))
-            if track is None or track.version % self.interval:
+            if track.version % self.interval:
                 continue
             capture = self._take(track, previous, _always(changed))
             if capture is not None:
@@ -312,7 +279,7 @@ class CheckpointWriter:
     def _note(self, track_id: UUID, before: int, events: Iterable[Any]) -> None:
         changes = self._changes.get(track_id)
         if changes is None or changes.last != before:  # a gap: the track was just loaded
-            changes = self._changes[track_id] = _Changes(since=before, last=before)
+            changes = self._changes[track_id] = Changes(since=before, last=before)
         for event in events:
             changes.ids.update(named(event))
             changes.last = event.originator_version

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain import views
+from domain.document import TrackView
 from domain.events import (
     PartyAdded,
     StatementCorrected,
@@ -24,8 +25,8 @@ from domain.events import (
     StatementRetracted,
     TrackOpened,
 )
-from domain.track import Track
 from services.application import TrackerApp
+from services.checkpoint_reader import load_view
 from services.ports import Election, ReadModel, ReadModelWrites, WakeUps
 from services.projections.checkpoint_writer import CheckpointWriter
 
@@ -42,7 +43,7 @@ class LostRace(RuntimeError):
 
 
 class Projector:
-    """Applies events to the read model; keeps recently used tracks in memory."""
+    """Applies events to the read model; keeps the views of recently used tracks in memory."""
 
     def __init__(
         self,
@@ -55,7 +56,7 @@ class Projector:
         self.app = app
         self.store = store
         self.checkpoints = checkpoints  # view checkpoints for as-of, taken as events pass
-        self._tracks: OrderedDict[UUID, Track] = OrderedDict()
+        self._tracks: OrderedDict[UUID, TrackView] = OrderedDict()
         self._cache_size = cache_size
         # The position this projector last committed. Trusting it saves a query per batch;
         # the compare-and-set in `advance` still refuses it if someone else moved on.
@@ -70,7 +71,7 @@ class Projector:
         if not notifications:
             self._position = None  # idle: re-read next time, another projector may lead
             return 0
-        batch: dict[UUID, Track] = {}
+        batch: dict[UUID, TrackView] = {}
         dirty_tracks: dict[UUID, int] = {}
         dirty_statements: dict[UUID, set[str]] = {}
         corrected: set[str] = set()  # their topics may have changed
@@ -112,17 +113,19 @@ class Projector:
             total += n
         return total
 
-    def _advance(self, event: Any) -> Track:
+    def _advance(self, event: Any) -> TrackView:
         track_id: UUID = event.originator_id
         version: int = event.originator_version
-        track: Track | None
         if version == 1:
-            track = event.mutate(None)
+            track = TrackView.opened(event)
         else:
-            track = self._tracks.get(track_id)
-            if track is None or track.version != version - 1:
-                track = self.app.get_track(track_id, version=version - 1)
-            event.mutate(track)
+            cached = self._tracks.get(track_id)
+            track = (
+                cached
+                if cached is not None and cached.version == version - 1
+                else load_view(self.app, track_id, version - 1)
+            )
+            track.apply(event)
         self._tracks[track_id] = track
         self._tracks.move_to_end(track_id)
         while len(self._tracks) > self._cache_size:
@@ -132,7 +135,7 @@ class Projector:
     @staticmethod
     def _write(
         tx: ReadModelWrites,
-        tracks: dict[UUID, Track],
+        tracks: dict[UUID, TrackView],
         positions: dict[UUID, int],
         statements: dict[UUID, set[str]],
         new_parties: set[UUID],
@@ -152,7 +155,7 @@ class Projector:
         for track_id, ids in statements.items():
             track = tracks[track_id]
             for statement_id in sorted(ids):
-                # the record's "at" is sort_key(occurred_at), kept current by the track
+                # the record's "at" is sort_key(occurred_at), kept current by the view
                 rows.append(
                     (views.statement_view(track, statement_id), track.statements[statement_id].at)
                 )
@@ -173,10 +176,10 @@ class ProjectorRunner:
     ) -> None:
         self.projector = projector
         self.poll_seconds = poll_seconds
-        # Batches start at most this often: each costs a transaction and a few round trips
-        # (2.1 ms of CPU for a batch of one event, 0.5 ms per event in batches of 16), so
-        # under a stream of single writes, gathering a few per batch frees CPU for the
-        # writers. Lag grows by at most this; an idle projector starts at once.
+        # Batches start at most this often: each costs a transaction and a few round trips,
+        # so under a stream of single writes gathering a few per batch frees CPU for the
+        # writers (benchmarks/README.md). Lag grows by at most this; an idle projector
+        # starts at once.
         self.min_batch_seconds = min_batch_seconds
         self.election = election
         self.listener = listener

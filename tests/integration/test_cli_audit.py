@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from infra.settings import Settings, get_settings
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker, build
+from services.checkpoint_reader import view_at
 from services.cli import audit as cli_audit
+from tests.conftest import replayed_view
 from tests.integration.test_verify_tampering import change_text, edit_stored_state
 
 runner = CliRunner()
@@ -153,7 +155,7 @@ def test_checkpoints_are_written_for_tracks_recorded_without_them(
     """A store written by a release without view checkpoints: `ntrack checkpoints` adds
     them for the versions recorded, after which as-of starts from them, and verify agrees."""
     from domain import views
-    from services import audit, checkpoints
+    from services import audit
 
     old = build(
         Settings(database_url=database_url, embedded_projector=False, checkpoint_interval=0)
@@ -188,10 +190,10 @@ def test_checkpoints_are_written_for_tracks_recorded_without_them(
     try:
         app = tracker.app
         for version in (100, 150, 253):
-            rebuilt = checkpoints.track_at(app, track_id, version)
+            rebuilt = view_at(app, track_id, version)
             assert rebuilt is not None
             assert views.track_state(rebuilt, None) == views.track_state(
-                app.get_track(track_id, version=version), None
+                replayed_view(tracker, track_id, version), None
             )
         assert audit.verify(app, track_id)["checkpoints_checked"] == 2
         assert audit.verify(app, track_id)["valid"] is True
@@ -211,7 +213,7 @@ def test_checkpoints_says_so_when_they_are_turned_off(
 
 def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str) -> None:
     from services import audit, checkpoints
-    from tests.integration.test_checkpoints import _edit_row
+    from tests.integration.checkpoint_history import edit_row
 
     tracker = build(Settings(database_url=database_url, embedded_projector=False))
     try:
@@ -231,7 +233,7 @@ def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str)
             recorded_by="tester",
         )
         tracker.projector().catch_up()
-        _edit_row(tracker, checkpoints.view_stream(track_id), 200, lambda state: b"\x00 damaged")
+        edit_row(tracker, checkpoints.view_stream(track_id), 200, lambda state: b"\x00 damaged")
         assert audit.verify(tracker.app, track_id)["invalid_checkpoints"] == [200]
 
         repaired = runner.invoke(cli, ["checkpoints", slug, "--rewrite"])
@@ -240,6 +242,6 @@ def test_checkpoints_rewrite_repairs_what_verify_reports(cli, database_url: str)
         assert "3 checkpoint(s) written for 1 track(s)" in repaired.stdout
         report = audit.verify(tracker.app, track_id)
         assert (report["valid"], report["checkpoints_checked"]) == (True, 3)
-        assert checkpoints.track_at(tracker.app, track_id, 250) is not None
+        assert view_at(tracker.app, track_id, 250) is not None
     finally:
         tracker.close()

@@ -9,6 +9,7 @@ from infra.readmodel import ReadModelTx
 from services.bootstrap import Tracker
 from services.ports import TimelineFilter
 from services.projections.projector import PROJECTION, LostRace, Projector
+from tests.conftest import replayed_view
 
 
 def _open(tracker: Tracker, slug: str):
@@ -61,7 +62,7 @@ def test_the_read_model_shows_what_the_aggregate_says(tracker: Tracker) -> None:
     )
     Projector(tracker.app, tracker.read_model).catch_up()
 
-    track = tracker.app.get_track(track_id)
+    track = replayed_view(tracker, track_id)
     stored = tracker.read_model.get_track(str(track_id))
     assert stored == views.track_state(track, stored["position"])
     assert tracker.read_model.get_statement(str(track_id), demand) == views.statement_view(

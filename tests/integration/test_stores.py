@@ -105,7 +105,7 @@ def test_a_stale_writer_is_retried_on_the_fresh_track(settings: Settings) -> Non
         one.app.record_statements(track_id, [statement], recorded_by="t")
         result = two.app.record_statements(track_id, [statement], recorded_by="t")
         assert result.track.version == 3
-        assert len(result.track.statements) == 2
+        assert len(result.track.index) == 2
     finally:
         one.close()
         two.close()

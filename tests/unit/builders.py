@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.document import TrackView
+from domain.hashchain import GENESIS_HASH, hash_of_event
 from domain.track import Track
 
 RUSSIA = "Russia"
@@ -46,6 +48,13 @@ def open_track(
         opened_at="2021-12-01",
         recorded_by=RECORDER,
     )
+
+
+def view_of(track: Track) -> TrackView:
+    """What the track shows: its events, pending since it was opened, folded into a view."""
+    view = TrackView.fold(track.pending_events)
+    assert view is not None
+    return view
 
 
 def statement(
@@ -178,3 +187,76 @@ def retract(track: Track, statement_id: str, reason: str = "recorded in error") 
 
 def correct(track: Track, statement_id: str, reason: str = "wrong source", **changes: Any) -> None:
     track.correct_statement(statement_id, changes, reason, recorded_by=RECORDER)
+
+
+def last_event(track: Track):
+    return track.pending_events[-1]
+
+
+def a_track_with_one_of_each_referable_type() -> Track:
+    """Given: a demand and a proposal to answer, and a sanction warning, so that responses,
+    concessions and withdrawals have something to name."""
+    track = open_track()
+    demand(track, "d1", RUSSIA)
+    proposal(track, "p1", USA)
+    sanction_warning(track, "sw1", USA)
+    return track
+
+
+def record_any(track: Track, statement_id: str, kind: str) -> None:
+    """Record a well-formed statement of `kind`, with references that resolve."""
+    party, extras = RUSSIA, dict(REQUIRED_EXTRAS[kind])
+    if kind == "response":
+        party, extras["responds_to"] = USA, "d1"
+    if kind == "withdrawal":
+        extras["withdraws"] = "d1"
+    record(track, statement_id, kind, party, **extras)
+
+
+class Unchanged:
+    """Snapshot of what a refused command must leave alone."""
+
+    def __init__(self, track: Track) -> None:
+        self.track = track
+        self.version = track.version
+        self.pending = len(track.pending_events)
+        self.statement_ids = list(track.index)
+        self.head_hash = track.head_hash
+
+    def check(self) -> None:
+        assert self.track.version == self.version
+        assert len(self.track.pending_events) == self.pending
+        assert list(self.track.index) == self.statement_ids
+        assert self.track.head_hash == self.head_hash
+
+
+def a_track_with_every_kind_of_event() -> Track:
+    """Given: a track whose stream holds every event class of the catalogue."""
+    track = open_track(parties=[RUSSIA, USA])
+    track.add_party(NATO, recorded_by=RECORDER, key="add-nato", digest="sha-n")
+    demand(track, "d1", summary="Ни шагу на восток", quote="«гарантии»", red_line=True)
+    proposal(track, "p1", USA, topics=["arms-control", "transparency"])
+    respond(track, "r1", "d1", "reject", key="k-r1", digest="sha-r1")
+    record(track, "c1", "concession", USA, responds_to="d1")
+    sanction_warning(track, "sw1", USA, measures=["export controls", "SWIFT"])
+    record(track, "wr1", "warning", RUSSIA, category="military")
+    schedule_meeting(track, "m1", "2022-01-12T10:00:00+01:00", location="Brussels")
+    hold_meeting(track, "h1", "2022-01-10", location="Geneva")
+    record(track, "a1", "agreement", NATO)
+    withdraw(track, "w1", "sw1", party=USA)
+    record(track, "s1", "statement", NATO, source={"url": "https://nato.int/x"})
+    correct(track, "d1", summary="No eastward enlargement", occurred_at="2021-12-16")
+    retract(track, "c1")
+    track.change_status("suspended", reason="pause", occurred_at="2022-01-14", recorded_by=RECORDER)
+    track.change_status("active", reason=None, occurred_at=None, recorded_by=RECORDER)
+    return track
+
+
+def first_invalid_version(events: list[Any]) -> int | None:
+    """What `verify` does: walk the chain, recompute, report the first broken link."""
+    prev = GENESIS_HASH
+    for event in events:
+        if event.prev_hash != prev or hash_of_event(event) != event.hash:
+            return event.originator_version
+        prev = event.hash
+    return None

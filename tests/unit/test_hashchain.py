@@ -2,8 +2,8 @@
 
 Given a track after a mix of commands, then each pending event's `hash` is what
 `hash_of_event` recomputes from the event alone, each `prev_hash` is the hash before it
-(the genesis hash first), any change to any field shows up, and the chain (with every view)
-survives a snapshot round trip.
+(the genesis hash first), and any change to any field shows up. (Canonical content and
+snapshot round trips: test_hashchain_canonical.py, test_snapshot_round_trip.py.)
 """
 
 from __future__ import annotations
@@ -17,73 +17,21 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
 from domain import errors
 from domain.events import DemandMade, ProposalTabled
-from domain.hashchain import (
-    GENESIS_HASH,
-    canonical_bytes,
-    canonical_json,
-    chain_hash,
-    event_content,
-    hash_of_event,
-)
-from domain.track import Track
-from domain.views import statement_view, track_state
-from services.application import StatementRecordAsList
+from domain.hashchain import GENESIS_HASH, hash_of_event
 from tests.unit.builders import (
-    NATO,
-    RECORDER,
-    RUSSIA,
     USA,
-    correct,
+    a_track_with_every_kind_of_event,
     demand,
-    hold_meeting,
+    first_invalid_version,
     open_track,
     proposal,
-    record,
-    respond,
     retract,
-    sanction_warning,
-    schedule_meeting,
-    withdraw,
 )
 
 _ENVELOPE_AND_CHAIN = {"originator_topic", "hash", "prev_hash"}
-
-
-def a_track_with_every_kind_of_event() -> Track:
-    """Given: a track whose stream holds every event class of the catalogue."""
-    track = open_track(parties=[RUSSIA, USA])
-    track.add_party(NATO, recorded_by=RECORDER, key="add-nato", digest="sha-n")
-    demand(track, "d1", summary="Ни шагу на восток", quote="«гарантии»", red_line=True)
-    proposal(track, "p1", USA, topics=["arms-control", "transparency"])
-    respond(track, "r1", "d1", "reject", key="k-r1", digest="sha-r1")
-    record(track, "c1", "concession", USA, responds_to="d1")
-    sanction_warning(track, "sw1", USA, measures=["export controls", "SWIFT"])
-    record(track, "wr1", "warning", RUSSIA, category="military")
-    schedule_meeting(track, "m1", "2022-01-12T10:00:00+01:00", location="Brussels")
-    hold_meeting(track, "h1", "2022-01-10", location="Geneva")
-    record(track, "a1", "agreement", NATO)
-    withdraw(track, "w1", "sw1", party=USA)
-    record(track, "s1", "statement", NATO, source={"url": "https://nato.int/x"})
-    correct(track, "d1", summary="No eastward enlargement", occurred_at="2021-12-16")
-    retract(track, "c1")
-    track.change_status("suspended", reason="pause", occurred_at="2022-01-14", recorded_by=RECORDER)
-    track.change_status("active", reason=None, occurred_at=None, recorded_by=RECORDER)
-    return track
-
-
-def first_invalid_version(events: list[Any]) -> int | None:
-    """What `verify` does: walk the chain, recompute, report the first broken link."""
-    prev = GENESIS_HASH
-    for event in events:
-        if event.prev_hash != prev or hash_of_event(event) != event.hash:
-            return event.originator_version
-        prev = event.hash
-    return None
 
 
 def with_changed(event: Any, name: str, value: Any) -> Any:
@@ -289,209 +237,3 @@ def test_dropping_an_event_breaks_the_chain_at_the_next_one():
     del events[3]
 
     assert first_invalid_version(events) == events[3].originator_version
-
-
-# -- canonical content ------------------------------------------------------------------------
-
-
-def test_canonical_json_sorts_keys_is_compact_and_keeps_non_ascii_text():
-    assert canonical_json({"b": 1, "a": {"d": [1, 2], "c": "Лавров"}}) == (
-        '{"a":{"c":"Лавров","d":[1,2]},"b":1}'
-    )
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        {"b": 1, "a": {"d": [1, 2], "c": "Лавров"}},
-        {"text": 'tab\t nl\n cr\r nul\x00 us\x1f del\x7f quote" backslash\\ slash/'},
-        {"unicode": "\u2028\u2029 é 😀 \ufeff", "keys": {"é": 1, "B": 2, "a": 3, "😀": 4}},
-        {"ints": [0, -1, 2**63 - 1, -(2**63), 2**64, 10**30], "flags": [True, False, None]},
-        {"floats": [1.0, 0.1, 1e16, 1e-7, -0.0, 123456789.123]},
-        [],
-        {},
-        "",
-        "plain",
-    ],
-)
-def test_canonical_bytes_are_the_canonical_json_text_in_utf8(value):
-    assert canonical_bytes(value) == canonical_json(value).encode("utf-8")
-
-
-def test_the_order_of_fields_does_not_change_the_hash():
-    track_id, at = uuid4(), datetime.fromisoformat("2022-01-10T10:00:00+00:00")
-    one = event_content(
-        "DemandMade",
-        track_id,
-        2,
-        at,
-        {"statement": {"type": "demand", "party": RUSSIA}, "recorded_by": "a"},
-    )
-    other = event_content(
-        "DemandMade",
-        track_id,
-        2,
-        at,
-        {"recorded_by": "a", "statement": {"party": RUSSIA, "type": "demand"}},
-    )
-
-    assert chain_hash(GENESIS_HASH, one) == chain_hash(GENESIS_HASH, other)
-
-
-def test_the_same_content_after_another_prev_hash_hashes_differently():
-    content = event_content(
-        "DemandMade", uuid4(), 2, datetime.fromisoformat("2022-01-10T10:00:00+00:00"), {"x": 1}
-    )
-
-    assert chain_hash(GENESIS_HASH, content) != chain_hash("1" * 64, content)
-
-
-def test_envelope_attributes_are_not_counted_twice_but_the_aggregate_topic_is_hashed():
-    content = event_content(
-        "DemandMade",
-        uuid4(),
-        2,
-        datetime.fromisoformat("2022-01-10T10:00:00+00:00"),
-        {
-            "originator_id": "x",
-            "originator_version": 9,
-            "timestamp": "t",
-            "originator_topic": "m:C",
-            "hash": "h",
-            "prev_hash": "p",
-            "summary": "kept",
-        },
-    )
-
-    assert content["fields"] == {"originator_topic": "m:C", "summary": "kept"}
-
-
-def test_an_event_rebuilt_from_stored_json_hashes_the_same():
-    track = a_track_with_every_kind_of_event()
-
-    for event in track.pending_events:
-        stored = json.loads(
-            json.dumps(
-                {k: v for k, v in vars(event).items() if k not in {"originator_id", "timestamp"}}
-            )
-        )
-        rebuilt = copy.copy(event)
-        for name, value in stored.items():
-            object.__setattr__(rebuilt, name, value)
-        object.__setattr__(
-            rebuilt, "timestamp", datetime.fromisoformat(event.timestamp.isoformat())
-        )
-        assert hash_of_event(rebuilt) == event.hash, type(event).__name__
-
-
-# -- snapshots --------------------------------------------------------------------------------
-
-
-def _views(track: Track) -> dict[str, Any]:
-    return {
-        "state": track_state(track, position=None),
-        "statements": {sid: statement_view(track, sid) for sid in track.statements},
-        "head_hash": track.head_hash,
-        "version": track.version,
-        "idempotency": copy.deepcopy(track.idempotency),
-    }
-
-
-def _transcoded_round_trip(track: Track) -> Track:
-    """Snapshot -> JSON bytes -> snapshot -> aggregate, as a stored snapshot would go."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr(), StatementRecordAsList()):
-        transcoder.register(transcoding)
-    snapshot = Snapshot.take(track)
-    state = transcoder.decode(transcoder.encode(snapshot.state))
-    stored = Snapshot(
-        originator_id=snapshot.originator_id,
-        originator_version=snapshot.originator_version,
-        timestamp=snapshot.timestamp,
-        topic=snapshot.topic,
-        state=state,
-    )
-    return stored.mutate(None)
-
-
-def _copied_round_trip(track: Track) -> Track:
-    """Snapshot -> independent copy -> aggregate. `Snapshot.take` copies the aggregate's
-    state shallowly, so without the copy the two aggregates would share their dicts (a
-    stored snapshot never does)."""
-    return copy.deepcopy(Snapshot.take(track)).mutate(None)
-
-
-@pytest.fixture(params=["copied", "json-transcoded"])
-def round_trip(request):
-    if request.param == "copied":
-        return _copied_round_trip
-    return _transcoded_round_trip
-
-
-def test_snapshot_take_then_mutate_gives_the_same_head_hash_and_views():
-    track = a_track_with_every_kind_of_event()
-
-    restored = Snapshot.take(track).mutate(None)
-
-    assert restored.head_hash == track.head_hash
-    assert restored.version == track.version
-    assert _views(restored) == _views(track)
-
-
-def test_a_snapshot_round_trip_keeps_the_head_hash_and_every_view(round_trip):
-    track = a_track_with_every_kind_of_event()
-
-    restored = round_trip(track)
-
-    assert isinstance(restored, Track)
-    assert restored.id == track.id
-    assert _views(restored) == _views(track)
-    assert restored.pending_events == []
-
-
-def test_the_chain_continues_unbroken_after_a_snapshot_round_trip(round_trip):
-    track = a_track_with_every_kind_of_event()
-    restored = round_trip(track)
-
-    respond(restored, "r2", "p1", "counter", party=RUSSIA)
-    retract(restored, "r1")
-
-    first, second = restored.pending_events
-    assert first.originator_version == track.version + 1
-    assert first.prev_hash == track.head_hash
-    assert second.prev_hash == first.hash
-    assert all(hash_of_event(e) == e.hash for e in restored.pending_events)
-    assert first_invalid_version([*track.pending_events, first, second]) is None
-
-
-def test_the_same_commands_after_a_snapshot_give_the_same_views_as_without_one(round_trip):
-    live = a_track_with_every_kind_of_event()
-    restored = round_trip(live)
-
-    for track in (live, restored):
-        respond(track, "r2", "p1", "accept", party=RUSSIA, occurred_at="2022-01-20")
-        retract(track, "r1")
-
-    live_views, restored_views = _views(live), _views(restored)
-    # timestamps (and so hashes) differ between the two runs; the derived state must not
-    for views in (live_views, restored_views):
-        del views["head_hash"]
-        views["state"].pop("last_activity_at")
-        for view in views["statements"].values():
-            view.pop("recorded_at")
-            for response in view.get("responses", []):
-                response.pop("recorded_at")
-            for item in view["corrections"]:
-                item.pop("recorded_at")
-    assert restored_views == live_views
-
-
-def test_idempotency_keys_survive_a_snapshot_round_trip(round_trip):
-    track = a_track_with_every_kind_of_event()
-
-    restored = round_trip(track)
-
-    assert restored.replay_for("k-r1", "sha-r1") == ["r1"]
-    assert restored.replay_for("add-nato", "sha-n") == []
-    with pytest.raises(errors.IdempotencyKeyReused):
-        restored.replay_for("k-r1", "sha-other")

@@ -34,7 +34,14 @@ from domain.values import (
 )
 from services import scenarios
 from services.api.schemas import STATEMENT_MODELS, StatementBase, StatementIn
-from tests.unit.builders import RUSSIA, open_track, proposal, record, schedule_meeting
+from tests.unit.builders import (
+    RUSSIA,
+    open_track,
+    proposal,
+    record,
+    schedule_meeting,
+    view_of,
+)
 
 SPECS = list(STATEMENT_TYPE_SPECS.values())
 CAMEO = re.compile(r"^\d{2,4}$")
@@ -174,7 +181,7 @@ def _a_track_with_a_proposal_and_a_meeting() -> Track:
 
 
 def _boards(track: Track) -> dict[str, Any]:
-    state = views.track_state(track, None)
+    state = views.track_state(view_of(track), None)
     return {board: state[board] for board in BOARDS}
 
 
@@ -189,7 +196,7 @@ def test_recording_a_type_changes_exactly_the_board_the_registry_names(
 
     after = _boards(track)
     assert {b for b in BOARDS if before[b] != after[b]} == ({spec.board} - {None})
-    view = views.statement_view(track, "s1")
+    view = views.statement_view(view_of(track), "s1")
     assert ("responses" in view) == spec.has_status
 
 
@@ -202,7 +209,7 @@ def test_a_withdrawal_may_name_exactly_the_types_the_registry_calls_withdrawable
 
     if spec.withdrawable:
         record(track, "w1", "withdrawal", RUSSIA, "2022-01-12", withdraws="s1")
-        assert views.is_withdrawn(track, "s1")
+        assert views.is_withdrawn(view_of(track), "s1")
     else:
         with pytest.raises(errors.UnresolvableReference):
             record(track, "w1", "withdrawal", RUSSIA, "2022-01-12", withdraws="s1")

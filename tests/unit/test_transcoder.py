@@ -25,6 +25,7 @@ from tests.unit.builders import (
     retract,
     sanction_warning,
     schedule_meeting,
+    view_of,
     withdraw,
 )
 
@@ -116,16 +117,25 @@ def test_objects_after_the_first_and_lookalike_keys_are_read_back_as_written() -
     track = open_track()
     demand(track, "d1", summary='he said "_type_" twice: "_type_"')
     demand(track, "d2")
+    records = view_of(track).statements
     when = track.created_on
     value = {
         "when": when,
         "plain": [{"a": 1}, {"_type_": "not one", "x": 2}],
-        "records": [track.statements["d1"], {"deep": [track.statements["d2"]]}],
+        "records": [records["d1"], {"deep": [records["d2"]]}],
         "last": track.modified_on,
     }
     for encoded in (library.encode(value), fast.encode(value)):
         decoded = fast.decode(encoded)
         assert decoded == library.decode(encoded)
-        assert decoded["records"][1]["deep"][0] == track.statements["d2"]
+        assert decoded["records"][1]["deep"][0] == records["d2"]
         assert decoded["plain"][1] == {"_type_": "not one", "x": 2}
         assert decoded["last"] == track.modified_on
+
+
+def test_a_view_checkpoint_reads_back_the_same_from_either_encoder() -> None:
+    """View checkpoints hold statement records (the "statement_record" transcoding)."""
+    library, fast = transcoders()
+    state = view_of(a_track_with_every_event()).checkpoint()
+    assert state["records"]
+    assert fast.decode(fast.encode(state)) == library.decode(library.encode(state))

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors, views
-from domain.track import Track
+from domain.document import TrackView
 from domain.values import DEMAND_STATUSES, STATEMENT_TYPES, sort_key
 from services.api.auth import Principal
 from services.api.dates import Moment, moment_start
@@ -61,11 +61,11 @@ _one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
 _statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
 
 
-def _statement(track: Track, ids: list[str]) -> dict[str, Any]:
+def _statement(track: TrackView, ids: list[str]) -> dict[str, Any]:
     return views.statement_view(track, ids[0])
 
 
-def _batch(track: Track, ids: list[str]) -> list[dict[str, Any]]:
+def _batch(track: TrackView, ids: list[str]) -> list[dict[str, Any]]:
     return [views.statement_view(track, sid) for sid in ids]
 
 

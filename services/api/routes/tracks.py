@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors, views
-from domain.track import Track
+from domain.document import TrackView
 from domain.values import TrackKind, TrackStatus
 from services.api.deps import (
     MinPosition,
@@ -49,8 +49,9 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
         parties=body.parties,
         opened_at=opened_at,
         recorded_by=who.name,
+        present=_state,
     )
-    state = views.track_state(result.track, result.position)
+    state = {**result.answer, "position": result.position}
     return write_response(tracker, result, state, status=201, location=f"/v1/tracks/{state['id']}")
 
 
@@ -176,5 +177,5 @@ def change_status(
     )
 
 
-def _state(track: Track, _: list[str]) -> dict[str, Any]:
+def _state(track: TrackView, _: list[str]) -> dict[str, Any]:
     return views.track_state(track, None)
