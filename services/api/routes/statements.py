@@ -1,43 +1,32 @@
-"""Statements: record (one or a batch), timeline, one, demand board, corrections, retraction."""
+"""Recording statements: one or a batch, corrections, retractions (the timeline: `timeline`)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from domain import errors, views
+from domain import views
 from domain.document import TrackView
-from domain.values import DEMAND_STATUSES, STATEMENT_TYPES, sort_key
 from services.api.auth import Principal
-from services.api.dates import Moment, moment_start
 from services.api.deps import (
     IDEMPOTENCY_KEY_LENGTH,
-    MinPosition,
-    Reader,
     Recorder,
     TrackerDep,
     TrackId,
     WriteOptions,
     WriteOptionsDep,
     authorize,
-    read_response,
-    reflect,
     write_response,
 )
-from services.api.problems import ApiProblem
 from services.api.responses import (
     BatchWritten,
-    DemandBoard,
-    StatementPublic,
     StatementWritten,
-    TimelinePage,
 )
 from services.api.schemas import (
     CorrectionCreate,
@@ -50,13 +39,9 @@ from services.api.schemas import (
 from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
-from services.ports import TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
 
-StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
-DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
-_moment = TypeAdapter(Moment)
 _one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
 _statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
 
@@ -189,106 +174,6 @@ def record_batch(
     return record_many(tracker, track_id, body, who, write)
 
 
-def _cursor(item: dict[str, Any]) -> str:
-    raw = f"{sort_key(item['occurred_at'])}|{item['version']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[str, int]:
-    try:
-        key, _, version = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        moment_start(key.replace("Z", "+00:00"))
-        if not 0 <= int(version) < 2**62:
-            raise ValueError("version out of range")
-        return key, int(version)
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        raise ApiProblem(
-            422, "Invalid cursor", "cursor is not one this service gave out", slug="invalid-cursor"
-        ) from None
-
-
-def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> str | None:
-    if value is None:
-        return None
-    try:
-        moment = _moment.validate_python(value)
-    except ValidationError:
-        raise ApiProblem(
-            422,
-            "Invalid request",
-            f"{name} must be a date or an offset date-time",
-            slug="invalid-request",
-        ) from None
-    key = sort_key(moment)
-    if end_of_day and len(moment) == 10:  # `until=2022-01-10` includes that whole day
-        key = key[:10] + "T23:59:59.999999Z"
-    return key
-
-
-@router.get("/statements", response_model=TimelinePage, summary="Timeline of a track")
-def timeline(
-    track_id: TrackId,
-    tracker: TrackerDep,
-    _: Reader,
-    type: StatementType | None = None,
-    party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
-    until: Annotated[
-        str | None, Query(description="date (whole day) or date-time, inclusive")
-    ] = None,
-    include_retracted: bool = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    min_position: MinPosition = None,
-) -> Response:
-    """Ordered by occurred_at, then version; `next_cursor` pages on."""
-    position = reflect(tracker, min_position)
-    _require_track(tracker, track_id)
-    filters = TimelineFilter(
-        type=type,
-        party=party,
-        topic=topic,
-        since_key=_moment_key("since", since),
-        until_key=_moment_key("until", until, end_of_day=True),
-        include_retracted=include_retracted,
-        after=_decode_cursor(cursor) if cursor else None,
-        limit=limit,
-    )
-    items, more = tracker.read_model.timeline(str(track_id), filters)
-    next_cursor = _cursor(items[-1]) if more and items else None
-    return read_response({"items": items, "next_cursor": next_cursor}, position)
-
-
-@router.get("/statements/{statement_id}", response_model=StatementPublic, summary="One statement")
-def get_statement(
-    track_id: TrackId,
-    statement_id: str,
-    tracker: TrackerDep,
-    _: Reader,
-    min_position: MinPosition = None,
-) -> Response:
-    position = reflect(tracker, min_position)
-    view = tracker.read_model.get_statement(str(track_id), statement_id)
-    if view is None:
-        _require_track(tracker, track_id)
-        raise errors.StatementNotFound(f"no statement {statement_id} on this track")
-    return read_response(view, position)
-
-
-@router.get("/demands", response_model=DemandBoard, summary="Demand board")
-def demands(
-    track_id: TrackId,
-    tracker: TrackerDep,
-    _: Reader,
-    status: DemandStatus | None = None,
-    min_position: MinPosition = None,
-) -> Response:
-    position = reflect(tracker, min_position)
-    _require_track(tracker, track_id)
-    return read_response({"items": tracker.read_model.demands(str(track_id), status)}, position)
-
-
 @router.post(
     "/statements/{statement_id}/corrections",
     status_code=201,
@@ -340,9 +225,3 @@ def retract(
         **write.options(f"retraction:{track_id}:{statement_id}", body.model_dump(mode="json")),
     )
     return write_response(tracker, result, _written(result), status=200)
-
-
-def _require_track(tracker: TrackerDep, track_id: Any) -> None:
-    # An existence check: loading the track's whole state document would be wasted here.
-    if not tracker.read_model.has_track(str(track_id)):
-        raise errors.TrackNotFound(f"no track {track_id}")
