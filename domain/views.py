@@ -180,6 +180,16 @@ def track_state(track: TrackView, position: int | None) -> dict[str, Any]:
 
 def affected_statements(track: TrackView, statement_id: str) -> list[str]:
     """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
-    itself and the statement it answers or withdraws (its status and responses)."""
-    refs = references(track.statements[statement_id].fields)
-    return [statement_id, *(ref for ref in refs if ref in track.statements)]
+    itself, the statement it answers or withdraws (its status and responses), and up the
+    chain of `responds_to` from there, since each view shows those answering it in full."""
+    affected = {statement_id: None}
+    pending = [ref for ref in references(track.statements[statement_id].fields)]
+    while pending:
+        ref = pending.pop(0)
+        if ref in affected or ref not in track.statements:
+            continue
+        affected[ref] = None
+        answers = track.statements[ref].fields.get("responds_to")
+        if answers is not None:
+            pending.append(str(answers))
+    return list(affected)

@@ -44,18 +44,6 @@ class CorrectionPublic(Public):
     )
 
 
-class ReplyPublic(Public):
-    """A statement that answers another (`responds_to`), as returned; its other fields as
-    its type has them (see `StatementPublic`)."""
-
-    id: UUID
-    type: str
-    party: str
-    summary: str
-    occurred_at: str
-    responds_to: UUID
-
-
 class StatementAnswer(Public):
     """What the record adds to the request fields of every statement."""
 
@@ -74,9 +62,24 @@ class StatementAnswer(Public):
         description="where it was reported, `source` first"
     )
     attribution: Attribution = Field("direct", description="direct unless sent otherwise")
-    responses: list[ReplyPublic] = Field(
+    # A reply's own replies are documented one level down only (the schema is not recursive).
+    responses: list[dict[str, Any]] = Field(
         description="the live statements whose `responds_to` names it, by occurred_at"
     )
+
+    # The request models' checks of what a client sends (one of `source` and `sources`, of
+    # `position` and `stance`) do not hold for answers, which carry both: a method of the
+    # same name, not a validator, drops each from the models derived here.
+    @classmethod
+    def _not_both_sources(cls, value: Any) -> Any:
+        return value
+
+    @classmethod
+    def _not_both_stances(cls, value: Any) -> Any:
+        return value
+
+    def _one_stance(self) -> Any:
+        return self
 
 
 def request_models() -> dict[str, type[BaseModel]]:
@@ -89,7 +92,7 @@ def request_models() -> dict[str, type[BaseModel]]:
 REQUESTS = request_models()
 
 
-def _public(request: type[BaseModel], **fields: Any) -> type[BaseModel]:
+def _public(request: type[BaseModel], suffix: str = "Public", **fields: Any) -> type[BaseModel]:
     bases = (StatementAnswer, request, Public)  # Public last: its config wins
     # What the record adds wins over a request field of the same name (`source`, ...).
     answered = {n: (f.annotation, f) for n, f in StatementAnswer.model_fields.items()}
@@ -100,9 +103,16 @@ def _public(request: type[BaseModel], **fields: Any) -> type[BaseModel]:
         fields["stance"] = (Position, Field(description="the response's stance"))
     if "meeting_at" in request.model_fields:
         fields["meeting_precision"] = (Precision, Field(description=_PRECISION))
-    return derive(public_name(request), bases, **overrides, **fields)
+    return derive(public_name(request, suffix), bases, **{**overrides, **fields})
 
 
+_REPLY: Any = Annotated[
+    union_of([_public(m, "Reply") for m in REQUESTS.values()]), Field(discriminator="type")
+]
+_REPLIES = (
+    list[_REPLY],
+    Field(description="the live statements whose `responds_to` names it, by occurred_at"),
+)
 PUBLIC: dict[str, type[BaseModel]] = {}
 for _kind, _model in REQUESTS.items():
     if _kind in STATUS_BEARING_TYPES:
@@ -113,11 +123,12 @@ for _kind, _model in REQUESTS.items():
                 DemandStatus | None,
                 Field(description="as `status`, from claimed or unconfirmed responses only"),
             ),
+            responses=_REPLIES,
         )
     elif _kind in ("sanction_warning", "warning"):
-        PUBLIC[_kind] = _public(_model, status=(SanctionWarningStatus, ...))
+        PUBLIC[_kind] = _public(_model, status=(SanctionWarningStatus, ...), responses=_REPLIES)
     else:
-        PUBLIC[_kind] = _public(_model)
+        PUBLIC[_kind] = _public(_model, responses=_REPLIES)
 
 
 def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
