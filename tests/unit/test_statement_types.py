@@ -15,6 +15,7 @@ from domain import errors, events, views
 from domain.records import references
 from domain.statement_types import (
     BOARDS,
+    COMMON_FIELDS,
     POSITIONS,
     REFERENCE_FIELDS,
     STATEMENT_TYPE_SPECS,
@@ -226,3 +227,8 @@ def test_a_withdrawal_may_name_exactly_the_types_the_registry_calls_withdrawable
     else:
         with pytest.raises(errors.UnresolvableReference):
             record(track, "w1", "withdrawal", RUSSIA, "2022-01-12", withdraws="s1")
+
+
+def test_the_domain_knows_every_common_field_of_the_request_models() -> None:
+    # What a correction may change besides a type's own fields (domain.statement_checks).
+    assert set(COMMON_FIELDS) == set(StatementBase.model_fields)
