@@ -198,7 +198,13 @@ _SPECS = (
         CameoByField("position", {"accept": "080", "reject": "120"}, otherwise="040"),
         (
             FieldSpec("responds_to", "ref", required=True),
-            FieldSpec("position", "enum", required=True, values=POSITIONS),
+            FieldSpec(
+                "position",
+                "enum",
+                required=True,
+                values=POSITIONS,
+                note="or sent as `stance`, not both; answers show both",
+            ),
         ),
     ),
     StatementTypeSpec(

@@ -78,6 +78,12 @@ def test_a_v1_statement_is_answered_with_source_first_of_sources_and_direct(ssd:
     assert meeting["occurred_precision"] == "time"
 
 
+def test_a_statement_from_before_the_track_opened_is_recorded(client: Api) -> None:
+    client.open_track("late", opened_at="2022-01-10")
+    early = client.record("late", "statement", occurred_at="2021")
+    assert client.timeline_ids("late") == [early["id"]]
+
+
 def test_a_phone_call_gets_its_own_default_cameo_code(ssd: Api) -> None:
     call = ssd.record("ssd", "meeting_held", USA, format="phone", with_parties=[RUSSIA])
     planned = ssd.record(
