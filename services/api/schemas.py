@@ -170,7 +170,7 @@ def _text(max_length: int | None) -> Any:
     return Annotated[str, Field(min_length=1, max_length=max_length)]
 
 
-def _annotation(spec: FieldSpec) -> Any:
+def field_annotation(spec: FieldSpec) -> Any:
     """The pydantic type of an extra field, as API.md describes its kind."""
     match spec.kind:
         case "text":
@@ -192,7 +192,7 @@ def _annotation(spec: FieldSpec) -> Any:
 
 
 def _field(spec: FieldSpec) -> tuple[Any, Any]:
-    annotation = _annotation(spec)
+    annotation = field_annotation(spec)
     if spec.required:
         return annotation, ...
     if spec.default is None:
@@ -273,61 +273,3 @@ class StatusChange(Strict):
     status: TrackStatus
     reason: Reason | None = None
     occurred_at: PastMoment | None = None
-
-
-# What a correction may change: every field but `type` and the references (API.md v1.1).
-_FIXED = ("type", "responds_to", "withdraws")
-
-
-def _type_fields() -> dict[str, Any]:
-    """Each type-specific field once, optional: which type takes it is the aggregate's check."""
-    fields: dict[str, Any] = {}
-    for spec in STATEMENT_TYPE_SPECS.values():
-        for field in spec.fields:
-            if field.name not in _FIXED and field.name not in fields:
-                fields[field.name] = (_annotation(field) | None, None)
-                if field.name == "position":
-                    fields["stance"] = fields["position"]
-    return fields
-
-
-class _ChangesBase(StatementFields):
-    party: Name | None = None
-    summary: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
-    occurred_at: PastMoment | None = None
-    topics: Annotated[list[Topic], Field(max_length=20)] | None = None
-
-    @model_validator(mode="after")
-    def _something_changes(self) -> _ChangesBase:
-        if not self.model_fields_set:
-            raise ValueError("changes must name at least one field")
-        for required in ("party", "summary", "occurred_at", "topics"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be removed, only corrected")
-        if {"position", "stance"} <= self.model_fields_set:
-            raise ValueError("send either position or stance, not both")
-        return self
-
-    def as_fields(self) -> dict[str, Any]:
-        # Unset fields stay as they were; an explicit null removes an optional field.
-        changes = self.model_dump(mode="json", exclude_unset=True)
-        if "stance" in changes:
-            changes["position"] = changes.pop("stance")
-        if "source" in self.model_fields_set and self.source is None:
-            changes["source"] = None  # `source: {}` too
-        return changes
-
-
-if TYPE_CHECKING:
-    Changes = _ChangesBase
-else:
-    Changes = create_model("Changes", __base__=_ChangesBase, __module__=__name__, **_type_fields())
-
-
-class CorrectionCreate(Strict):
-    changes: Changes
-    reason: Reason
-
-
-class RetractionCreate(Strict):
-    reason: Reason
