@@ -41,6 +41,7 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS rm_joint_parties (
         statement_id TEXT NOT NULL, track_id TEXT NOT NULL, party TEXT NOT NULL,
         PRIMARY KEY (statement_id, party))""",
+    """CREATE INDEX IF NOT EXISTS rm_joint_parties_by_party ON rm_joint_parties (party)""",
 ]
 
 # The columns the projector writes (and a rebuild copies), with their PostgreSQL types.

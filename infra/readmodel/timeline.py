@@ -67,8 +67,8 @@ def _part(track_id: str, f: TimelineFilter, *, related: bool) -> tuple[str, list
         params.append(f.type)
     if f.party is not None:
         sql += (
-            " AND (s.party = ? OR EXISTS (SELECT 1 FROM rm_joint_parties j"
-            " WHERE j.statement_id = s.id AND j.party = ?))"
+            " AND (s.party = ? OR s.id IN"
+            " (SELECT statement_id FROM rm_joint_parties WHERE party = ?))"
         )
         params += [f.party, f.party]
     if not f.include_retracted:
@@ -93,10 +93,11 @@ def _part(track_id: str, f: TimelineFilter, *, related: bool) -> tuple[str, list
             )
             params += [track_id, f.topic]
     if f.after is not None:
+        # The first comparison alone lets the index seek to the cursor's day (an OR does not).
         sql += (
-            f" AND ({at}.occurred_key > ? OR ({at}.occurred_key = ?"
+            f" AND {at}.occurred_key >= ? AND ({at}.occurred_key > ? OR ({at}.occurred_key = ?"
             f" AND {at}.position > (SELECT position FROM start_at)))"
         )
-        params += [f.after.occurred_key, f.after.occurred_key]
+        params += [f.after.occurred_key] * 3
     params.append(f.limit + 1)
     return sql + order, params
