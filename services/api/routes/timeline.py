@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import calendar
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -60,7 +61,7 @@ def _decode_cursor(cursor: str) -> TimelineCursor:
         ) from None
 
 
-def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> str | None:
+def _moment_key(name: str, value: str | None, *, period_end: bool = False) -> str | None:
     if value is None:
         return None
     try:
@@ -73,8 +74,20 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
             slug="invalid-request",
         ) from None
     key = sort_key(moment)
-    if end_of_day and len(moment) == 10:  # `until=2022-01-10` includes that whole day
-        key = key[:10] + "T23:59:59.999999Z"
+    return end_of_period(moment, key) if period_end else key
+
+
+def end_of_period(moment: str, key: str) -> str:
+    """The last instant of a date's period, as a sort key: `until=2022-01-10` includes that
+    whole day, and `2022-01` or `2022` (v1.1's month and year precision, once accepted) the
+    whole month or year. A date-time is its own end (`key`, its sort key)."""
+    if len(moment) == 10:
+        return moment + "T23:59:59.999999Z"
+    if len(moment) == 7:
+        last_day = calendar.monthrange(int(moment[:4]), int(moment[5:]))[1]
+        return f"{moment}-{last_day:02d}T23:59:59.999999Z"
+    if len(moment) == 4:
+        return moment + "-12-31T23:59:59.999999Z"
     return key
 
 
@@ -111,7 +124,7 @@ def timeline(
         party=party,
         topic=topic,
         since_key=_moment_key("since", since),
-        until_key=_moment_key("until", until, end_of_day=True),
+        until_key=_moment_key("until", until, period_end=True),
         include_retracted=include_retracted,
         include_related=include_related,
         after=_decode_cursor(cursor) if cursor else None,
