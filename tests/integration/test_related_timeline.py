@@ -250,3 +250,23 @@ def test_a_rebuild_and_its_check_agree_with_the_live_projector(tracker: Tracker)
     assert rebuild.check(tracker) == []
     rebuild.rebuild(tracker)
     assert dump(tracker) == live
+
+
+def test_the_check_finds_a_lost_place_in_a_concerned_timeline_and_a_lost_joint_author(
+    tracker: Tracker,
+) -> None:
+    a, b = _open(tracker, "a"), _open(tracker, "b")
+    (joint,) = _record(tracker, a, _say(10, with_parties=["NATO"], also_concerns=[b]))
+    _project(tracker)
+    with tracker.read_model.transaction() as tx:
+        tx.execute("DELETE FROM rm_related")
+        tx.execute("DELETE FROM rm_joint_parties")
+
+    problems = {(d["table"], d["problem"]) for d in rebuild.check(tracker)}
+
+    assert problems == {
+        ("rm_related", "missing from the live model"),
+        ("rm_joint_parties", "missing from the live model"),
+    }
+    rebuild.rebuild(tracker)
+    assert _ids(tracker, b, party="NATO") == [joint]
