@@ -58,7 +58,7 @@ class ReadModelWrites(Protocol):
     def upsert_statements(
         self,
         rows: list[tuple[dict[str, Any], str, int]],
-        changed_topics: Collection[str] | None = None,
+        corrected: Collection[str] | None = None,
     ) -> None:
         """(view, sort key, commit position that recorded it: 0 when the row exists)."""
         ...

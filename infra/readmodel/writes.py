@@ -96,7 +96,7 @@ class ReadModelTx:
     def upsert_statements(
         self,
         rows: list[tuple[dict[str, Any], str, int]],
-        changed_topics: Collection[str] | None = None,
+        corrected: Collection[str] | None = None,
     ) -> None:
         """Write statement views (with their timeline keys and the commit positions that
         recorded them), their topics, their joint authors and their places in other tracks'
@@ -104,7 +104,7 @@ class ReadModelTx:
         first row (an existing row keeps its own: pass 0 when it is not known).
 
         Topics, joint authors and the tracks concerned change only when a statement is
-        corrected: `changed_topics` names those whose old rows go first (None: every row's),
+        corrected: `corrected` names those whose old rows go first (None: every row's),
         and the rest only add what is missing, so a batch without corrections skips the
         DELETE round trips."""
         if not rows:
@@ -132,7 +132,7 @@ class ReadModelTx:
             " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
         )
         views = [v for v, _, _ in rows]
-        stale = [v["id"] for v in views] if changed_topics is None else list(changed_topics)
+        stale = [v["id"] for v in views] if corrected is None else list(corrected)
         if stale:
             for table in ("rm_statement_topics", "rm_joint_parties", "rm_related"):
                 self._delete_statement_rows(table, stale)

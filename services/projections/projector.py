@@ -170,7 +170,7 @@ class Projector:
                         recorded_at.get(statement_id, 0),
                     )
                 )
-        tx.upsert_statements(rows, changed_topics=corrected)
+        tx.upsert_statements(rows, corrected=corrected)
 
 
 class ProjectorRunner:
