@@ -699,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
                     conninfo, anchor_schema, threads=1, duration=max(2.0, D / 2)
                 ),
             )
-        say(f"anchor: library direct append via TrackerApp, {C} threads, one track each")
+        say(f"anchor: the library as its tutorial writes it, {C} threads, one aggregate each")
         a["library_append"] = guarded(
             r, "library_append", lambda: anchors.library_append(anchor_url, threads=C, duration=D)
         )

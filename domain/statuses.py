@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.records import StatementRecord
 from domain.statement_checks import is_hearsay
+from domain.statement_types import STATEMENT_TYPE_SPECS
 from domain.values import status_for_position
 
 # The parts a statement can play in the track's current-state document (`in_view`).
@@ -20,13 +21,14 @@ OPEN_DEMAND = "open_demand"
 ACTIVE_WARNING = "active_warning"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_HELD = "meeting_held"
-MEETINGS = ("meeting_scheduled", "meeting_held")
-# A statement can only play the part of its type.
+# The registry says which board shows a type; here, the part it plays there. The meeting
+# types play one part each, since the next meeting depends on both (`meeting_parts`).
+_PART_ON_BOARD = {"open_demands": OPEN_DEMAND, "active_sanction_warnings": ACTIVE_WARNING}
+MEETINGS = tuple(n for n, spec in STATEMENT_TYPE_SPECS.items() if spec.board == "next_meeting")
 PART_OF_TYPE = {
-    "demand": OPEN_DEMAND,
-    "sanction_warning": ACTIVE_WARNING,
-    "meeting_scheduled": MEETING_SCHEDULED,
-    "meeting_held": MEETING_HELD,
+    name: name if spec.board == "next_meeting" else _PART_ON_BOARD[spec.board]
+    for name, spec in STATEMENT_TYPE_SPECS.items()
+    if spec.board is not None
 }
 
 
