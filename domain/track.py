@@ -31,11 +31,7 @@ from domain.hashchain import GENESIS_HASH, chain_hash, event_content
 from domain.values import default_cameo, track_id_for
 
 # Which statuses may follow which: a concluded track stays concluded.
-_TRANSITIONS = {
-    "active": ("suspended", "concluded"),
-    "suspended": ("active", "concluded"),
-    "concluded": (),
-}
+_TRANSITIONS = {"active": ("suspended", "concluded"), "suspended": ("active", "concluded")}
 
 
 class Track(Aggregate):
@@ -130,7 +126,7 @@ class Track(Aggregate):
         key: str | None = None,
         digest: str | None = None,
     ) -> None:
-        if status not in _TRANSITIONS[self.status]:
+        if status not in _TRANSITIONS.get(self.status, ()):
             raise errors.InvalidTransition(f"a {self.status} track cannot become {status}")
         change = {"status": status, "reason": reason, "occurred_at": occurred_at}
         self._record(TrackStatusChanged, recorded_by, key, digest, **change)
@@ -157,14 +153,8 @@ class Track(Aggregate):
             statement_index.check_withdrawable(self.index, withdraws, party, hearsay=hearsay)
         if not statement.get("cameo_code"):
             statement["cameo_code"] = default_cameo(kind, statement)
-        self._record(
-            STATEMENT_EVENTS[kind],
-            recorded_by,
-            key,
-            digest,
-            statement_id=statement_id,
-            statement=statement,
-        )
+        recorded = {"statement_id": statement_id, "statement": statement}
+        self._record(STATEMENT_EVENTS[kind], recorded_by, key, digest, **recorded)
 
     def correct_statement(
         self,
