@@ -154,10 +154,19 @@ def assert_statuses_and_responses(
         view = client.statement(slug, ids[ref])
         assert view["claimed_status"] == status, f"{slug}: {ref}"
         assert board[ids[ref]]["claimed_status"] == status, f"{slug}: {ref} on the board"
-    for ref, answers in expected.get("responses", {}).items():
-        view = client.statement(slug, ids[ref])
-        shown = [r["id"] for r in view["responses"]]
-        assert shown == [ids[a] for a in answers], f"{slug}: responses to {ref}"
+    answers_to = {
+        ids[ref]: [ids[a] for a in answers]
+        for ref, answers in expected.get("responses", {}).items()
+    }
+    for statement_id, answers in answers_to.items():
+        view = client.statement(slug, statement_id)
+        assert [r["id"] for r in view["responses"]] == answers, f"{slug}: {view['summary']}"
+        # An answer shown inside what it answers (a view, a board) shows its own answers too.
+        for shown in (view, board.get(statement_id)):
+            for answer in (shown or {}).get("responses", []):
+                if answer["id"] in answers_to:
+                    nested = [r["id"] for r in answer["responses"]]
+                    assert nested == answers_to[answer["id"]], f"{slug}: {answer['summary']}"
 
 
 def assert_derived_fields(client: Api, data: dict[str, Any], ids: dict[str, str]) -> None:
