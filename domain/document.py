@@ -192,6 +192,11 @@ class TrackView:
     def _on_corrected(self, event: StatementCorrected) -> None:
         record = self.statements[event.statement_id]
         record.fields.update(event.changes)
+        # One of `source` (v1) and `sources` (v1.1) holds the sources: the one corrected.
+        if "sources" in event.changes:
+            record.fields.pop("source", None)
+        elif "source" in event.changes:
+            record.fields.pop("sources", None)
         record.at = sort_key(record.fields["occurred_at"])
         if record.fields.get("meeting_at") is not None:
             record.meeting_key = sort_key(record.fields["meeting_at"])

@@ -10,10 +10,12 @@ the records of older snapshots become this index (`Track`'s upcasters).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from domain import errors
 from domain.records import StatementRecord
+from domain.statement_types import HEARSAY
 from domain.values import WITHDRAWABLE_TYPES
 
 TYPE, PARTY, RETRACTED, WITHDRAWS, WITHDRAWN_BY = range(5)
@@ -24,7 +26,8 @@ def add(index: Index, statement_id: str, fields: dict[str, Any]) -> None:
     entry = index[statement_id] = [fields["type"], fields["party"], False, None, []]
     entry[WITHDRAWS] = fields.get("withdraws")
     target = index.get(entry[WITHDRAWS]) if entry[WITHDRAWS] is not None else None
-    if target is not None:
+    # A claimed or unconfirmed withdrawal withdraws nothing (API.md v1.1).
+    if target is not None and fields.get("attribution") not in HEARSAY:
         target[WITHDRAWN_BY].append(statement_id)
 
 
@@ -33,6 +36,13 @@ def correct(index: Index, statement_id: str, changes: dict[str, Any]) -> None:
     for name, at in (("type", TYPE), ("party", PARTY)):
         if name in changes:
             entry[at] = changes[name]
+    target = index.get(entry[WITHDRAWS]) if entry[WITHDRAWS] is not None else None
+    if target is not None and "attribution" in changes:
+        withdraws = changes["attribution"] not in HEARSAY
+        if withdraws and statement_id not in target[WITHDRAWN_BY]:
+            target[WITHDRAWN_BY].append(statement_id)
+        elif not withdraws and statement_id in target[WITHDRAWN_BY]:
+            target[WITHDRAWN_BY].remove(statement_id)
 
 
 def retract(index: Index, statement_id: str) -> None:
@@ -68,21 +78,38 @@ def resolve(index: Index, statement_id: Any, field: str) -> list[Any]:
     return entry
 
 
-def check_withdrawable(index: Index, target_id: str, party: str) -> None:
+_WITHDRAWABLE = ", ".join(t.replace("_", " ") for t in WITHDRAWABLE_TYPES)
+
+
+def check_withdrawable(
+    index: Index, target_id: str, party: str, *, hearsay: bool = False, own: str | None = None
+) -> None:
+    """A withdrawal by `party` may name its own live withdrawable statement, not withdrawn
+    yet (by a withdrawal other than `own`) unless it is hearsay, which withdraws nothing."""
     target = resolve(index, target_id, "withdraws")
     if target[TYPE] not in WITHDRAWABLE_TYPES:
         raise errors.UnresolvableReference(
-            "withdraws must name a demand, proposal or sanction warning", "withdraws"
+            f"withdraws must name one of: {_WITHDRAWABLE}", "withdraws"
         )
     if target[PARTY] != party:
         raise errors.UnresolvableReference(
-            "a party can only withdraw its own demand, proposal or sanction warning",
-            "withdraws",
+            f"a party can only withdraw its own {_WITHDRAWABLE}", "withdraws"
         )
-    if target[WITHDRAWN_BY]:
+    if not hearsay and [i for i in target[WITHDRAWN_BY] if i != own]:
         raise errors.UnresolvableReference(
             f"statement {target_id} is already withdrawn", "withdraws"
         )
+
+
+def check_correction(
+    index: Index, statement_id: str, fields: dict[str, Any], changed: Iterable[str]
+) -> None:
+    """A withdrawal with a corrected party or attribution must still be one it may make."""
+    withdraws = index[statement_id][WITHDRAWS]
+    if withdraws is not None and {"party", "attribution"} & set(changed):
+        hearsay = fields.get("attribution") in HEARSAY
+        own = statement_id
+        check_withdrawable(index, withdraws, fields["party"], hearsay=hearsay, own=own)
 
 
 # -- idempotency keys ------------------------------------------------------------------------

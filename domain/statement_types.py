@@ -18,8 +18,17 @@ Position = Literal["accept", "reject", "partial", "counter", "noncommittal"]
 POSITIONS: tuple[str, ...] = get_args(Position)
 WarningCategory = Literal["military", "relations", "other"]
 WARNING_CATEGORIES: tuple[str, ...] = get_args(WarningCategory)
+MeetingFormat = Literal["in_person", "phone", "video", "other"]
+MEETING_FORMATS: tuple[str, ...] = get_args(MeetingFormat)
+# How a statement reached the record (API.md v1.1): only `direct` and `reported` words of a
+# party decide a status or withdraw; `claimed` needs `claimed_by`.
+Attribution = Literal["direct", "reported", "claimed", "unconfirmed"]
+ATTRIBUTIONS: tuple[str, ...] = get_args(Attribution)
+HEARSAY: tuple[str, ...] = ("claimed", "unconfirmed")
+SourceRole = Literal["original", "report", "translation", "archive"]
+SOURCE_ROLES: tuple[str, ...] = get_args(SourceRole)
 
-FieldKind = Literal["text", "bool", "ref", "enum", "moment", "text_list"]
+FieldKind = Literal["text", "bool", "ref", "enum", "moment", "instant", "text_list"]
 FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
 # The parts of a track's current-state document that show statements of a type.
 Board = Literal["open_demands", "active_sanction_warnings", "next_meeting"]
@@ -28,6 +37,25 @@ BOARDS: tuple[str, ...] = get_args(Board)
 REFERENCE_FIELDS = ("responds_to", "withdraws")
 
 NAME_LENGTH = 200  # the longest name of a party, a target or a place
+# The fields every statement may have (the request models' shared base; a unit test holds
+# the two together): what a correction may touch besides its type's own fields.
+COMMON_FIELDS = (
+    "party",
+    "occurred_at",
+    "summary",
+    "quote",
+    "addressee",
+    "source",
+    "sources",
+    "topics",
+    "cameo_code",
+    "speaker",
+    "reported_by",
+    "attribution",
+    "claimed_by",
+    "also_concerns",
+    "with_parties",
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +63,9 @@ class FieldSpec:
     """An extra field of a statement type.
 
     `kind`: `text` (a non-empty string of at most `max_length`), `bool`, `ref` (the id of a
-    statement on the same track), `enum` (one of `values`), `moment` (a date or a date-time
-    with an offset; may lie in the future) or `text_list` (at most `max_length` non-empty
+    statement on the same track), `enum` (one of `values`), `moment` (a year, a month, a
+    date or a date-time with an offset; may lie in the future), `instant` (a date-time with
+    an offset) or `text_list` (at most `max_length` non-empty
     strings of at most `item_max_length`). An optional field's default follows its kind:
     false for a bool, [] for a list, absent otherwise."""
 
@@ -133,6 +162,15 @@ def _name(name: str, *, required: bool = False) -> FieldSpec:
     return FieldSpec(name, "text", required=required, max_length=NAME_LENGTH)
 
 
+CONDITION_LENGTH = 2000
+# The v1.1 fields some types share (API.md, "More fields on a statement").
+_CONDITION = FieldSpec(
+    "condition", "text", max_length=CONDITION_LENGTH, note="what it depends on: 'if ...'"
+)
+_ANSWERS = FieldSpec("responds_to", "ref")
+_FORMAT = FieldSpec("format", "enum", values=MEETING_FORMATS, note="absent: in_person")
+
+
 _SPECS = (
     StatementTypeSpec(
         "demand",
@@ -149,6 +187,7 @@ _SPECS = (
         "ProposalTabled",
         "a party puts an offer on the table",
         "030",
+        (_ANSWERS, _CONDITION),
         withdrawable=True,
         has_status=True,
     ),
@@ -159,7 +198,13 @@ _SPECS = (
         CameoByField("position", {"accept": "080", "reject": "120"}, otherwise="040"),
         (
             FieldSpec("responds_to", "ref", required=True),
-            FieldSpec("position", "enum", required=True, values=POSITIONS),
+            FieldSpec(
+                "position",
+                "enum",
+                required=True,
+                values=POSITIONS,
+                note="or sent as `stance`, not both; answers show both",
+            ),
         ),
     ),
     StatementTypeSpec(
@@ -167,7 +212,7 @@ _SPECS = (
         "ConcessionMade",
         "a party gives ground, possibly in answer to a statement",
         "080",
-        (FieldSpec("responds_to", "ref"),),
+        (_ANSWERS, _CONDITION),
     ),
     StatementTypeSpec(
         "sanction_warning",
@@ -177,6 +222,8 @@ _SPECS = (
         (
             _name("target", required=True),
             FieldSpec("measures", "text_list", max_length=50, item_max_length=300),
+            _ANSWERS,
+            _CONDITION,
         ),
         withdrawable=True,
         board="active_sanction_warnings",
@@ -188,16 +235,22 @@ _SPECS = (
         CameoByField(
             "category", {"military": "138", "relations": "1313", "other": "130"}, otherwise="130"
         ),
-        (FieldSpec("category", "enum", required=True, values=WARNING_CATEGORIES),),
+        (
+            FieldSpec("category", "enum", required=True, values=WARNING_CATEGORIES),
+            _ANSWERS,
+            _CONDITION,
+        ),
+        withdrawable=True,
     ),
     StatementTypeSpec(
         "meeting_scheduled",
         "MeetingScheduled",
         "a meeting is announced",
-        "036",
+        CameoByField("format", {"phone": "041"}, otherwise="036"),
         (
             FieldSpec("meeting_at", "moment", required=True, note="may lie in the future"),
             _name("location", required=True),
+            _FORMAT,
         ),
         board="next_meeting",
     ),
@@ -205,11 +258,17 @@ _SPECS = (
         "meeting_held",
         "MeetingHeld",
         "a meeting took place",
-        "046",
-        (_name("location"),),
+        CameoByField("format", {"phone": "041"}, otherwise="046"),
+        (
+            _name("location"),
+            _FORMAT,
+            FieldSpec("ended_at", "instant", note="not before occurred_at"),
+        ),
         board="next_meeting",
     ),
-    StatementTypeSpec("agreement", "AgreementReached", "the parties agree on something", "057"),
+    StatementTypeSpec(
+        "agreement", "AgreementReached", "the parties agree on something", "057", (_CONDITION,)
+    ),
     StatementTypeSpec(
         "withdrawal",
         "Withdrawn",
@@ -217,7 +276,9 @@ _SPECS = (
         "0832",
         (FieldSpec("withdraws", "ref", required=True),),
     ),
-    StatementTypeSpec("statement", "StatementMade", "anything else said on the record", "010"),
+    StatementTypeSpec(
+        "statement", "StatementMade", "anything else said on the record", "010", (_ANSWERS,)
+    ),
 )
 
 STATEMENT_TYPE_SPECS: Mapping[str, StatementTypeSpec] = MappingProxyType(

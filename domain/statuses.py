@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.records import StatementRecord
+from domain.statement_checks import is_hearsay
 from domain.statement_types import STATEMENT_TYPE_SPECS
 from domain.values import status_for_position
 
@@ -36,8 +37,31 @@ def _when(meeting: StatementRecord) -> str:
     return meeting.meeting_key or ""
 
 
+def _counts(record: StatementRecord) -> bool:
+    """Whether a live statement speaks for its party itself (API.md v1.1): a claimed or
+    unconfirmed one is shown, but decides no status and withdraws nothing."""
+    return not record.retracted and not is_hearsay(record.fields)
+
+
 def is_withdrawn(statements: Mapping[str, StatementRecord], record: StatementRecord) -> bool:
-    return any(not statements[i].retracted for i in record.withdrawals)
+    return any(_counts(statements[i]) for i in record.withdrawals)
+
+
+def _latest_response(
+    statements: Mapping[str, StatementRecord], record: StatementRecord, *, hearsay: bool
+) -> StatementRecord | None:
+    """The newest live response from another party (by when it occurred), among the
+    party's own words or, with `hearsay`, among claimed and unconfirmed ones."""
+    latest: StatementRecord | None = None
+    for answer_id in record.answers:
+        answer = statements[answer_id]
+        if answer.retracted or answer.type != "response" or answer.party == record.party:
+            continue
+        if is_hearsay(answer.fields) != hearsay:
+            continue
+        if latest is None or (answer.at, answer.version) > (latest.at, latest.version):
+            latest = answer
+    return latest
 
 
 def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord) -> str:
@@ -45,14 +69,16 @@ def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord
     live answer from another party says (by when it occurred), else open."""
     if is_withdrawn(statements, record):
         return "withdrawn"
-    latest: StatementRecord | None = None
-    for answer_id in record.answers:
-        answer = statements[answer_id]
-        if answer.retracted or answer.type != "response" or answer.party == record.party:
-            continue
-        if latest is None or (answer.at, answer.version) > (latest.at, latest.version):
-            latest = answer
+    latest = _latest_response(statements, record, hearsay=False)
     return "open" if latest is None else status_for_position(latest.fields["position"])
+
+
+def claimed_status_of(
+    statements: Mapping[str, StatementRecord], record: StatementRecord
+) -> str | None:
+    """What the newest claimed or unconfirmed response would make the status, or None."""
+    latest = _latest_response(statements, record, hearsay=True)
+    return None if latest is None else status_for_position(latest.fields["position"])
 
 
 def part_in_view(statements: Mapping[str, StatementRecord], record: StatementRecord) -> str | None:
@@ -136,6 +162,8 @@ _RECURRING = (
     "meeting_at",
     "location",
     "target",
+    "attribution",
+    "format",
 )
 
 
@@ -153,4 +181,12 @@ def shared(fields: dict[str, Any]) -> dict[str, Any]:
     source = copy.get("source")
     if type(source) is dict and type(source.get("publisher")) is str:
         copy["source"] = {**source, "publisher": sys.intern(source["publisher"])}
+    sources = copy.get("sources")
+    if type(sources) is list:
+        copy["sources"] = [
+            {**s, "publisher": sys.intern(s["publisher"])}
+            if type(s) is dict and type(s.get("publisher")) is str
+            else s
+            for s in sources
+        ]
     return copy

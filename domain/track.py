@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from domain import errors, statement_index
+from domain import errors, statement_checks, statement_index
 from domain.events import (
     STATEMENT_EVENTS,
     PartyAdded,
@@ -148,17 +148,13 @@ class Track(Aggregate):
         self._check_open()
         statement = dict(statement)
         kind = statement["type"]
-        if statement["party"] not in self.parties:
-            raise errors.UnknownParty(
-                f"{statement['party']!r} is not a party to this track "
-                f"(parties: {', '.join(self.parties)})",
-                "party",
-            )
+        statement_checks.check_statement(statement, self.parties, str(self.id))
         if statement.get("responds_to") is not None:
             statement_index.resolve(self.index, statement["responds_to"], "responds_to")
         if kind == "withdrawal":
             withdraws, party = statement["withdraws"], statement["party"]
-            statement_index.check_withdrawable(self.index, withdraws, party)
+            hearsay = statement_checks.is_hearsay(statement)
+            statement_index.check_withdrawable(self.index, withdraws, party, hearsay=hearsay)
         if not statement.get("cameo_code"):
             statement["cameo_code"] = default_cameo(kind, statement)
         self._record(
@@ -176,14 +172,23 @@ class Track(Aggregate):
         changes: dict[str, Any],
         reason: str,
         *,
+        current: dict[str, Any] | None = None,
         recorded_by: str,
         key: str | None = None,
         digest: str | None = None,
     ) -> None:
+        """Correct a statement whose fields are now `current` (as the track shows them):
+        the corrected statement must keep every rule a recorded one keeps. Without
+        `current`, the rules that the changed fields and the index decide alone."""
         self._check_open()
-        statement_index.live(self.index, statement_id)
+        entry = statement_index.live(self.index, statement_id)
+        if current is None:
+            current = {"type": entry[statement_index.TYPE], "party": entry[statement_index.PARTY]}
         if not changes:
             raise errors.RuleViolation("a correction must change at least one field", "changes")
+        fields = statement_checks.corrected(current, changes)
+        statement_checks.check_statement(fields, self.parties, str(self.id))
+        statement_index.check_correction(self.index, statement_id, fields, changes)
         correction = {"statement_id": statement_id, "changes": dict(changes), "reason": reason}
         self._record(StatementCorrected, recorded_by, key, digest, **correction)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
@@ -65,10 +65,26 @@ def status_for_position(position: str) -> str:
     return _POSITION_TO_STATUS[position]
 
 
+# A date-like value's precision by its length: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, else a time.
+_PRECISION_BY_LENGTH: Mapping[int, str] = MappingProxyType({4: "year", 7: "month", 10: "day"})
+Precision = Literal["year", "month", "day", "time"]
+
+
+def precision_of(value: str) -> str:
+    """`year`, `month`, `day` or `time`: how precisely a well-formed date value is given."""
+    return _PRECISION_BY_LENGTH.get(len(value), "time")
+
+
+@lru_cache(maxsize=8192)
 def instant_of(value: str) -> datetime:
-    """The UTC instant of a `date` or offset `date-time` string; a date is its start, UTC."""
-    if len(value) == 10:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    """The UTC instant a `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or offset date-time string starts
+    at: a period starts at its first day's midnight, UTC."""
+    precision = precision_of(value)
+    if precision != "time":
+        if not value[:4].isdigit():
+            raise ValueError(f"not a year: {value!r}")
+        padded = {"year": value + "-01-01", "month": value + "-01", "day": value}[precision]
+        return datetime.combine(date.fromisoformat(padded), datetime.min.time(), UTC)
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"date-time without an offset: {value!r}")
@@ -78,7 +94,34 @@ def instant_of(value: str) -> datetime:
         raise ValueError(f"out of range once converted to UTC: {value!r}") from None
 
 
+def period_end(value: str) -> datetime:
+    """The first instant after the period a date value names (a date-time: itself)."""
+    start = instant_of(value)
+    precision = precision_of(value)
+    if precision == "year":
+        return (
+            start.replace(year=start.year + 1)
+            if start.year < 9999
+            else datetime.max.replace(tzinfo=UTC)
+        )
+    if precision == "month":
+        if start.month == 12:
+            return (
+                start.replace(year=start.year + 1, month=1)
+                if start.year < 9999
+                else datetime.max.replace(tzinfo=UTC)
+            )
+        return start.replace(month=start.month + 1)
+    if precision == "day":
+        return (
+            start + timedelta(days=1)
+            if start.date() < date.max
+            else datetime.max.replace(tzinfo=UTC)
+        )
+    return start
+
+
 @lru_cache(maxsize=8192)  # the same dates and times recur across a track's statements
 def sort_key(value: str) -> str:
-    """A fixed-width UTC string that sorts like the instant (for SQL ordering)."""
+    """A fixed-width UTC string that sorts like the start of the period (for SQL ordering)."""
     return instant_of(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

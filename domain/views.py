@@ -16,7 +16,10 @@ from domain import statuses
 from domain.document import TrackView
 from domain.records import StatementRecord, references
 from domain.statuses import ACTIVE_WARNING, MEETING_HELD, MEETING_SCHEDULED, OPEN_DEMAND
-from domain.values import STATUS_BEARING_TYPES
+from domain.values import STATUS_BEARING_TYPES, precision_of
+
+# Types whose statements are active until withdrawn or retracted.
+WARNING_TYPES = ("warning", "sanction_warning")
 
 
 def _live(track: TrackView, ids: Iterable[str]) -> list[StatementRecord]:
@@ -42,34 +45,61 @@ def status_of(track: TrackView, statement_id: str) -> str:
 
 
 def responses_of(track: TrackView, statement_id: str) -> list[dict[str, Any]]:
-    answers = [
-        r for r in _live(track, track.statements[statement_id].answers) if r.type == "response"
-    ]
+    """Every live statement that answers it (`responds_to`), by when it occurred."""
+    answers = _live(track, track.statements[statement_id].answers)
     return [statement_view(track, r.id) for r in sorted(answers, key=_by_occurrence)]
+
+
+# What an answer shows for a v1.1 field that was not sent (API.md's defaults).
+_SHOWN_DEFAULTS = {"attribution": "direct"}
+_MEETING_DEFAULTS = {"format": "in_person"}
+
+
+def _sources(fields: dict[str, Any]) -> dict[str, Any]:
+    """`sources`, and `source` as v1 readers know it: the first of them, or null."""
+    sources = fields.get("sources")
+    if sources is None:  # as v1 recorded it
+        source = fields.get("source")
+        return {"source": source, "sources": [source] if source else []}
+    return {"source": sources[0] if sources else None, "sources": sources}
 
 
 def statement_view(track: TrackView, statement_id: str) -> dict[str, Any]:
     record = track.statements[statement_id]
+    fields = record.fields
+    kind = record.type
     view: dict[str, Any] = {
         "id": record.id,
         "track_id": str(track.id),
-        **record.fields,
+        **_SHOWN_DEFAULTS,
+        **(_MEETING_DEFAULTS if kind in statuses.MEETINGS else {}),
+        **fields,
+        **_sources(fields),
+        "occurred_precision": precision_of(fields["occurred_at"]),
         "version": record.version,
         "recorded_at": record.recorded_at,
         "recorded_by": record.recorded_by,
         "retracted": record.retracted,
         "corrections": list(record.corrections),
     }
-    kind = record.type
+    if fields.get("meeting_at") is not None:
+        view["meeting_precision"] = precision_of(fields["meeting_at"])
+    if kind == "response":
+        view["stance"] = fields["position"]
     if kind in STATUS_BEARING_TYPES:
         view["status"] = status_of(track, statement_id)
-        view["responses"] = responses_of(track, statement_id)
-    elif kind == "sanction_warning":
+        view["claimed_status"] = statuses.claimed_status_of(track.statements, record)
+    elif kind in WARNING_TYPES:
         if record.retracted:
             view["status"] = "retracted"
         else:
             view["status"] = "withdrawn" if is_withdrawn(track, statement_id) else "active"
+    view["responses"] = responses_of(track, statement_id)
     return view
+
+
+def _when_set(fields: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {n: fields[n] for n in names if fields.get(n) is not None}
 
 
 def open_demands(track: TrackView) -> list[dict[str, Any]]:
@@ -81,6 +111,7 @@ def open_demands(track: TrackView) -> list[dict[str, Any]]:
             "summary": r.fields["summary"],
             "occurred_at": r.fields["occurred_at"],
             "red_line": bool(r.fields.get("red_line", False)),
+            **_when_set(r.fields, "speaker"),
         }
         for r in sorted(demands, key=_by_occurrence)
     ]
@@ -95,6 +126,7 @@ def active_sanction_warnings(track: TrackView) -> list[dict[str, Any]]:
             "target": r.fields["target"],
             "summary": r.fields["summary"],
             "occurred_at": r.fields["occurred_at"],
+            **_when_set(r.fields, "condition", "speaker"),
         }
         for r in sorted(warnings, key=_by_occurrence)
     ]
@@ -148,6 +180,16 @@ def track_state(track: TrackView, position: int | None) -> dict[str, Any]:
 
 def affected_statements(track: TrackView, statement_id: str) -> list[str]:
     """Statements whose view changes when `statement_id` is recorded, corrected or retracted:
-    itself and the statement it answers or withdraws (its status and responses)."""
-    refs = references(track.statements[statement_id].fields)
-    return [statement_id, *(ref for ref in refs if ref in track.statements)]
+    itself, the statement it answers or withdraws (its status and responses), and up the
+    chain of `responds_to` from there, since each view shows those answering it in full."""
+    affected = {statement_id: None}
+    pending = [ref for ref in references(track.statements[statement_id].fields)]
+    while pending:
+        ref = pending.pop(0)
+        if ref in affected or ref not in track.statements:
+            continue
+        affected[ref] = None
+        answers = track.statements[ref].fields.get("responds_to")
+        if answers is not None:
+            pending.append(str(answers))
+    return list(affected)

@@ -38,13 +38,14 @@ from domain import errors
 from domain.document import TrackView
 from domain.records import StatementRecord
 from domain.track import Track
-from domain.values import is_valid_slug, slugify, track_id_for
+from domain.values import is_valid_slug, slugify
 from infra.eventlog import event_store_extras
 from infra.transcoder import OrjsonTranscoder
 from services.checkpoint_reader import load_view
 from services.ports import EventStoreExtras
 from services.writes import Command, Present, TrackCommands
 from services.writes import WriteResult as WriteResult  # the API imports it from here
+from services.writes import resolve_track_ref as resolve_track_ref  # so do routes
 
 log = logging.getLogger(__name__)
 
@@ -284,14 +285,6 @@ def _replay(track: Track | None, events: Iterable[Any]) -> Track | None:
     for event in events:
         track = event.mutate(track)
     return track
-
-
-def resolve_track_ref(ref: str) -> UUID:
-    """`{track}` in a path is an id or a slug."""
-    try:
-        return UUID(ref)
-    except ValueError:
-        return track_id_for(ref)
 
 
 def _slug_candidates(title: str) -> list[str]:

@@ -8,9 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from domain import errors
 from domain.document import TrackView
 from domain.track import Track
+from domain.values import track_id_for
+from services.checkpoint_reader import load_view
 from services.checkpoints import new_statement_id
+
+
+def resolve_track_ref(ref: str) -> UUID:
+    """`{track}` in a path, or a track in `also_concerns`: an id or a slug."""
+    try:
+        return UUID(ref)
+    except ValueError:
+        return track_id_for(ref)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,25 @@ def _keys(options: dict[str, Any]) -> dict[str, Any]:
 class TrackCommands:
     """Recording statements, corrections and retractions, adding parties, changing status."""
 
+    events: Any  # the application's event store
+
+    def _with_track_ids(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """`fields` with `also_concerns` as the ids of existing tracks (sent as ids or slugs).
+        Other tracks are not the aggregate's to know: they are looked up here."""
+        refs = fields.get("also_concerns")
+        if not refs:
+            return fields
+        ids = []
+        for ref in refs:
+            track_id = resolve_track_ref(ref)
+            if next(iter(self.events.get(track_id, lte=1, limit=1)), None) is None:
+                raise errors.RuleViolation(
+                    f"also_concerns names no track: {ref!r}", "also_concerns"
+                )
+            if str(track_id) not in ids:
+                ids.append(str(track_id))
+        return {**fields, "also_concerns": ids}
+
     def write(
         self,
         track_id: UUID,
@@ -56,6 +86,7 @@ class TrackCommands:
         """Record one or more statements atomically (a batch is one save, one transaction)."""
 
         keys = _keys(options)
+        statements = [self._with_track_ids(statement) for statement in statements]
 
         def command(track: Track) -> list[str]:
             ids = []
@@ -108,11 +139,19 @@ class TrackCommands:
         recorded_by: str,
         **options: Any,
     ) -> WriteResult:
+        changes = self._with_track_ids(changes)
+
         def command(track: Track) -> list[str]:
+            # The statement's fields as they stand: the corrected whole must keep the rules.
+            current: dict[str, Any] = {}
+            if statement_id in track.index:
+                view = load_view(self, track.id, track.version)
+                current = dict(view.statements[statement_id].fields)
             track.correct_statement(
                 statement_id,
                 changes,
                 reason,
+                current=current,
                 recorded_by=recorded_by,
                 **_keys(options),
             )

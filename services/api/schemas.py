@@ -15,17 +15,20 @@ from pydantic import (
     Field,
     ValidationInfo,
     create_model,
+    field_validator,
     model_validator,
 )
 
 from domain.statement_types import (
     NAME_LENGTH,
     STATEMENT_TYPE_SPECS,
+    Attribution,
     FieldSpec,
+    SourceRole,
     StatementTypeSpec,
 )
 from domain.values import TrackKind, TrackStatus
-from services.api.dates import Moment, PastMoment
+from services.api.dates import Instant, Moment, PastMoment
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -87,15 +90,70 @@ class Source(Strict):
     title: Annotated[str, Field(max_length=500)] | None = None
 
 
-class StatementBase(Strict):
+class SourceItem(Source):
+    """One of a statement's `sources` (v1.1): it must say where, or who, or what."""
+
+    published_at: Moment | None = None
+    role: SourceRole | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> SourceItem:
+        if self.url is None and self.publisher is None and self.title is None:
+            raise ValueError("a source needs at least one of url, publisher and title")
+        return self
+
+
+class Person(Strict):
+    name: Name
+    role: Name | None = None
+
+
+def _one_source(source: Source | None) -> Source | None:
+    # `source: {}` (some v1 clients send it) means no source at all.
+    if source is None or (source.url is None and source.publisher is None and source.title is None):
+        return None
+    return source
+
+
+TrackRef = Annotated[str, Field(min_length=1, max_length=100, description="a track id or slug")]
+
+
+class StatementFields(Strict):
+    """The optional fields every statement may have, also what a correction may change."""
+
+    quote: Annotated[str, Field(max_length=10000)] | None = None
+    addressee: Name | None = None
+    source: Annotated[Source | None, AfterValidator(_one_source)] = Field(
+        None, description="v1: one source; becomes the first of `sources`"
+    )
+    sources: Annotated[list[SourceItem], Field(max_length=10)] | None = None
+    cameo_code: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = None
+    speaker: Person | None = Field(None, description="who said or did it for `party`")
+    reported_by: Person | None = Field(None, description="who relayed it")
+    attribution: Attribution | None = Field(None, description="absent: direct")
+    claimed_by: Name | None = Field(
+        None, description="the party that asserts it (attribution claimed)"
+    )
+    also_concerns: Annotated[list[TrackRef], Field(max_length=10)] | None = Field(
+        None, description="other tracks it bears on, by id or slug; answered as ids"
+    )
+    with_parties: Annotated[list[Name], Field(max_length=50)] | None = Field(
+        None, description="other parties of the track acting jointly with `party`"
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _not_both_sources(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("source") is not None:
+            raise ValueError("send either source (v1) or sources, not both")
+        return value
+
+
+class StatementBase(StatementFields):
     party: Name
     occurred_at: PastMoment
     summary: Annotated[str, Field(min_length=1, max_length=2000)]
-    quote: Annotated[str, Field(max_length=10000)] | None = None
-    addressee: Name | None = None
-    source: Source | None = None
     topics: Annotated[list[Topic], Field(max_length=20)] = []
-    cameo_code: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = None
 
 
 # The OpenAPI names the request models were released under; any other type is named by its
@@ -112,7 +170,7 @@ def _text(max_length: int | None) -> Any:
     return Annotated[str, Field(min_length=1, max_length=max_length)]
 
 
-def _annotation(spec: FieldSpec) -> Any:
+def field_annotation(spec: FieldSpec) -> Any:
     """The pydantic type of an extra field, as API.md describes its kind."""
     match spec.kind:
         case "text":
@@ -125,6 +183,8 @@ def _annotation(spec: FieldSpec) -> Any:
             return Literal[spec.values]
         case "moment":
             return Moment  # may lie in the future, unlike `occurred_at`
+        case "instant":
+            return Instant
         case "text_list":
             items = GenericAlias(list, (_text(spec.item_max_length),))  # list[that text]
             return Annotated[items, Field(max_length=spec.max_length)]
@@ -132,7 +192,7 @@ def _annotation(spec: FieldSpec) -> Any:
 
 
 def _field(spec: FieldSpec) -> tuple[Any, Any]:
-    annotation = _annotation(spec)
+    annotation = field_annotation(spec)
     if spec.required:
         return annotation, ...
     if spec.default is None:
@@ -143,9 +203,34 @@ def _field(spec: FieldSpec) -> tuple[Any, Any]:
 def _request_model(spec: StatementTypeSpec) -> type[StatementBase]:
     fields: dict[str, Any] = {"type": (Literal[spec.name], ...)}
     fields.update({f.name: _field(f) for f in spec.fields})
-    return create_model(
-        _model_name(spec.name), __base__=StatementBase, __module__=__name__, **fields
-    )
+    base: type[StatementBase] = StatementBase
+    if "position" in spec.field_names:
+        # v1.1: the stance may be sent as `stance` too (stored as `position`, as in v1).
+        base = _Stance
+        fields["position"] = (fields["position"][0] | None, None)
+        fields["stance"] = (fields["position"][0], Field(None, description="as `position`"))
+    return create_model(_model_name(spec.name), __base__=base, __module__=__name__, **fields)
+
+
+class _Stance(StatementBase):
+    """A statement with a stance: `position` (v1) or `stance` (v1.1), one of them."""
+
+    @field_validator("stance", check_fields=False)
+    @classmethod
+    def _not_both_stances(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("position") is not None:
+            raise ValueError("send either position or stance, not both")
+        return value
+
+    @model_validator(mode="after")
+    def _one_stance(self) -> _Stance:
+        extra = self.__dict__
+        if extra.get("position") is None:
+            if extra.get("stance") is None:
+                raise ValueError("a response needs its stance: `stance` (or `position`)")
+            extra["position"] = extra["stance"]
+        extra["stance"] = None  # stored once, as `position`
+        return self
 
 
 # One strict request model per statement type, made from its entry in the registry.
@@ -188,33 +273,3 @@ class StatusChange(Strict):
     status: TrackStatus
     reason: Reason | None = None
     occurred_at: PastMoment | None = None
-
-
-class Changes(Strict):
-    summary: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
-    quote: Annotated[str, Field(max_length=10000)] | None = None
-    occurred_at: PastMoment | None = None
-    source: Source | None = None
-    topics: Annotated[list[Topic], Field(max_length=20)] | None = None
-
-    @model_validator(mode="after")
-    def _something_changes(self) -> Changes:
-        if not self.model_fields_set:
-            raise ValueError("changes must name at least one field")
-        for required in ("summary", "occurred_at", "topics"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be removed, only corrected")
-        return self
-
-    def as_fields(self) -> dict[str, Any]:
-        # Unset fields stay as they were; an explicit null removes quote or source.
-        return self.model_dump(mode="json", exclude_unset=True)
-
-
-class CorrectionCreate(Strict):
-    changes: Changes
-    reason: Reason
-
-
-class RetractionCreate(Strict):
-    reason: Reason

@@ -19,7 +19,8 @@ from domain.statement_types import STATEMENT_TYPE_SPECS, FieldSpec, StatementTyp
 _KIND_NAMES = {
     "bool": "bool",
     "ref": "id of a statement on the track",
-    "moment": "date or date-time",
+    "moment": "year, month, date or date-time",
+    "instant": "date-time with an offset",
 }
 
 

@@ -474,7 +474,11 @@ INVALID_CHANGES: list[dict[str, Any]] = [
     {},
     {"summary": None},
     {"occurred_at": None},
-    {"party": USA},
+    {"party": "Nobody"},  # v1.1 corrects a party, to one of the track's only
+    {"party": None},
+    {"type": "demand"},
+    {"responds_to": "00000000-0000-4000-8000-000000000000"},
+    {"red_line": True},  # a field of another type
     {"summary": ""},
     {"occurred_at": "2022-01-10T09:00:00"},
     {"occurred_at": "2099-01-01"},

@@ -93,18 +93,19 @@ def test_every_statement_type_has_an_answer_model_with_all_its_request_fields() 
         record = {"id", "track_id", "version", "recorded_at", "recorded_by", "retracted"}
         assert record | {"corrections"} <= set(public.model_fields), kind
         assert {"track_version", "position"} <= set(written.model_fields), kind
-        has_status = kind in STATUS_BEARING_TYPES or kind == "sanction_warning"
+        has_status = kind in STATUS_BEARING_TYPES or kind in ("sanction_warning", "warning")
         assert ("status" in public.model_fields) == has_status, kind
-        assert ("responses" in public.model_fields) == (kind in STATUS_BEARING_TYPES), kind
+        assert "responses" in public.model_fields, kind  # v1.1: any type can be answered
+        assert ("claimed_status" in public.model_fields) == (kind in STATUS_BEARING_TYPES), kind
 
 
 def test_a_response_s_write_answer_keeps_the_commit_position_and_echoes_the_stance() -> None:
     written = responses.WRITTEN["response"]
     assert written.model_fields["position"].annotation is int
     assert set(get_args(written.model_fields["response_position"].annotation)) == set(POSITIONS)
-    assert set(get_args(responses.PUBLIC["response"].model_fields["position"].annotation)) == set(
-        POSITIONS
-    )
+    public = responses.PUBLIC["response"].model_fields
+    for name in ("position", "stance"):  # both always answered, the same
+        assert set(get_args(public[name].annotation)) == set(POSITIONS), name
 
 
 def test_the_demand_status_lists_every_status_a_response_can_give() -> None:
@@ -142,7 +143,10 @@ def test_a_statement_answer_model_still_checks_the_request_fields_it_derives_fro
         "retracted": False,
         "corrections": [],
         "status": "open",
+        "claimed_status": None,
         "responses": [],
+        "sources": [],
+        "occurred_precision": "day",
         "sources_of_a_newer_release": [],
     }
     with pytest.raises(ValidationError, match="party"):

@@ -15,6 +15,7 @@ from domain import errors, events, views
 from domain.records import references
 from domain.statement_types import (
     BOARDS,
+    COMMON_FIELDS,
     POSITIONS,
     REFERENCE_FIELDS,
     STATEMENT_TYPE_SPECS,
@@ -108,9 +109,13 @@ def test_every_type_has_a_strict_request_model_with_exactly_its_fields(
     assert typing.get_args(model.model_fields["type"].annotation) == (spec.name,)
     assert not set(spec.field_names) & set(StatementBase.model_fields), "shadows a common field"
     extras = {n: f for n, f in model.model_fields.items() if n not in StatementBase.model_fields}
-    assert list(extras) == ["type", *spec.field_names]
+    # A stance may also be sent as `stance` (v1.1), next to the registry's `position`.
+    stance = ["stance"] if "position" in spec.field_names else []
+    assert list(extras) == ["type", *spec.field_names, *stance]
     for field in spec.fields:
         info = extras[field.name]
+        if field.name == "position":  # required, as `position` or as `stance`
+            continue
         assert info.is_required() == field.required, field.name
         if not field.required:
             assert info.default == field.default, field.name
@@ -132,7 +137,9 @@ def test_a_default_cameo_code_exists_for_every_value_of_the_field_it_depends_on(
 ) -> None:
     if isinstance(spec.cameo, CameoByField):
         chooser = spec.field_spec(spec.cameo.field)
-        assert chooser.kind == "enum" and chooser.required
+        assert chooser.kind == "enum"
+        if not chooser.required:
+            assert default_cameo(spec.name, {}) == spec.cameo.otherwise
         for value in chooser.values:
             assert CAMEO.match(default_cameo(spec.name, {spec.cameo.field: value})), value
     assert CAMEO.match(default_cameo(spec.name, {}))
@@ -166,7 +173,13 @@ def test_every_response_position_gives_a_demand_status() -> None:
 
 def _example(spec: StatementTypeSpec, ref: str) -> dict[str, Any]:
     """Every extra field filled with a well-formed value of its kind."""
-    values = {"text": "Geneva", "bool": True, "ref": ref, "moment": "2022-01-05"}
+    values = {
+        "text": "Geneva",
+        "bool": True,
+        "ref": ref,
+        "moment": "2022-01-05",
+        "instant": "2022-01-11T18:00:00+01:00",
+    }
     fields = {}
     for f in spec.fields:
         fields[f.name] = f.values[0] if f.kind == "enum" else values.get(f.kind, ["x"])
@@ -197,7 +210,8 @@ def test_recording_a_type_changes_exactly_the_board_the_registry_names(
     after = _boards(track)
     assert {b for b in BOARDS if before[b] != after[b]} == ({spec.board} - {None})
     view = views.statement_view(view_of(track), "s1")
-    assert ("responses" in view) == spec.has_status
+    assert view["responses"] == []  # every type lists what answers it (v1.1)
+    assert ("claimed_status" in view) == spec.has_status
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=by_name)
@@ -213,3 +227,8 @@ def test_a_withdrawal_may_name_exactly_the_types_the_registry_calls_withdrawable
     else:
         with pytest.raises(errors.UnresolvableReference):
             record(track, "w1", "withdrawal", RUSSIA, "2022-01-12", withdraws="s1")
+
+
+def test_the_domain_knows_every_common_field_of_the_request_models() -> None:
+    # What a correction may change besides a type's own fields (domain.statement_checks).
+    assert set(COMMON_FIELDS) == set(StatementBase.model_fields)

@@ -35,7 +35,13 @@ def _afresh(track: TrackView) -> dict[str, str]:
 
 
 def _day(rng: random.Random) -> str:
-    return f"2022-0{1 + rng.randrange(3)}-{1 + rng.randrange(28):02d}"
+    day = f"2022-0{1 + rng.randrange(3)}-{1 + rng.randrange(28):02d}"
+    return day if rng.random() < 0.9 else day[:7]  # now and then a month (v1.1)
+
+
+def _attribution(rng: random.Random) -> str:
+    # Hearsay (claimed needs a claimant: unconfirmed stands for both) decides nothing.
+    return rng.choice(["direct", "reported", "unconfirmed"])
 
 
 def _step(rng: random.Random, track: Track, view: TrackView, n: int) -> None:
@@ -51,12 +57,15 @@ def _step(rng: random.Random, track: Track, view: TrackView, n: int) -> None:
             rng.choice(["accept", "reject", "partial", "counter", "noncommittal"]),
             party,
             _day(rng),
+            attribution=_attribution(rng),
         )
     elif roll < 0.3 and live:
         target = rng.choice(live)
-        withdraw(track, f"s{n}", target.id, target.party, _day(rng))
+        withdraw(track, f"s{n}", target.id, target.party, _day(rng), attribution=_attribution(rng))
     elif roll < 0.4 and live:
-        correct(track, rng.choice(live).id, occurred_at=_day(rng))
+        change = rng.choice(["occurred_at", "attribution", "party"])
+        value = {"occurred_at": _day(rng), "attribution": _attribution(rng), "party": party}
+        correct(track, rng.choice(live).id, **{change: value[change]})
     elif roll < 0.5 and live:
         retract(track, rng.choice(live).id)
     elif roll < 0.6:

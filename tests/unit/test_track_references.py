@@ -119,7 +119,6 @@ def test_a_withdrawal_of_another_partys_statement_is_an_unresolvable_reference()
     [
         "response",
         "concession",
-        "warning",
         "meeting_scheduled",
         "meeting_held",
         "agreement",
@@ -127,7 +126,7 @@ def test_a_withdrawal_of_another_partys_statement_is_an_unresolvable_reference()
         "statement",
     ],
 )
-def test_a_withdrawal_of_a_type_other_than_demand_proposal_or_sanction_warning_is_refused(kind):
+def test_a_withdrawal_of_a_type_that_is_not_withdrawable_is_refused(kind):
     track = a_track_with_one_of_each_referable_type()
     record_any(track, "target", kind)
     author = view_of(track).statements["target"].fields["party"]

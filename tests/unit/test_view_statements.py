@@ -59,8 +59,9 @@ def test_a_demand_view_lists_its_live_responses_in_occurrence_order_with_its_sta
     view = statement_view(view_of(track), "d1")
 
     assert view["status"] == "rejected"
-    assert [r["id"] for r in view["responses"]] == ["r1", "own", "r3"]
-    assert [r["id"] for r in responses_of(view_of(track), "d1")] == ["r1", "own", "r3"]
+    # Every live statement answering it is listed (v1.1); only responses set the status.
+    assert [r["id"] for r in view["responses"]] == ["r1", "own", "c1", "r3"]
+    assert [r["id"] for r in responses_of(view_of(track), "d1")] == ["r1", "own", "c1", "r3"]
     assert view["responses"][0] == statement_view(view_of(track), "r1")
 
 
@@ -71,7 +72,8 @@ def test_only_demands_and_proposals_have_a_response_status():
     record(track, "s1", "statement", USA)
 
     assert "status" not in statement_view(view_of(track), "r1")
-    assert "responses" not in statement_view(view_of(track), "s1")
+    assert "status" not in statement_view(view_of(track), "s1")
+    assert "claimed_status" not in statement_view(view_of(track), "s1")
     assert statement_view(view_of(track), "d1")["status"] == "accepted"
 
 

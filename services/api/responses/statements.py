@@ -15,12 +15,22 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, RootModel
 
+from domain.statement_types import Attribution, Position
 from domain.values import DEMAND_STATUSES, STATUS_BEARING_TYPES
-from services.api.responses.base import Public, derive, public_name, relaxed_fields, union_of
-from services.api.schemas import StatementIn
+from services.api.responses.base import (
+    Public,
+    derive,
+    public_name,
+    relaxed,
+    relaxed_fields,
+    union_of,
+)
+from services.api.schemas import Source, SourceItem, StatementIn
 
 DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 SanctionWarningStatus = Literal["active", "withdrawn", "retracted"]
+Precision = Literal["year", "month", "day", "time"]
+_PRECISION = "how precisely the date is given: year, month, day or time (of day)"
 
 
 class CorrectionPublic(Public):
@@ -44,6 +54,32 @@ class StatementAnswer(Public):
     recorded_by: str = Field(description="the principal that recorded it")
     retracted: bool
     corrections: list[CorrectionPublic]
+    occurred_precision: Precision = Field(description=_PRECISION)
+    source: relaxed(Source) | None = Field(  # type: ignore[valid-type]
+        None, description="the first of `sources` (as v1 answered), or null"
+    )
+    sources: list[relaxed(SourceItem)] = Field(  # type: ignore[valid-type]
+        description="where it was reported, `source` first"
+    )
+    attribution: Attribution = Field("direct", description="direct unless sent otherwise")
+    # A reply's own replies are documented one level down only (the schema is not recursive).
+    responses: list[dict[str, Any]] = Field(
+        description="the live statements whose `responds_to` names it, by occurred_at"
+    )
+
+    # The request models' checks of what a client sends (one of `source` and `sources`, of
+    # `position` and `stance`) do not hold for answers, which carry both: a method of the
+    # same name, not a validator, drops each from the models derived here.
+    @classmethod
+    def _not_both_sources(cls, value: Any) -> Any:
+        return value
+
+    @classmethod
+    def _not_both_stances(cls, value: Any) -> Any:
+        return value
+
+    def _one_stance(self) -> Any:
+        return self
 
 
 def request_models() -> dict[str, type[BaseModel]]:
@@ -56,26 +92,43 @@ def request_models() -> dict[str, type[BaseModel]]:
 REQUESTS = request_models()
 
 
-def _public(request: type[BaseModel], **fields: Any) -> type[BaseModel]:
+def _public(request: type[BaseModel], suffix: str = "Public", **fields: Any) -> type[BaseModel]:
     bases = (StatementAnswer, request, Public)  # Public last: its config wins
-    return derive(public_name(request), bases, **relaxed_fields(request), **fields)
+    # What the record adds wins over a request field of the same name (`source`, ...).
+    answered = {n: (f.annotation, f) for n, f in StatementAnswer.model_fields.items()}
+    overrides = {**relaxed_fields(request), **answered}
+    if "position" in request.model_fields:
+        # Sent as one or the other, answered as both (API.md v1.1, "stance").
+        fields["position"] = (Position, Field(description="the response's stance"))
+        fields["stance"] = (Position, Field(description="the response's stance"))
+    if "meeting_at" in request.model_fields:
+        fields["meeting_precision"] = (Precision, Field(description=_PRECISION))
+    return derive(public_name(request, suffix), bases, **{**overrides, **fields})
 
 
-_plain = {kind: _public(model) for kind, model in REQUESTS.items()}
-_response_public = _plain["response"]
-
+_REPLY: Any = Annotated[
+    union_of([_public(m, "Reply") for m in REQUESTS.values()]), Field(discriminator="type")
+]
+_REPLIES = (
+    list[_REPLY],
+    Field(description="the live statements whose `responds_to` names it, by occurred_at"),
+)
 PUBLIC: dict[str, type[BaseModel]] = {}
 for _kind, _model in REQUESTS.items():
     if _kind in STATUS_BEARING_TYPES:
         PUBLIC[_kind] = _public(
             _model,
             status=(DemandStatus, Field(description="derived from its responses (API.md)")),
-            responses=(list[_response_public], Field(description="by occurred_at")),  # type: ignore[valid-type]
+            claimed_status=(
+                DemandStatus | None,
+                Field(description="as `status`, from claimed or unconfirmed responses only"),
+            ),
+            responses=_REPLIES,
         )
-    elif _kind == "sanction_warning":
-        PUBLIC[_kind] = _public(_model, status=(SanctionWarningStatus, ...))
+    elif _kind in ("sanction_warning", "warning"):
+        PUBLIC[_kind] = _public(_model, status=(SanctionWarningStatus, ...), responses=_REPLIES)
     else:
-        PUBLIC[_kind] = _plain[_kind]
+        PUBLIC[_kind] = _public(_model, responses=_REPLIES)
 
 
 def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
@@ -86,11 +139,7 @@ def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
     if kind == "response":
         # The stance would collide with the commit position: the answer echoes it under
         # another name (services.api.routes.statements._written).
-        stance = REQUESTS[kind].model_fields.get("position")
-        fields["response_position"] = (
-            stance.annotation if stance is not None else str,
-            Field(description="the response's stance"),
-        )
+        fields["response_position"] = (Position, Field(description="the response's stance"))
     return derive(public_name(REQUESTS[kind], "Written"), (public, Public), **fields)
 
 

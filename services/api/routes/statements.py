@@ -14,6 +14,7 @@ from starlette.responses import Response
 from domain import views
 from domain.document import TrackView
 from services.api.auth import Principal
+from services.api.correction_schemas import CorrectionCreate, RetractionCreate
 from services.api.deps import (
     IDEMPOTENCY_KEY_LENGTH,
     Recorder,
@@ -29,8 +30,6 @@ from services.api.responses import (
     StatementWritten,
 )
 from services.api.schemas import (
-    CorrectionCreate,
-    RetractionCreate,
     StatementBatch,
     StatementIn,
     nul_free_context,

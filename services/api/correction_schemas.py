@@ -1,0 +1,69 @@
+"""The body of a correction (API.md v1.1: any field but `type`, `responds_to` and
+`withdraws`, each checked as on recording) and of a retraction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field, create_model, model_validator
+
+from domain.statement_types import STATEMENT_TYPE_SPECS
+from services.api.dates import PastMoment
+from services.api.schemas import Name, Reason, StatementFields, Strict, Topic, field_annotation
+
+# What a correction may change: every field but `type` and the references (API.md v1.1).
+_FIXED = ("type", "responds_to", "withdraws")
+
+
+def _type_fields() -> dict[str, Any]:
+    """Each type-specific field once, optional: which type takes it is the aggregate's check."""
+    fields: dict[str, Any] = {}
+    for spec in STATEMENT_TYPE_SPECS.values():
+        for field in spec.fields:
+            if field.name not in _FIXED and field.name not in fields:
+                fields[field.name] = (field_annotation(field) | None, None)
+                if field.name == "position":
+                    fields["stance"] = fields["position"]
+    return fields
+
+
+class _ChangesBase(StatementFields):
+    party: Name | None = None
+    summary: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    occurred_at: PastMoment | None = None
+    topics: Annotated[list[Topic], Field(max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> _ChangesBase:
+        if not self.model_fields_set:
+            raise ValueError("changes must name at least one field")
+        for required in ("party", "summary", "occurred_at", "topics"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed, only corrected")
+        if {"position", "stance"} <= self.model_fields_set:
+            raise ValueError("send either position or stance, not both")
+        return self
+
+    def as_fields(self) -> dict[str, Any]:
+        # Unset fields stay as they were; an explicit null removes an optional field.
+        changes = self.model_dump(mode="json", exclude_unset=True)
+        if "stance" in changes:
+            changes["position"] = changes.pop("stance")
+        if "source" in self.model_fields_set and self.source is None:
+            changes["source"] = None  # `source: {}` too
+        return changes
+
+
+if TYPE_CHECKING:
+    Changes = _ChangesBase
+else:
+    Changes = create_model("Changes", __base__=_ChangesBase, __module__=__name__, **_type_fields())
+
+
+class CorrectionCreate(Strict):
+    changes: Changes
+    reason: Reason
+
+
+class RetractionCreate(Strict):
+    reason: Reason
