@@ -2,10 +2,9 @@
 
 `eventsourcing` inserts a save's events as one array of a composite type, bound with `%s`.
 psycopg then dumps it as text, escaping every byte of every event's state with a regular
-expression: profiled, that was 270 µs per event and a third of batch ingest's CPU (and a
-snapshot of a long track is megabytes of it). Bound with `%b`, psycopg uses the binary
-dumper it registers for the same composite type: the bytes are copied as they are. The SQL,
-the tables, the table lock and the NOTIFY are the library's own.
+expression (a third of batch ingest's CPU: benchmarks/README.md). Bound with `%b`, psycopg
+uses the binary dumper it registers for the same composite type: the bytes are copied as
+they are. The SQL, the tables, the table lock and the NOTIFY are the library's own.
 """
 
 from __future__ import annotations

@@ -24,9 +24,8 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
-# Events are read faster by orjson and a walk (12 -> 9 us each); a snapshot, whose thousands
-# of small containers the walk visits in Python, faster by the library (21 against 29 ms for
-# 2,000 statements).
+# Events are read faster by orjson and a walk; a large state (thousands of small containers
+# the walk would visit in Python) faster by the library (benchmarks/README.md).
 _LARGE = 16 * 1024
 _OPTIONS = (
     orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS

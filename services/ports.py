@@ -22,14 +22,26 @@ EVERYTHING = "*"
 
 
 @dataclass(frozen=True)
+class TimelineCursor:
+    """Where a timeline page ends: at the statement of version `version` of track
+    `home_track_id` (None: the timeline's own track), whose sort key was `occurred_key`.
+    The next page starts after that statement's place, (occurred_key, commit position)."""
+
+    occurred_key: str
+    version: int
+    home_track_id: str | None = None
+
+
+@dataclass(frozen=True)
 class TimelineFilter:
     type: str | None = None
-    party: str | None = None
+    party: str | None = None  # the author, or one of its joint authors (`with_parties`)
     topic: str | None = None
     since_key: str | None = None
     until_key: str | None = None
     include_retracted: bool = False
-    after: tuple[str, int] | None = None  # cursor: (occurred_key, version)
+    include_related: bool = True  # also statements of other tracks that concern this one
+    after: TimelineCursor | None = None
     limit: int = 100
 
 
@@ -44,8 +56,12 @@ class ReadModelWrites(Protocol):
     def replace_parties(self, track_id: str, parties: list[str]) -> None: ...
 
     def upsert_statements(
-        self, rows: list[tuple[dict[str, Any], str]], changed_topics: Collection[str] | None = None
-    ) -> None: ...
+        self,
+        rows: list[tuple[dict[str, Any], str, int]],
+        corrected: Collection[str] | None = None,
+    ) -> None:
+        """(view, sort key, commit position that recorded it: 0 when the row exists)."""
+        ...
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None: ...
 
@@ -73,7 +89,10 @@ class ReadModel(Protocol):
 
     def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None: ...
 
-    def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]: ...
+    def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the track's timeline by (occurred_key, commit position), and whether
+        more follow."""
+        ...
 
     def demands(self, track_id: str, status: str | None) -> list[dict[str, Any]]: ...
 
@@ -109,6 +128,11 @@ class RebuildableReadModel(ReadModel, Protocol):
     def bulk_writer(self) -> AbstractContextManager[Append]: ...
 
     def swap_in(self, prefix: str, projection: str) -> None: ...
+
+    def outdated(self) -> bool:
+        """True when the live tables are of an older shape than the projector writes, which
+        only a rebuild from the log can fill (rm_statements without commit positions)."""
+        ...
 
     def snapshot(self) -> AbstractContextManager[TableRows]: ...
 

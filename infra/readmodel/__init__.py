@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.schema import (
+    JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
+    RELATED_COLUMNS,
     STATEMENT_COLUMNS,
     TABLES,
     TOPIC_COLUMNS,
     TRACK_COLUMNS,
     dumps,
+    listed,
 )
 from infra.readmodel.writes import ReadModelTx
 
 __all__ = [
+    "JOINT_PARTY_COLUMNS",
     "PARTY_COLUMNS",
+    "RELATED_COLUMNS",
     "STATEMENT_COLUMNS",
     "TABLES",
     "TOPIC_COLUMNS",
@@ -23,4 +28,5 @@ __all__ = [
     "ReadModelStore",
     "ReadModelTx",
     "dumps",
+    "listed",
 ]

@@ -14,7 +14,8 @@ from typing import Any
 
 import orjson
 
-from infra.readmodel.schema import ALL_TABLES, DDL
+from infra.readmodel.schema import ALL_TABLES, DDL, STATEMENT_COLUMNS
+from infra.readmodel.timeline import timeline_query
 from infra.readmodel.writes import ReadModelTx, TableRowsOf
 from services.ports import Append, TimelineFilter
 
@@ -58,6 +59,15 @@ class ReadModelStore:
             cur = conn.cursor()
             for ddl in DDL:
                 cur.execute(self.sql(ddl))
+
+    def outdated(self) -> bool:
+        """rm_statements as release 1 made it: no commit positions, which only a rebuild from
+        the log can give its rows (the tables added since are made by `create_tables`)."""
+        with self._connection() as conn:
+            cur = conn.cursor()
+            cur.execute(self.sql("SELECT * FROM rm_statements WHERE 1 = 0"))
+            cur.fetchall()
+            return not set(STATEMENT_COLUMNS) <= {d[0] for d in cur.description}
 
     def drop_tables(self) -> None:
         with self._connection(write=True) as conn:
@@ -186,32 +196,8 @@ class ReadModelStore:
         return orjson.loads(rows[0][0]) if rows else None
 
     def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]:
-        """A page of statements by (occurred_at, version); and whether more follow."""
-        sql = "SELECT view FROM rm_statements WHERE track_id=?"
-        params: list[Any] = [track_id]
-        for column, value in (("type", f.type), ("party", f.party)):
-            if value is not None:
-                sql += f" AND {column}=?"
-                params.append(value)
-        if not f.include_retracted:
-            sql += " AND retracted=0"
-        if f.since_key is not None:
-            sql += " AND occurred_key>=?"
-            params.append(f.since_key)
-        if f.until_key is not None:
-            sql += " AND occurred_key<=?"
-            params.append(f.until_key)
-        if f.topic is not None:
-            sql += (
-                " AND id IN (SELECT statement_id FROM rm_statement_topics"
-                " WHERE track_id=? AND topic=?)"
-            )
-            params += [track_id, f.topic]
-        if f.after is not None:
-            sql += " AND (occurred_key > ? OR (occurred_key = ? AND version > ?))"
-            params += [f.after[0], f.after[0], f.after[1]]
-        sql += " ORDER BY occurred_key, version LIMIT ?"
-        params.append(f.limit + 1)
+        """A page of statements by (occurred_key, commit position); and whether more follow."""
+        sql, params = timeline_query(track_id, f)
         rows = self.fetch(sql, params)
         return [orjson.loads(r[0]) for r in rows[: f.limit]], len(rows) > f.limit
 

@@ -54,9 +54,14 @@ class PostgresTx(ReadModelTx):
             [list(column) for column in zip(*rows, strict=True)],
         )
 
-    def _delete_topics(self, ids: list[str]) -> None:
+    def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         # One statement text whatever the count.
-        self._exec("DELETE FROM rm_statement_topics WHERE statement_id = ANY(%b::text[])", (ids,))
+        self._exec(f"DELETE FROM {table} WHERE statement_id = ANY(%b::text[])", (ids,))
+
+    def _place_related(self, pairs: list[tuple[str, str]]) -> None:
+        table = "unnest(%b::text[], %b::text[]) AS p(track_id, statement_id)"
+        tracks, statements = zip(*pairs, strict=True)
+        self._exec(self.PLACE_RELATED.format(pairs=table), [list(tracks), list(statements)])
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None:
         # Only the live tables are announced: a rebuild's copy is announced by its swap.

@@ -34,13 +34,24 @@ class SQLiteTx(ReadModelTx):
                 [value for row in chunk for value in row],
             )
 
-    def _delete_topics(self, ids: list[str]) -> None:
+    def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         for start in range(0, len(ids), ROWS_PER_STATEMENT):
             chunk = ids[start : start + ROWS_PER_STATEMENT]
             self._exec(
-                "DELETE FROM rm_statement_topics WHERE statement_id IN"
-                f" ({','.join('?' * len(chunk))})",
+                f"DELETE FROM {table} WHERE statement_id IN ({','.join('?' * len(chunk))})",
                 chunk,
+            )
+
+    def _place_related(self, pairs: list[tuple[str, str]]) -> None:
+        for start in range(0, len(pairs), ROWS_PER_STATEMENT):
+            chunk = pairs[start : start + ROWS_PER_STATEMENT]
+            values = ",".join(["(?,?)"] * len(chunk))
+            # SQLite names a VALUES table's columns column1, column2, …
+            table = (
+                f"(SELECT column1 AS track_id, column2 AS statement_id FROM (VALUES {values})) AS p"
+            )
+            self._exec(
+                self.PLACE_RELATED.format(pairs=table), [value for pair in chunk for value in pair]
             )
 
 

@@ -8,11 +8,13 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from infra.readmodel.schema import (
+    JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
     STATEMENT_COLUMNS,
     TOPIC_COLUMNS,
     TRACK_COLUMNS,
     dumps,
+    listed,
 )
 
 if TYPE_CHECKING:
@@ -41,8 +43,25 @@ class ReadModelTx:
         bookkeeping per row: for a live projector's small batches that was most of its CPU.)"""
         raise NotImplementedError
 
-    def _delete_topics(self, ids: list[str]) -> None:
+    def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
+        """Delete the rows of `table` whose `statement_id` is one of `ids`."""
         raise NotImplementedError
+
+    def _place_related(self, pairs: list[tuple[str, str]]) -> None:
+        """Insert (concerned track, statement) rows into rm_related, copying the sort key and
+        commit position from the statement's own row, written just before in this
+        transaction (a corrected statement's position is known only there)."""
+        raise NotImplementedError
+
+    # The statement that `_place_related` runs, `{pairs}` being a (track_id, statement_id)
+    # table made of the store's parameters. (`WHERE true`: SQLite's parser needs it between a
+    # join and ON CONFLICT.)
+    PLACE_RELATED = (
+        "INSERT INTO rm_related (track_id, statement_id, home_track_id, occurred_key, position)"
+        " SELECT p.track_id, s.id, s.track_id, s.occurred_key, s.position"
+        " FROM {pairs} JOIN rm_statements s ON s.id = p.statement_id WHERE true"
+        " ON CONFLICT (track_id, statement_id) DO NOTHING"
+    )
 
     def upsert_tracks(self, rows: list[tuple[dict[str, Any], int]]) -> None:
         """Write track documents (state, position)."""
@@ -75,12 +94,19 @@ class ReadModelTx:
         )
 
     def upsert_statements(
-        self, rows: list[tuple[dict[str, Any], str]], changed_topics: Collection[str] | None = None
+        self,
+        rows: list[tuple[dict[str, Any], str, int]],
+        corrected: Collection[str] | None = None,
     ) -> None:
-        """Write statement views (with their timeline keys) and their topics. Topics change
-        only when a statement is corrected: `changed_topics` names those whose old topic
-        rows go first (None: every row's), and the rest only add what is missing, so a
-        batch without corrections skips a DELETE round trip."""
+        """Write statement views (with their timeline keys and the commit positions that
+        recorded them), their topics, their joint authors and their places in other tracks'
+        timelines. A statement's position never changes, so it is written only with its
+        first row (an existing row keeps its own: pass 0 when it is not known).
+
+        Topics, joint authors and the tracks concerned change only when a statement is
+        corrected: `corrected` names those whose old rows go first (None: every row's),
+        and the rest only add what is missing, so a batch without corrections skips the
+        DELETE round trips."""
         if not rows:
             return
         self._insert_rows(
@@ -97,26 +123,39 @@ class ReadModelTx:
                     int(v["retracted"]),
                     v.get("status"),
                     dumps(v),
+                    position,
                 )
-                for v, key in rows
+                for v, key, position in rows
             ],
             "ON CONFLICT (id) DO UPDATE SET"
             " party=excluded.party, occurred_key=excluded.occurred_key,"
             " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
         )
-        stale = [v["id"] for v, _ in rows] if changed_topics is None else list(changed_topics)
+        views = [v for v, _, _ in rows]
+        stale = [v["id"] for v in views] if corrected is None else list(corrected)
         if stale:
-            self._delete_topics(stale)
+            for table in ("rm_statement_topics", "rm_joint_parties", "rm_related"):
+                self._delete_statement_rows(table, stale)
         self._insert_rows(
             "rm_statement_topics",
             TOPIC_COLUMNS,
-            [
-                (v["id"], v["track_id"], topic)
-                for v, _ in rows
-                for topic in dict.fromkeys(v.get("topics") or [])
-            ],
+            [(v["id"], v["track_id"], topic) for v in views for topic in listed(v, "topics")],
             "ON CONFLICT (statement_id, topic) DO NOTHING",
         )
+        self._insert_rows(
+            "rm_joint_parties",
+            JOINT_PARTY_COLUMNS,
+            [(v["id"], v["track_id"], p) for v in views for p in listed(v, "with_parties")],
+            "ON CONFLICT (statement_id, party) DO NOTHING",
+        )
+        pairs = [
+            (track, v["id"])
+            for v in views
+            for track in listed(v, "also_concerns")
+            if track != v["track_id"]  # never twice in its own timeline
+        ]
+        if pairs:
+            self._place_related(pairs)
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None:
         """Tell API processes' document caches, at commit, which tracks changed (None: all).

@@ -1,16 +1,11 @@
 """Worker threads for the blocking store calls of the shortcuts (services.api.shortcuts).
 
-Not anyio's threadpool (FastAPI's `run_in_threadpool`), nor a concurrent.futures pool: on a
-GET of a track, a hop through anyio cost ~60 us of worker CPU, and through a
-ThreadPoolExecutor a tenth of all CPU went to its submit (a Python-level Semaphore and
-Condition, contended by the threads finishing work) and its Future chaining. Here a call is
-one `SimpleQueue.put` (C) and comes back through `call_soon_threadsafe`.
-
-And few threads: every thread woken for a call contends for the GIL with the event loop.
-A read is one short query, so two threads keep up with thousands a second (with 16, a GET
-of a track cost ~0.65 ms of worker CPU and had a longer tail; with 1-2, ~0.47 ms). A write
-holds a store connection through its commit, so writes get as many threads as the event
-store's pool has connections (more would only wait for one).
+Not anyio's threadpool nor a concurrent.futures pool, whose hand-offs cost more worker CPU
+than a read of a track (benchmarks/README.md, "Why the code does X"): a call here is one
+`SimpleQueue.put` and comes back through `call_soon_threadsafe`. And few threads, since
+every thread woken contends for the GIL with the event loop: two for reads (one short query
+each), and for writes as many as the event store's pool has connections (a write holds one
+through its commit; more threads would only wait for one).
 """
 
 from __future__ import annotations

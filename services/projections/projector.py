@@ -74,7 +74,8 @@ class Projector:
         batch: dict[UUID, TrackView] = {}
         dirty_tracks: dict[UUID, int] = {}
         dirty_statements: dict[UUID, set[str]] = {}
-        corrected: set[str] = set()  # their topics may have changed
+        corrected: set[str] = set()  # their topics, joint authors, other tracks may change
+        recorded_at: dict[str, int] = {}  # the commit positions of the batch's new statements
         new_parties: set[UUID] = set()
         try:
             for notification in notifications:
@@ -89,10 +90,14 @@ class Projector:
                     dirty_statements.setdefault(track.id, set()).update(ids)
                     if isinstance(event, StatementCorrected):
                         corrected.add(event.statement_id)
+                    elif isinstance(event, StatementRecorded):
+                        recorded_at[event.statement_id] = notification.id
                 elif isinstance(event, _PARTY_EVENTS):
                     new_parties.add(track.id)
             with self.store.transaction() as tx:
-                self._write(tx, batch, dirty_tracks, dirty_statements, new_parties, corrected)
+                self._write(
+                    tx, batch, dirty_tracks, dirty_statements, new_parties, corrected, recorded_at
+                )
                 if not tx.advance(PROJECTION, start, notifications[-1].id):
                     raise LostRace(f"position moved past {start} by another projector")
                 tx.announce(notifications[-1].id, [str(track_id) for track_id in batch])
@@ -140,6 +145,7 @@ class Projector:
         statements: dict[UUID, set[str]],
         new_parties: set[UUID],
         corrected: set[str],
+        recorded_at: dict[str, int],
     ) -> None:
         """The batch's rows, table by table: a few round trips per batch, however many
         tracks it touched (per track, they were most of a live projector's CPU)."""
@@ -155,11 +161,16 @@ class Projector:
         for track_id, ids in statements.items():
             track = tracks[track_id]
             for statement_id in sorted(ids):
-                # the record's "at" is sort_key(occurred_at), kept current by the view
+                # The record's "at" is sort_key(occurred_at), kept current by the view. A
+                # statement recorded before this batch has its row, and in it its position.
                 rows.append(
-                    (views.statement_view(track, statement_id), track.statements[statement_id].at)
+                    (
+                        views.statement_view(track, statement_id),
+                        track.statements[statement_id].at,
+                        recorded_at.get(statement_id, 0),
+                    )
                 )
-        tx.upsert_statements(rows, changed_topics=corrected)
+        tx.upsert_statements(rows, corrected=corrected)
 
 
 class ProjectorRunner:

@@ -32,6 +32,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "rm_track_parties": ("track_id", "party"),
     "rm_statements": ("id",),
     "rm_statement_topics": ("statement_id", "topic"),
+    "rm_related": ("track_id", "statement_id"),
+    "rm_joint_parties": ("statement_id", "party"),
 }
 _JSON_COLUMNS = {"state", "view"}  # compared parsed: key order is not a difference
 _CHECK_ATTEMPTS = 5

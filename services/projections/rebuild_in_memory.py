@@ -21,12 +21,16 @@ from typing import Any
 
 from domain import views
 from domain.document import TrackView
+from domain.events import StatementRecorded
 from infra.readmodel import (
+    JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
+    RELATED_COLUMNS,
     STATEMENT_COLUMNS,
     TOPIC_COLUMNS,
     TRACK_COLUMNS,
     dumps,
+    listed,
 )
 from services.application import TrackerApp
 from services.ports import RebuildableReadModel
@@ -42,6 +46,8 @@ _TRACK_COLUMNS = tuple(TRACK_COLUMNS)
 _PARTY_COLUMNS = tuple(PARTY_COLUMNS)
 _STATEMENT_COLUMNS = tuple(STATEMENT_COLUMNS)
 _TOPIC_COLUMNS = tuple(TOPIC_COLUMNS)
+_RELATED_COLUMNS = tuple(RELATED_COLUMNS)
+_JOINT_PARTY_COLUMNS = tuple(JOINT_PARTY_COLUMNS)
 
 
 class LogFold:
@@ -51,6 +57,7 @@ class LogFold:
         self.app = app
         self.tracks: dict[int, TrackView] = {}  # by the track id's integer
         self.last_event: dict[int, int] = {}  # the notification id of each track's last event
+        self.recorded_at: dict[str, int] = {}  # the notification id that recorded a statement
         self.position = 0  # the last notification folded
         self.events = 0
 
@@ -77,6 +84,8 @@ class LogFold:
             # The view checks the event follows its version, so a fold that missed an event
             # cannot go unnoticed.
             self.tracks[key].apply(event)
+            if isinstance(event, StatementRecorded):
+                self.recorded_at[event.statement_id] = notification_id
         self.last_event[key] = notification_id
 
 
@@ -116,9 +125,12 @@ def write(fold: LogFold, store: RebuildableReadModel) -> None:
             _PARTY_COLUMNS,
             [(str(t.id), party) for t in tracks for party in t.parties],
         )
-        topics: list[tuple[str, str, str]] = []
-        append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, topics))
-        append("rm_statement_topics", _TOPIC_COLUMNS, topics)  # gathered by the line above
+        extra = _Gathered()
+        append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, fold, extra))
+        # gathered by the line above
+        append("rm_statement_topics", _TOPIC_COLUMNS, extra.topics)
+        append("rm_related", _RELATED_COLUMNS, extra.related)
+        append("rm_joint_parties", _JOINT_PARTY_COLUMNS, extra.joint_parties)
         if fold.position:  # the projector makes no tracking row before its first event
             append("rm_tracking", ("projection", "position"), [(PROJECTION, fold.position)])
 
@@ -137,28 +149,46 @@ def _track_row(track: TrackView, position: int) -> tuple[Any, ...]:
     )
 
 
+class _Gathered:
+    """The rows that hang off statements, gathered while the statements' rows are made."""
+
+    def __init__(self) -> None:
+        self.topics: list[tuple[str, str, str]] = []
+        self.related: list[tuple[str, str, str, str, int]] = []
+        self.joint_parties: list[tuple[str, str, str]] = []
+
+
 def _statement_rows(
-    tracks: list[TrackView], topics: list[tuple[str, str, str]]
+    tracks: list[TrackView], fold: LogFold, extra: _Gathered
 ) -> Iterator[tuple[Any, ...]]:
     """Every statement's row, made as it is written (views are not all held at once); its
-    topic rows go to `topics` meanwhile."""
+    topic, related and joint-party rows go to `extra` meanwhile."""
     for track in tracks:
+        home = str(track.id)
         for statement_id, record in track.statements.items():
             view = views.statement_view(track, statement_id)
-            topics.extend(
-                (view["id"], view["track_id"], topic)
-                for topic in dict.fromkeys(view.get("topics") or [])
-            )
+            position = fold.recorded_at[statement_id]
             # The record's "at" is sort_key(occurred_at), kept up to date by the view:
             # the key the projector computes from the view, without parsing the instant again.
+            key = record.at
+            extra.topics.extend((statement_id, home, t) for t in listed(view, "topics"))
+            extra.joint_parties.extend(
+                (statement_id, home, p) for p in listed(view, "with_parties")
+            )
+            extra.related.extend(
+                (other, statement_id, home, key, position)
+                for other in listed(view, "also_concerns")
+                if other != home
+            )
             yield (
                 view["id"],
                 view["track_id"],
                 view["version"],
                 view["type"],
                 view["party"],
-                record.at,
+                key,
                 int(view["retracted"]),
                 view.get("status"),
                 dumps(view),
+                position,
             )

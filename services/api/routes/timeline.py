@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import calendar
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import TypeAdapter, ValidationError
@@ -26,7 +28,7 @@ from services.api.responses import (
     StatementPublic,
     TimelinePage,
 )
-from services.ports import TimelineFilter
+from services.ports import TimelineCursor, TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
 
@@ -35,25 +37,31 @@ DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 
 
-def _cursor(item: dict[str, Any]) -> str:
+def _cursor(item: dict[str, Any], track_id: str) -> str:
+    """After `item`: its sort key and version, as release 1 gave them, and for a statement
+    of another track (shown because it concerns this one) that track's id."""
     raw = f"{sort_key(item['occurred_at'])}|{item['version']}"
+    if item["track_id"] != track_id:
+        raw += f"|{item['track_id']}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[str, int]:
+def _decode_cursor(cursor: str) -> TimelineCursor:
     try:
-        key, _, version = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        key, version, *home = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         moment_start(key.replace("Z", "+00:00"))
         if not 0 <= int(version) < 2**62:
             raise ValueError("version out of range")
-        return key, int(version)
+        if len(home) > 1:
+            raise ValueError("too many parts")
+        return TimelineCursor(key, int(version), str(UUID(home[0])) if home else None)
     except (ValueError, UnicodeDecodeError, OverflowError):
         raise ApiProblem(
             422, "Invalid cursor", "cursor is not one this service gave out", slug="invalid-cursor"
         ) from None
 
 
-def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> str | None:
+def _moment_key(name: str, value: str | None, *, period_end: bool = False) -> str | None:
     if value is None:
         return None
     try:
@@ -66,8 +74,20 @@ def _moment_key(name: str, value: str | None, *, end_of_day: bool = False) -> st
             slug="invalid-request",
         ) from None
     key = sort_key(moment)
-    if end_of_day and len(moment) == 10:  # `until=2022-01-10` includes that whole day
-        key = key[:10] + "T23:59:59.999999Z"
+    return end_of_period(moment, key) if period_end else key
+
+
+def end_of_period(moment: str, key: str) -> str:
+    """The last instant of a date's period, as a sort key: `until=2022-01-10` includes that
+    whole day, and `2022-01` or `2022` (v1.1's month and year precision, once accepted) the
+    whole month or year. A date-time is its own end (`key`, its sort key)."""
+    if len(moment) == 10:
+        return moment + "T23:59:59.999999Z"
+    if len(moment) == 7:
+        last_day = calendar.monthrange(int(moment[:4]), int(moment[5:]))[1]
+        return f"{moment}-{last_day:02d}T23:59:59.999999Z"
+    if len(moment) == 4:
+        return moment + "-12-31T23:59:59.999999Z"
     return key
 
 
@@ -84,11 +104,19 @@ def timeline(
         str | None, Query(description="date (whole day) or date-time, inclusive")
     ] = None,
     include_retracted: bool = False,
+    include_related: Annotated[
+        bool,
+        Query(
+            description="also statements of other tracks that concern this one (`also_concerns`);"
+            " each keeps its home `track_id`"
+        ),
+    ] = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     min_position: MinPosition = None,
 ) -> Response:
-    """Ordered by occurred_at, then version; `next_cursor` pages on."""
+    """Ordered by occurred_at (start of period), then commit position; `next_cursor` pages
+    on. `party` matches the author or a joint author (`with_parties`)."""
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     filters = TimelineFilter(
@@ -96,13 +124,14 @@ def timeline(
         party=party,
         topic=topic,
         since_key=_moment_key("since", since),
-        until_key=_moment_key("until", until, end_of_day=True),
+        until_key=_moment_key("until", until, period_end=True),
         include_retracted=include_retracted,
+        include_related=include_related,
         after=_decode_cursor(cursor) if cursor else None,
         limit=limit,
     )
     items, more = tracker.read_model.timeline(str(track_id), filters)
-    next_cursor = _cursor(items[-1]) if more and items else None
+    next_cursor = _cursor(items[-1], str(track_id)) if more and items else None
     return read_response({"items": items, "next_cursor": next_cursor}, position)
 
 
