@@ -71,19 +71,9 @@ def test_an_example_board_shows_every_demand_of_its_track(
             assert board[ref] == "open", f"{slug}: {ref}"
 
 
-# Until branch `related` is merged, a timeline holds only its track's own statements.
-AWAITING_RELATED = pytest.mark.xfail(
-    reason="needs branch `related` (statements shown in the timelines of the tracks they "
-    "concern); remove this mark once it is merged",
-    strict=True,
-)
-
-
 def test_statements_that_concern_other_tracks_show_in_those_tracks_timelines(
-    client: Api, example: dict[str, Any], request: pytest.FixtureRequest
+    client: Api, example: dict[str, Any]
 ) -> None:
-    if any(block["related"] for block in expected_tracks(example).values()):
-        request.applymarker(AWAITING_RELATED)
     ids = load_over_http(client, example)
     assert_related_statements_show_where_they_belong(client, example, ids)
 
