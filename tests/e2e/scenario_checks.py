@@ -23,7 +23,7 @@ from tests.e2e.conftest import Api
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FIRST = EXAMPLES / "security-guarantees-2021-22.json"
 CALL = EXAMPLES / "putin-biden-call-2021-12-30.json"
-EXAMPLE_FILES = (FIRST, CALL)
+EXAMPLE_FILES = tuple(sorted(EXAMPLES.glob("*.json")))
 REF_FIELDS = ("responds_to", "withdraws")
 SLUG_TAKEN = 409
 

@@ -47,6 +47,18 @@ def example(example_path: Path) -> dict[str, Any]:
     return read_example(example_path)
 
 
+def test_every_statement_of_an_example_names_its_source_and_a_ref_of_its_own() -> None:
+    # `ntrack load` keys each statement by its ref, so a ref used by two files would make the
+    # second file's statement a replay of the first's.
+    seen: dict[str, str] = {}
+    for path in EXAMPLE_FILES:
+        for raw in read_example(path)["statements"]:
+            assert raw["ref"] not in seen, f"{raw['ref']} in {path.name} and {seen[raw['ref']]}"
+            seen[raw["ref"]] = path.name
+            assert raw.get("sources") or raw.get("source"), f"{path.name}: {raw['ref']}"
+    assert {FIRST, CALL} <= set(EXAMPLE_FILES)
+
+
 def test_an_example_loaded_over_http_reaches_its_expected_state(
     client: Api, example: dict[str, Any]
 ) -> None:
