@@ -1,134 +1,96 @@
-"""The example scenario (examples/security-guarantees-2021-22.json), loaded through the HTTP
-API, ends in exactly the state its `expected` block describes; the CLI's loader agrees."""
+"""The shipped examples (examples/*.json), each loaded into an empty store over the HTTP API
+and with `ntrack load`, end in exactly the state their `expected` blocks describe, and both
+loads agree. Loaded one after the other into one store, each keeps its statuses and answers.
+Every test body runs on SQLite and on PostgreSQL (tests/conftest.py's `database_url`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from domain.values import instant_of
-from infra.settings import Settings
+from infra.settings import Settings, get_settings
 from services.bootstrap import build
-from services.projections.projector import Projector
+from services.cli.main import cli
 from services.scenarios import load_scenario
 from tests.conftest import drop_schema, postgres_url_or_skip
 from tests.e2e.conftest import Api, StartApp
+from tests.e2e.scenario_checks import (
+    CALL,
+    EXAMPLE_FILES,
+    FIRST,
+    assert_counts_follow_the_file,
+    assert_derived_fields,
+    assert_expected_state,
+    assert_related_statements_show_where_they_belong,
+    assert_statuses_and_responses,
+    board_order,
+    expected_tracks,
+    load_over_http,
+    read_example,
+)
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SCENARIO_FILE = EXAMPLES / "security-guarantees-2021-22.json"
-REF_FIELDS = ("responds_to", "withdraws")
-
-
-@pytest.fixture(scope="module")
-def scenario() -> dict[str, Any]:
-    return json.loads(SCENARIO_FILE.read_text(encoding="utf-8"))
-
-
-def load_over_http(client: Api, data: dict[str, Any]) -> dict[str, str]:
-    """POST every track, then every statement in file order; returns ref -> statement id."""
-    for track in data["tracks"]:
-        client.post("/v1/tracks", track, expect=201)
-    ids: dict[str, str] = {}
-    for raw in data["statements"]:
-        body = {k: v for k, v in raw.items() if k not in ("ref", "track")}
-        for field in REF_FIELDS:
-            if field in body:
-                body[field] = ids[body[field]]
-        answer = client.record_body(raw["track"], body)
-        assert answer["type"] == raw["type"]
-        ids[raw["ref"]] = answer["id"]
-    return ids
+runner = CliRunner()
 
 
-def expected_tracks(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {slug: block for slug, block in data["expected"].items() if isinstance(block, dict)}
+@pytest.fixture(params=EXAMPLE_FILES, ids=lambda path: path.stem)
+def example_path(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.param
+    return path
 
 
-def in_file_order_of_occurrence(data: dict[str, Any], refs: list[str]) -> list[str]:
-    """`refs` ordered as API.md orders boards: by occurred_at (UTC instant), then recording."""
-    index = {raw["ref"]: n for n, raw in enumerate(data["statements"])}
-    occurred = {raw["ref"]: instant_of(raw["occurred_at"]) for raw in data["statements"]}
-    return sorted(refs, key=lambda ref: (occurred[ref], index[ref]))
+@pytest.fixture
+def example(example_path: Path) -> dict[str, Any]:
+    return read_example(example_path)
 
 
-def assert_expected_state(client: Api, data: dict[str, Any], ids: dict[str, str]) -> None:
-    """Every item of the scenario's `expected` block, read over HTTP."""
-    refs = {v: k for k, v in ids.items()}
-    for slug, expected in expected_tracks(data).items():
-        state = client.track(slug)
-        where = f"track {slug}"
-        assert state["statement_count"] == expected["statement_count"], where
-        assert sum(state["counts_by_type"].values()) == expected["statement_count"], where
-
-        open_refs = [refs[d["id"]] for d in state["open_demands"]]
-        assert set(open_refs) == set(expected["open_demands"]), where
-        # The file lists them by occurred_at, then recording order: the board's order.
-        assert (
-            in_file_order_of_occurrence(data, expected["open_demands"]) == expected["open_demands"]
-        ), where
-        assert open_refs == expected["open_demands"], where
-        board_open = [refs[d["id"]] for d in client.demands(slug, status="open")]
-        assert board_open == expected["open_demands"], where
-
-        warning_refs = [refs[w["id"]] for w in state["active_sanction_warnings"]]
-        assert set(warning_refs) == set(expected["active_sanction_warnings"]), where
-        assert (
-            in_file_order_of_occurrence(data, expected["active_sanction_warnings"])
-            == expected["active_sanction_warnings"]
-        ), where
-        assert warning_refs == expected["active_sanction_warnings"], where
-
-        assert state["next_meeting"] == expected["next_meeting"], where
-
-        for key in ("demand_status", "proposal_status"):
-            for ref, status in expected.get(key, {}).items():
-                view = client.statement(slug, ids[ref])
-                assert view["status"] == status, f"{where}: {ref}"
+def test_every_statement_of_an_example_names_its_source_and_a_ref_of_its_own() -> None:
+    # `ntrack load` keys each statement by its ref, so a ref used by two files would make the
+    # second file's statement a replay of the first's.
+    seen: dict[str, str] = {}
+    for path in EXAMPLE_FILES:
+        for raw in read_example(path)["statements"]:
+            assert raw["ref"] not in seen, f"{raw['ref']} in {path.name} and {seen[raw['ref']]}"
+            seen[raw["ref"]] = path.name
+            assert raw.get("sources") or raw.get("source"), f"{path.name}: {raw['ref']}"
+    assert {FIRST, CALL} <= set(EXAMPLE_FILES)
 
 
-def test_the_scenario_loaded_over_http_reaches_the_expected_state(
-    client: Api, scenario: dict[str, Any]
+def test_an_example_loaded_over_http_reaches_its_expected_state(
+    client: Api, example: dict[str, Any]
 ) -> None:
-    ids = load_over_http(client, scenario)
-    assert len(ids) == len(scenario["statements"])
-    assert_expected_state(client, scenario, ids)
-    for slug in expected_tracks(scenario):
-        by_type: dict[str, int] = {}
-        for raw in scenario["statements"]:
-            if raw["track"] == slug:
-                by_type[raw["type"]] = by_type.get(raw["type"], 0) + 1
-        state = client.track(slug)
-        assert state["counts_by_type"] == by_type, slug
-        assert state["version"] == 1 + sum(by_type.values()), slug
+    ids = load_over_http(client, example)
+    assert len(ids) == len(example["statements"])
+    assert_expected_state(client, example, ids)
+    assert_counts_follow_the_file(client, example)
 
 
-def test_the_scenario_boards_show_every_demand_and_the_responses_to_it(
-    client: Api, scenario: dict[str, Any]
+def test_an_example_board_shows_every_demand_of_its_track(
+    client: Api, example: dict[str, Any]
 ) -> None:
-    ids = load_over_http(client, scenario)
+    ids = load_over_http(client, example)
     refs = {v: k for k, v in ids.items()}
-    for slug, expected in expected_tracks(scenario).items():
+    for slug, expected in expected_tracks(example).items():
         board = {refs[d["id"]]: d["status"] for d in client.demands(slug)}
         demands = [
-            r["ref"] for r in scenario["statements"] if r["track"] == slug and r["type"] == "demand"
+            r["ref"] for r in example["statements"] if r["track"] == slug and r["type"] == "demand"
         ]
         assert sorted(board) == sorted(demands), slug
-        for ref, status in expected.get("demand_status", {}).items():
-            assert board[ref] == status, f"{slug}: {ref}"
         for ref in expected["open_demands"]:
             assert board[ref] == "open", f"{slug}: {ref}"
-    treaty = client.statement("us-russia-ssd", ids["ru-draft-treaty"])
-    assert [r["id"] for r in treaty["responses"]] == [ids["us-0126-written"]]
-    assert treaty["responses"][0]["party"] == "United States"
-    proposal = client.statement("us-russia-ssd", ids["us-0110-proposal"])
-    assert [r["id"] for r in proposal["responses"]] == [ids["ru-0113-no-reason"]]
 
 
-# -- the CLI's loader ------------------------------------------------------------------------
+def test_statements_that_concern_other_tracks_show_in_those_tracks_timelines(
+    client: Api, example: dict[str, Any]
+) -> None:
+    ids = load_over_http(client, example)
+    assert_related_statements_show_where_they_belong(client, example, ids)
+
+
+# -- `ntrack load` ---------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -142,13 +104,25 @@ def other_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     drop_schema(url)
 
 
-def load_with_cli_path(database_url: str, data: dict[str, Any]) -> tuple[dict[str, str], int]:
-    """What `ntrack load` does: load_scenario on the store, then project it."""
+def ntrack_load(database_url: str, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTRACK_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["load", str(path), "--recorded-by", "rita"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+
+
+def ids_of_loaded(database_url: str, data: dict[str, Any]) -> tuple[dict[str, str], int]:
+    """The ids `ntrack load` gave the file's refs: loading it again records nothing new and
+    answers the same ids (the loader's idempotency keys). Also the store's head position."""
     tracker = build(Settings(database_url=database_url, embedded_projector=False))
     try:
+        head = tracker.app.max_position()
         ids = load_scenario(tracker.app, data, recorded_by="rita")
-        Projector(tracker.app, tracker.read_model).catch_up()
-        return ids, tracker.app.max_position()
+        assert tracker.app.max_position() == head, "loading the file again recorded something"
+        return ids, head
     finally:
         tracker.close()
 
@@ -176,19 +150,55 @@ def snapshot(client: Api, data: dict[str, Any], ids: dict[str, str]) -> dict[str
             "demands": client.demands(slug),
             "timeline": client.timeline(slug, limit=500)["items"],
         }
-    return normalised(views, refs)
+    shared: dict[str, Any] = normalised(views, refs)
+    return shared
 
 
-def test_loading_with_the_cli_loader_gives_the_same_state_as_loading_over_http(
-    start_app: StartApp, other_database_url: str, scenario: dict[str, Any]
+def test_an_example_loaded_with_ntrack_load_matches_the_one_loaded_over_http(
+    start_app: StartApp,
+    other_database_url: str,
+    example_path: Path,
+    example: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     over_http = start_app()
-    http_ids = load_over_http(over_http, scenario)
+    http_ids = load_over_http(over_http, example)
 
-    cli_ids, cli_position = load_with_cli_path(other_database_url, scenario)
+    ntrack_load(other_database_url, example_path, monkeypatch)
+    cli_ids, head = ids_of_loaded(other_database_url, example)
     assert set(cli_ids) == set(http_ids)
     from_cli = start_app(database_url=other_database_url)
-    from_cli.position = cli_position
-    assert_expected_state(from_cli, scenario, cli_ids)
+    from_cli.position = head
+    assert_expected_state(from_cli, example, cli_ids)
 
-    assert snapshot(from_cli, scenario, cli_ids) == snapshot(over_http, scenario, http_ids)
+    # Track ids follow the slugs, so only statement ids and recording instants differ.
+    assert snapshot(from_cli, example, cli_ids) == snapshot(over_http, example, http_ids)
+
+
+def test_the_call_example_loads_after_the_first_and_each_keeps_its_answers(
+    start_app: StartApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, call = read_example(FIRST), read_example(CALL)
+    ntrack_load(database_url, FIRST, monkeypatch)
+    ntrack_load(database_url, CALL, monkeypatch)
+    ntrack_load(database_url, CALL, monkeypatch)  # again: nothing new
+    first_ids, _ = ids_of_loaded(database_url, first)
+    call_ids, head = ids_of_loaded(database_url, call)
+    assert not set(first_ids.values()) & set(call_ids.values())
+    client = start_app()
+    client.position = head
+
+    ids = {**first_ids, **call_ids}
+    for data in (first, call):
+        for slug, expected in expected_tracks(data).items():
+            assert_statuses_and_responses(client, slug, expected, ids)
+        assert_derived_fields(client, data, ids)
+    refs = {v: k for k, v in ids.items()}
+    for slug in {*expected_tracks(first), *expected_tracks(call)}:
+        blocks = [expected_tracks(data).get(slug, {}) for data in (first, call)]
+        state = client.track(slug)
+        assert state["statement_count"] == sum(b.get("statement_count", 0) for b in blocks)
+        for board in ("open_demands", "active_sanction_warnings"):
+            both = [ref for block in blocks for ref in block.get(board, [])]
+            shown = [refs[entry["id"]] for entry in state[board]]
+            assert shown == board_order([first, call], both), f"{slug}: {board}"
