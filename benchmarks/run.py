@@ -581,7 +581,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="?",
         const="active",
         choices=("active", "gil"),
-        help="py-spy record the workers during W1, R1 and W2: `active` threads "
+        help="py-spy record the workers during W1, R1, L1 and W2: `active` threads "
         "(default) or only the GIL holder (`gil`); numbers are perturbed",
     )
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -759,13 +759,15 @@ def main(argv: list[str] | None = None) -> int:
 
         rate = (w1.rps / 2) if w1 and w1.rps else 50.0
         say(f"L1: projection lag at {rate:.0f} writes/s (half of W1), {D:g} s")
-        m["L1"] = guarded(
-            r,
-            "L1",
-            lambda: measure_lag(
-                svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D
-            ),
-        )
+        with load.profiling(svc.pids, "l1", D, RESULTS, args.profile) as files:
+            m["L1"] = guarded(
+                r,
+                "L1",
+                lambda: measure_lag(
+                    svc, conninfo, schema, w1_tracks, rate=rate, connections=C, duration=D
+                ),
+            )
+        r["profiles"]["L1"] = load.summarize_profile(files) if files else None
         wait_caught_up(conninfo, schema, 120)
 
         B = args.batch_connections
