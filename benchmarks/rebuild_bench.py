@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import load
 from benchmarks.anchors import LIBRARY_TRANSCODER
-from benchmarks.asof_bench import PARTIES, _statement
 from infra.settings import Settings
 from services.application import TrackerApp
 from services.bootstrap import Tracker, build
@@ -42,6 +41,39 @@ from services.projections import rebuild
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test?schema=rebuild_bench_{shape}"
 BATCH = 500
 PAGE = 500  # the anchor's page size
+
+
+PARTIES = ["Russia", "United States"]
+
+
+def _statement(n: int, demands: list[str]) -> dict[str, Any]:
+    """A mix of types, with responses to earlier demands, so views have work to do."""
+    day = f"2022-01-{1 + n % 28:02d}"
+    if n % 4 == 3 and demands:
+        stance = ("reject", "counter", "partial")[n % 3]
+        return {
+            "type": "response",
+            "party": "United States",
+            "occurred_at": day,
+            "summary": f"answer {n}",
+            "responds_to": demands[-1],
+            "position": stance,
+        }
+    if n % 4 == 2:
+        return {
+            "type": "statement",
+            "party": "United States",
+            "occurred_at": day,
+            "summary": f"statement {n}",
+            "topics": ["arms-control"],
+        }
+    return {
+        "type": "demand",
+        "party": "Russia",
+        "occurred_at": day,
+        "summary": f"demand {n}",
+        "red_line": n % 10 == 0,
+    }
 
 
 def _open(tracker: Tracker, label: str) -> UUID:
