@@ -96,11 +96,12 @@ def test_a_plain_read_of_a_track_answers_what_the_full_route_answers(
     assert calls["read"] == 8
 
 
+# PostgreSQL only: SQLite has no NOTIFY, so the API keeps no document cache there.
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_a_read_at_a_position_the_document_cache_has_seen_makes_no_store_call(
-    client: Api, store_kind: str, calls: dict[str, int]
+    client: Api, calls: dict[str, int]
 ) -> None:
-    if store_kind != "postgres":
-        pytest.skip("SQLite has no NOTIFY, so the API keeps no document cache")
     track = client.open_track("ssd")["id"]
     written = client.record(track, "demand", summary="No further enlargement")
     first = client.get(f"/v1/tracks/{track}", min_position=written["position"], expect=200)
