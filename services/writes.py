@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain import errors
@@ -67,18 +67,19 @@ class TrackCommands:
                 ids.append(str(track_id))
         return {**fields, "also_concerns": ids}
 
-    def write(
-        self,
-        track_id: UUID,
-        command: Command,
-        *,
-        if_match: int | None = None,
-        key: str | None = None,
-        digest: str | None = None,
-        present: Present | None = None,
-        answer_from_events: bool = False,
-    ) -> WriteResult:
-        raise NotImplementedError  # TrackerApp.write
+    if TYPE_CHECKING:  # a mixin of TrackerApp, whose `write` runs every command below
+
+        def write(
+            self,
+            track_id: UUID,
+            command: Command,
+            *,
+            if_match: int | None = None,
+            key: str | None = None,
+            digest: str | None = None,
+            present: Present | None = None,
+            answer_from_events: bool = False,
+        ) -> WriteResult: ...
 
     def record_statements(
         self, track_id: UUID, statements: list[dict[str, Any]], *, recorded_by: str, **options: Any
