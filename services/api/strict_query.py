@@ -81,7 +81,7 @@ async def check(request: Request) -> None:
     if not query:  # the plain requests pay one lookup
         return
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not is_strict(route.path):
+    if not isinstance(route, APIRoute) or not is_strict(request.scope["path"]):
         return
     declared: dict[str, bool] | None = getattr(route, _ATTRIBUTE, None)
     if declared is None:
