@@ -94,7 +94,18 @@ class ReadModel(Protocol):
         more follow."""
         ...
 
-    def demands(self, track_id: str, status: str | None) -> list[dict[str, Any]]: ...
+    def demands(
+        self,
+        track_id: str,
+        statuses: Sequence[str] | None = None,
+        *,
+        parties: Sequence[str] = (),
+        types: Sequence[str] = ("demand",),
+    ) -> list[dict[str, Any]]:
+        """The track's live statements of `types` (demands, proposals) by `occurred_at`;
+        each filter that is given keeps those matching any of its values, and a party
+        matches the author or a joint author (`with_parties`)."""
+        ...
 
     def ping(self) -> None: ...
 

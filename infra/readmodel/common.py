@@ -201,14 +201,33 @@ class ReadModelStore:
         rows = self.fetch(sql, params)
         return [orjson.loads(r[0]) for r in rows[: f.limit]], len(rows) > f.limit
 
-    def demands(self, track_id: str, status: str | None) -> list[dict[str, Any]]:
-        sql = "SELECT view FROM rm_statements WHERE track_id=? AND type='demand' AND retracted=0"
-        params: list[Any] = [track_id]
-        if status is not None:
-            sql += " AND status=?"
-            params.append(status)
+    def demands(
+        self,
+        track_id: str,
+        statuses: Sequence[str] | None = None,
+        *,
+        parties: Sequence[str] = (),
+        types: Sequence[str] = ("demand",),
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT view FROM rm_statements WHERE track_id=? AND retracted=0"
+        sql += f" AND type IN {_marks(types)}"
+        params: list[Any] = [track_id, *types]
+        if statuses:
+            sql += f" AND status IN {_marks(statuses)}"
+            params += statuses
+        if parties:
+            sql += (
+                f" AND (party IN {_marks(parties)} OR id IN (SELECT statement_id"
+                f" FROM rm_joint_parties WHERE track_id=? AND party IN {_marks(parties)}))"
+            )
+            params += [*parties, track_id, *parties]
         sql += " ORDER BY occurred_key, version"
         return [orjson.loads(r[0]) for r in self.fetch(sql, params)]
 
     def ping(self) -> None:
         self.fetch("SELECT 1")
+
+
+def _marks(values: Sequence[Any]) -> str:
+    """`(?, ?, …)`: one placeholder per value (translated per store by `sql`)."""
+    return "(" + ", ".join("?" * len(values)) + ")"

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from infra.settings import Settings, get_settings
-from services.api import observability, openapi, problems
+from services.api import observability, openapi, problems, strict_query
 from services.api.auth import TokenBook
 from services.api.guards import Guards
 from services.api.routes import audit, events, health, statements, timeline, tracks
@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """An event-sourced record of diplomatic negotiations: what each party demanded,
 proposed, answered, conceded, threatened, scheduled and agreed, track by track.
 Errors are RFC 9457 problem+json. Reads accept `min_position` and answer
-`X-Projection-Position`; writes answer `position` and `ETag`."""
+`X-Projection-Position`; writes answer `position` and `ETag`.
+Query strings are strict: under `/v1`, a query parameter the endpoint does not take is 422
+naming it (a typo never passes unnoticed), and only filters that take several values (which
+then mean any of them) may be repeated; `limit`, `cursor`, `min_position` and the like may
+be given once."""
 
 
 def _without_telemetry() -> dict[str, Any]:
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(strict_query.check)],
         **_without_telemetry(),
     )
     app.state.tokens = tokens

@@ -34,10 +34,12 @@ class ApiProblem(Exception):
         *,
         slug: str,
         headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.slug = status, title, detail, slug
         self.headers = headers or {}
+        self.errors = errors  # a 422's `errors`, when it names where (else one, from detail)
 
 
 # exception class -> (status, title, type slug); the first matching class in MRO order wins.
@@ -100,7 +102,7 @@ def install(app: FastAPI) -> None:
     async def _api_problem(_: Request, exc: ApiProblem) -> Response:
         extra: dict[str, Any] = {}
         if exc.status == 422:  # every 422 lists its errors, even a single one
-            extra["errors"] = [{"loc": [], "msg": exc.detail, "type": exc.slug}]
+            extra["errors"] = exc.errors or [{"loc": [], "msg": exc.detail, "type": exc.slug}]
         return problem(
             exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers, **extra
         )

@@ -19,8 +19,11 @@ What the configuration below relaxes, and why:
 - a malformed `If-Match` is, by the contract (API.md), a precondition that fails: 412;
 - a read with a `min_position` the read model has not reached answers 503 (checked to be
   exactly that by `only_a_projection_wait_is_a_503`);
-- no unknown query parameters are generated (they are ignored, as HTTP APIs do) and the
-  `Authorization` header is not fuzzed (the token tests cover it).
+- the `Authorization` header is not fuzzed (the token tests cover it).
+
+Extra (undocumented) query parameters are generated: the API refuses them (API.md,
+"Clarifications (v1.1)"), and `an_unknown_query_parameter_is_a_422` checks that each such
+request is answered 422 naming the parameter; the run asserts that some were sent.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -49,7 +53,7 @@ MAX_EXAMPLES = int(os.environ.get("NTRACK_SCHEMATHESIS_EXAMPLES", "25"))
 SKIPPED = {"GET /v1/events/stream"}  # Server-Sent Events never end; the stream has its tests
 
 CONFIG = {
-    "generation": {"allow-extra-parameters": False, "with-security-parameters": False},
+    "generation": {"allow-extra-parameters": True, "with-security-parameters": False},
     "checks": {
         "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "503"]},
         "positive_data_acceptance": {
@@ -72,6 +76,21 @@ CONFIG = {
         },
     },
 }
+
+
+UNKNOWN_PARAMETERS_SENT: list[str] = []
+
+
+def an_unknown_query_parameter_is_a_422(ctx: Any, response: Any, case: Any) -> None:
+    """A query parameter the operation does not document is refused, by name."""
+    sent = parse_qsl(urlsplit(response.request.url).query, keep_blank_values=True)
+    unknown = [name for name, _ in sent if name not in case.operation.query]
+    if not unknown or any("\x00" in name + value for name, value in sent):
+        return  # (a NUL anywhere in the query is refused first, for itself)
+    UNKNOWN_PARAMETERS_SENT.extend(unknown)
+    assert response.status_code == 422, (unknown, response.status_code, response.text[:300])
+    named = {tuple(e["loc"]) for e in response.json()["errors"]}
+    assert all(("query", name) in named for name in unknown), (unknown, response.text[:300])
 
 
 def only_a_projection_wait_is_a_503(ctx: Any, response: Any, case: Any) -> None:
@@ -132,7 +151,13 @@ def run_operation(operation: Any, mode: Any, path_parameters: dict[str, str] | N
     )
     @hypothesis.given(case=strategy)
     def check(case: Any) -> None:
-        case.call_and_validate(headers=AUTH, additional_checks=[only_a_projection_wait_is_a_503])
+        case.call_and_validate(
+            headers=AUTH,
+            additional_checks=[
+                only_a_projection_wait_is_a_503,
+                an_unknown_query_parameter_is_a_422,
+            ],
+        )
 
     check()
 
@@ -151,6 +176,7 @@ def test_every_operation_conforms_to_the_openapi_document(api_schema: Any) -> No
     failures: list[str] = []
     gaps: list[str] = []
     runs = 0
+    UNKNOWN_PARAMETERS_SENT.clear()
     for result in api_schema.get_all_operations():
         operation = result.ok()
         if operation.label in SKIPPED:
@@ -173,6 +199,7 @@ def test_every_operation_conforms_to_the_openapi_document(api_schema: Any) -> No
                 (gaps if failure_codes(e) <= DOCUMENTATION_GAPS else failures).append(found)
             runs += 1
     assert runs >= 30
+    assert UNKNOWN_PARAMETERS_SENT, "no request with an unknown query parameter was generated"
     report = os.environ.get("NTRACK_SCHEMATHESIS_REPORT")
     if report:
         Path(report).write_text("\n\n=====\n".join(failures + gaps))

@@ -94,7 +94,7 @@ def test_counts_and_boards_of_a_concerned_track_hold_only_its_own_statements(
     assert document["statement_count"] == 1
     assert document["counts_by_type"] == {"demand": 1}
     assert [d["id"] for d in document["open_demands"]] == [own]
-    assert [d["id"] for d in tracker.read_model.demands(b, None)] == [own]
+    assert [d["id"] for d in tracker.read_model.demands(b)] == [own]
 
 
 def test_asked_without_related_statements_a_timeline_shows_its_own_only(

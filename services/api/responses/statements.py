@@ -165,6 +165,11 @@ StatementWritten = discriminated(
     "A statement as a write returns it: with the track's version and the commit position.",
 )
 DemandPublic = PUBLIC["demand"]
+BoardItem = discriminated(
+    "BoardItem",
+    [PUBLIC["demand"], PUBLIC["proposal"]],
+    "A demand, or with `type=proposal` a proposal, with its status and responses.",
+)
 
 
 class BatchWritten(Public):
@@ -183,4 +188,4 @@ class TimelinePage(Public):
 
 
 class DemandBoard(Public):
-    items: list[DemandPublic]  # type: ignore[valid-type]
+    items: list[BoardItem]  # type: ignore[valid-type]

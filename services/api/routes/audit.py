@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from services import audit
 from services.api.dates import Moment
-from services.api.deps import Auditor, TrackerDep, TrackId, json_response
+from services.api.deps import Auditor, MinPosition, TrackerDep, TrackId, json_response, reflect
 from services.api.problems import ApiProblem
 from services.api.responses import EventsPage, HistoryPage, TrackAsOfPublic, VerifyReport
+from services.bootstrap import Tracker
 
 router = APIRouter(tags=["audit"])
 
@@ -28,8 +29,10 @@ def history(
     _: Auditor,
     after_version: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+    min_position: MinPosition = None,
 ) -> Response:
     """Each event with who recorded it, when, its data and its place in the hash chain."""
+    _wait(tracker, min_position)
     return json_response(audit.history(tracker.app, track_id, after_version, limit))
 
 
@@ -46,6 +49,7 @@ def as_of(
     recorded_at: Annotated[
         Moment | None, Query(description="what had been recorded by this instant")
     ] = None,
+    min_position: MinPosition = None,
 ) -> Response:
     """Rebuilt from the event store (snapshots keep it fast); same shape as the current state."""
     if (version is None) == (recorded_at is None):
@@ -55,6 +59,7 @@ def as_of(
             "give exactly one of version or recorded_at",
             slug="invalid-request",
         )
+    _wait(tracker, min_position)
     return json_response(
         audit.as_of(tracker.app, track_id, version=version, recorded_at=recorded_at)
     )
@@ -65,8 +70,11 @@ def as_of(
     response_model=VerifyReport,
     summary="Recompute the track's hash chain",
 )
-def verify(track_id: TrackId, tracker: TrackerDep, _: Auditor) -> Response:
+def verify(
+    track_id: TrackId, tracker: TrackerDep, _: Auditor, min_position: MinPosition = None
+) -> Response:
     """Reads every stored event; an altered or undecodable row is reported at its version."""
+    _wait(tracker, min_position)
     return json_response(audit.verify(tracker.app, track_id))
 
 
@@ -76,5 +84,14 @@ def events(
     _: Auditor,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+    min_position: MinPosition = None,
 ) -> Response:
+    _wait(tracker, min_position)
     return json_response(audit.events_feed(tracker.app, after, limit))
+
+
+def _wait(tracker: Tracker, min_position: int | None) -> None:
+    """`min_position`, taken by every read under /v1 (API.md), waits here as on the other
+    reads, although the event store these read holds every committed position already."""
+    if min_position is not None:
+        reflect(tracker, min_position)

@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.api.deps import Auditor, TrackerDep
+from services.api.deps import Auditor, MinPosition, TrackerDep, reflect
 from services.api.problems import ApiProblem
 from services.application import TrackerApp
 from services.audit import events_feed
@@ -47,11 +47,14 @@ async def events_stream(
     last_event_id: Annotated[
         str | None, Header(description="sent by a reconnecting EventSource; wins over `after`")
     ] = None,
+    min_position: MinPosition = None,
 ) -> EventSourceResponse:
     """Every event appended to the log, in commit order, as it is committed. Resumes after
     `Last-Event-ID` (or `after`); without either it starts at the current end of the log.
     Ends when the client disconnects."""
     start = _resume_position(last_event_id, after)
+    if min_position is not None:  # taken by every read under /v1, waited for as elsewhere
+        await anyio.to_thread.run_sync(reflect, tracker, min_position)
     if start is None:
         start = await anyio.to_thread.run_sync(tracker.app.max_position)
     poll = tracker.settings.stream_poll_seconds

@@ -70,7 +70,8 @@ def _written(result: WriteResult) -> dict[str, Any]:
 def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> Shortcut:
     """A write whose body validates against `schema`, sent as application/json with a
     Content-Length and an Idempotency-Key (if any) of the allowed length: no dependency
-    solving, and the body validated from its bytes (see services.api.shortcuts); otherwise,
+    solving, and the body validated from its bytes (see services.api.shortcuts), without a
+    query string (the route refuses any: services.api.strict_query); otherwise,
     or on any doubt about the body, the endpoint answers, with the errors the schema
     describes. `record(tracker, track_id, body, who, write)` is what the endpoint calls."""
 
@@ -78,7 +79,8 @@ def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> S
         key = header(request, b"idempotency-key")
         least, most = IDEMPOTENCY_KEY_LENGTH
         if (
-            (key is not None and not least <= len(key) <= most)
+            request.scope["query_string"]  # the writes take none: refused by the route
+            or (key is not None and not least <= len(key) <= most)
             or not is_plain_json(request)
             or header(request, b"content-length") is None
         ):

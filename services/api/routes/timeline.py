@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -151,17 +152,39 @@ def get_statement(
     return read_response(view, position)
 
 
+BoardType = Literal["demand", "proposal"]
+
+
 @router.get("/demands", response_model=DemandBoard, summary="Demand board")
 def demands(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
-    status: DemandStatus | None = None,
+    status: Annotated[list[DemandStatus] | None, Query()] = None,
+    party: Annotated[
+        list[Annotated[str, Query(min_length=1, max_length=200)]] | None,
+        Query(description="the author or a joint author (`with_parties`)"),
+    ] = None,
+    type: Annotated[
+        list[BoardType] | None, Query(description="`demand` (default) or `proposal`")
+    ] = None,
     min_position: MinPosition = None,
 ) -> Response:
+    """The track's live demands (or, with `type=proposal`, proposals) with their status and
+    responses. A filter given several times keeps the items matching any of its values."""
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
-    return read_response({"items": tracker.read_model.demands(str(track_id), status)}, position)
+    items = tracker.read_model.demands(
+        str(track_id),
+        _distinct(status),
+        parties=_distinct(party),
+        types=_distinct(type) or ("demand",),
+    )
+    return read_response({"items": items}, position)
+
+
+def _distinct(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values or ()))
 
 
 def _require_track(tracker: TrackerDep, track_id: Any) -> None:
