@@ -51,6 +51,8 @@ def test_the_state_of_every_track_on_29_december_holds_only_what_had_been_said_b
     assert loaded["ru-draft-treaty"] in open_ids(ssd)
     assert loaded["ru-draft-treaty"] not in open_ids(current["us-russia-ssd"])
     assert ssd["next_meeting"] is None
+    one = client.get("/v1/tracks/us-russia-ssd", {"on": "2021-12-29"}, expect=200).json()
+    assert one == {**ssd, "position": one["position"]}
     # The OSCE track had nothing said by then: it is listed, with its counts empty.
     osce = on_29["osce-permanent-council"]
     assert osce["statement_count"] == 0 and osce["counts_by_type"] == {}
