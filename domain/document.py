@@ -147,11 +147,7 @@ class TrackView:
     # -- folding ------------------------------------------------------------------------
 
     def apply(self, event: Any) -> None:
-        if event.originator_version != self.version + 1:
-            raise OutOfOrder(
-                f"event {event.originator_version} of track {event.originator_id} does not"
-                f" follow version {self.version}"
-            )
+        self._follows(event)
         if isinstance(event, StatementRecorded):
             self._on_statement(event)
         elif isinstance(event, StatementCorrected):
@@ -164,6 +160,22 @@ class TrackView:
             self.status = event.status
         else:
             raise TypeError(f"a track view cannot apply {type(event).__name__}")
+        self._advance(event)
+
+    def pass_over(self, event: Any) -> None:
+        """Count `event` in the version without applying it (`domain.world_time`: what had
+        not happened by a date is left out; version and recording times stay current)."""
+        self._follows(event)
+        self._advance(event)
+
+    def _follows(self, event: Any) -> None:
+        if event.originator_version != self.version + 1:
+            raise OutOfOrder(
+                f"event {event.originator_version} of track {event.originator_id} does not"
+                f" follow version {self.version}"
+            )
+
+    def _advance(self, event: Any) -> None:
         self.version = event.originator_version
         self.modified_on = event.timestamp
         self.last_activity_at = event.timestamp.isoformat()

@@ -132,14 +132,16 @@ def active_sanction_warnings(track: TrackView) -> list[dict[str, Any]]:
     ]
 
 
-def next_meeting(track: TrackView) -> dict[str, Any] | None:
-    """Earliest scheduled meeting later than the newest meeting held (any, if none held)."""
+def next_meeting(track: TrackView, after: str | None = None) -> dict[str, Any] | None:
+    """Earliest scheduled meeting later than the newest meeting held (any, if none held)
+    and, given `after` (a `sort_key`), later than that instant."""
     held = [r.at for r in _in_view(track, MEETING_HELD)]
     newest_held = max(held) if held else None
     upcoming = [
         r
         for r in _in_view(track, MEETING_SCHEDULED)
-        if newest_held is None or (r.meeting_key or "") > newest_held
+        if (newest_held is None or (r.meeting_key or "") > newest_held)
+        and (after is None or (r.meeting_key or "") > after)
     ]
     if not upcoming:
         return None
@@ -155,8 +157,11 @@ def counts_by_type(track: TrackView) -> dict[str, int]:
     return {kind: n for kind, n in track.live_counts.items() if n}
 
 
-def track_state(track: TrackView, position: int | None) -> dict[str, Any]:
-    """The current-state document of API.md, at the aggregate's version."""
+def track_state(
+    track: TrackView, position: int | None, meetings_after: str | None = None
+) -> dict[str, Any]:
+    """The current-state document of API.md, at the aggregate's version (`meetings_after`:
+    see `next_meeting`)."""
     counts = counts_by_type(track)
     return {
         "id": str(track.id),
@@ -174,7 +179,7 @@ def track_state(track: TrackView, position: int | None) -> dict[str, Any]:
         "counts_by_type": counts,
         "open_demands": open_demands(track),
         "active_sanction_warnings": active_sanction_warnings(track),
-        "next_meeting": next_meeting(track),
+        "next_meeting": next_meeting(track, meetings_after),
     }
 
 

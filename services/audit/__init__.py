@@ -6,7 +6,7 @@ the stored rows and checks the snapshots and view checkpoints against it (`verif
 function returns JSON-ready values; the HTTP routes and the CLI only shape them.
 """
 
-from services.audit.as_of import as_of, replay, version_at
+from services.audit.as_of import as_of, replay, version_at, world_on
 from services.audit.recorded import (
     MAX_LIMIT,
     PAGE_SIZE,
@@ -31,4 +31,5 @@ __all__ = [
     "verify",
     "verify_all",
     "version_at",
+    "world_on",
 ]

@@ -14,6 +14,7 @@ from uuid import UUID
 from domain import errors, views
 from domain.document import TrackView
 from domain.values import instant_of
+from domain.world_time import world_state, world_view
 from services.application import TrackerApp
 from services.audit.recorded import NotRecordedYet, head_version
 from services.checkpoint_reader import load_view
@@ -118,3 +119,24 @@ def replay(
         "state": _state_of(track),
         "statements": [views.statement_view(track, r.id) for r in records],
     }
+
+
+def world_on(
+    app: TrackerApp,
+    track_id: UUID,
+    on: str,
+    version: int | None = None,
+    recorded_at: datetime | str | None = None,
+    position: int | None = None,
+) -> dict[str, Any]:
+    """The track's state on the date `on` (world time), as recorded after `version` or up
+    to the instant `recorded_at` (the newest version if neither is given). Folded from the
+    first event, since a statement recorded any time may be dated on or before `on`."""
+    asked = _version_asked(app, track_id, version, recorded_at)
+    view = world_view(app.events.get(track_id, lte=asked), on)
+    if view is None:
+        raise errors.TrackNotFound(f"no track {track_id}")
+    state = world_state(view, on, position)
+    if version is not None or recorded_at is not None:
+        state["as_of"] = {"version": view.version, "recorded_at": view.last_activity_at}
+    return state

@@ -74,6 +74,9 @@ class TrackState(Public):
     open_demands: list[OpenDemand]  # type: ignore[valid-type]
     active_sanction_warnings: list[ActiveSanctionWarning]  # type: ignore[valid-type]
     next_meeting: NextMeeting | None  # type: ignore[valid-type]
+    on: str | None = Field(
+        default=None, description="with `on=DATE`: the date whose world this state shows"
+    )
 
 
 class TrackPublic(TrackState):

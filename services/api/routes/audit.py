@@ -49,9 +49,14 @@ def as_of(
     recorded_at: Annotated[
         Moment | None, Query(description="what had been recorded by this instant")
     ] = None,
+    on: Annotated[
+        Moment | None,
+        Query(description="and about the world up to this date (see `on` on the state)"),
+    ] = None,
     min_position: MinPosition = None,
 ) -> Response:
-    """Rebuilt from the event store (snapshots keep it fast); same shape as the current state."""
+    """Rebuilt from the event store (snapshots keep it fast); same shape as the current state.
+    With `on`, both axes: what the record held then about the world up to that date."""
     if (version is None) == (recorded_at is None):
         raise ApiProblem(
             422,
@@ -60,6 +65,10 @@ def as_of(
             slug="invalid-request",
         )
     _wait(tracker, min_position)
+    if on is not None:
+        return json_response(
+            audit.world_on(tracker.app, track_id, on, version=version, recorded_at=recorded_at)
+        )
     return json_response(
         audit.as_of(tracker.app, track_id, version=version, recorded_at=recorded_at)
     )

@@ -14,6 +14,8 @@ from starlette.responses import Response
 from domain import errors, views
 from domain.document import TrackView
 from domain.values import TrackKind, TrackStatus
+from services import audit
+from services.api.dates import Moment
 from services.api.deps import (
     MinPosition,
     Reader,
@@ -33,6 +35,19 @@ from services.api.shortcuts import ShortcutRoute, header, shortcut
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 from services.projections.projector import PROJECTION
+
+# `on=` answers are folded from the event store, which holds every committed position.
+WorldDate = Annotated[
+    Moment | None,
+    Query(
+        description="the state on this date (world time; `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or"
+        " a date-time with offset): only statements whose occurred_at starts by the end of"
+        " it, as now recorded. Rebuilt from the record (the event store), not the read"
+        " model: `position` and X-Projection-Position give the store's position it"
+        " reflects at least."
+    ),
+]
+
 
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
 
@@ -62,11 +77,23 @@ def list_tracks(
     kind: TrackKind | None = None,
     status: TrackStatus | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    on: WorldDate = None,
     min_position: MinPosition = None,
 ) -> Response:
-    """Tracks with their current state, most recent activity first."""
+    """Tracks with their current state, most recent activity first. With `on`, each track
+    on that date (every track, even one with nothing said by then); `status` is then the
+    track's status on that date."""
     position = reflect(tracker, min_position)
-    return read_response({"items": tracker.read_model.list_tracks(kind, status, party)}, position)
+    if on is None:
+        items = tracker.read_model.list_tracks(kind, status, party)
+        return read_response({"items": items}, position)
+    position = tracker.app.max_position()
+    states = [
+        audit.world_on(tracker.app, UUID(item["id"]), on, position=position)
+        for item in tracker.read_model.list_tracks(kind, None, party)
+    ]
+    items = [s for s in states if status is None or s["status"] == status]
+    return read_response({"items": items}, position)
 
 
 _MIN_POSITION_ONLY = re.compile(rb"min_position=(\d{1,18})")
@@ -107,11 +134,16 @@ def get_track(
     tracker: TrackerDep,
     _: Reader,
     request: Request,
+    on: WorldDate = None,
     min_position: MinPosition = None,
 ) -> Response:
-    """`{track}` is the id or the slug. Served by the read model."""
+    """`{track}` is the id or the slug. Served by the read model; with `on`, rebuilt from
+    the event store."""
     if min_position is not None:
         reflect(tracker, min_position)
+    if on is not None:
+        position = tracker.app.max_position()
+        return read_response(audit.world_on(tracker.app, track_id, on, position=position), position)
     return current_state(tracker, track_id, request.app.state.documents)
 
 
