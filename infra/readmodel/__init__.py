@@ -14,6 +14,7 @@ from infra.readmodel.schema import (
     TRACK_COLUMNS,
     dumps,
     listed,
+    track_row,
 )
 from infra.readmodel.writes import ReadModelTx
 
@@ -29,4 +30,5 @@ __all__ = [
     "ReadModelTx",
     "dumps",
     "listed",
+    "track_row",
 ]

@@ -56,6 +56,22 @@ TRACK_COLUMNS = {
     "state": "text",
 }
 PARTY_COLUMNS = {"track_id": "text", "party": "text"}
+
+
+def track_row(state: dict[str, Any], position: int) -> tuple[Any, ...]:
+    """A track document's row, in `TRACK_COLUMNS` order (the projector's and a rebuild's)."""
+    return (
+        state["id"],
+        state["slug"],
+        state["kind"],
+        state["status"],
+        state["last_activity_at"],
+        state["version"],
+        position,
+        dumps(state),
+    )
+
+
 STATEMENT_COLUMNS = {
     "id": "text",
     "track_id": "text",

@@ -15,6 +15,7 @@ from infra.readmodel.schema import (
     TRACK_COLUMNS,
     dumps,
     listed,
+    track_row,
 )
 
 if TYPE_CHECKING:
@@ -68,19 +69,7 @@ class ReadModelTx:
         self._insert_rows(
             "rm_tracks",
             TRACK_COLUMNS,
-            [
-                (
-                    state["id"],
-                    state["slug"],
-                    state["kind"],
-                    state["status"],
-                    state["last_activity_at"],
-                    state["version"],
-                    position,
-                    dumps(state),
-                )
-                for state, position in rows
-            ],
+            [track_row(state, position) for state, position in rows],
             "ON CONFLICT (id) DO UPDATE SET"
             " slug=excluded.slug, kind=excluded.kind, status=excluded.status,"
             " last_activity_at=excluded.last_activity_at, version=excluded.version,"

@@ -31,6 +31,7 @@ from infra.readmodel import (
     TRACK_COLUMNS,
     dumps,
     listed,
+    track_row,
 )
 from services.application import TrackerApp
 from services.ports import RebuildableReadModel
@@ -136,17 +137,7 @@ def write(fold: LogFold, store: RebuildableReadModel) -> None:
 
 
 def _track_row(track: TrackView, position: int) -> tuple[Any, ...]:
-    state = views.track_state(track, position)
-    return (
-        state["id"],
-        state["slug"],
-        state["kind"],
-        state["status"],
-        state["last_activity_at"],
-        state["version"],
-        position,
-        dumps(state),
-    )
+    return track_row(views.track_state(track, position), position)
 
 
 class _Gathered:
