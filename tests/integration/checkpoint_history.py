@@ -35,6 +35,19 @@ def latest_checkpoint(app: Any, track_id: UUID, version: int) -> checkpoints.Vie
     return app.snapshots.mapper.to_domain_event(rows[0]) if rows else None
 
 
+def open_track(tracker: Tracker, slug: str) -> UUID:
+    """A fresh track of `PARTIES` for a checkpoint test."""
+    return tracker.app.open_track(
+        slug=slug,
+        kind="other",
+        title="t",
+        venue=None,
+        parties=PARTIES,
+        opened_at="2022-01-01",
+        recorded_by="t",
+    ).track.id
+
+
 def replayed(tracker: Tracker, track_id: UUID, version: int | None = None) -> TrackView:
     return replayed_view(tracker, track_id, version)
 
@@ -95,15 +108,7 @@ def random_history(tracker: Tracker, seed: int, steps: int) -> UUID:
     statement (meetings and answers too)."""
     rng = random.Random(seed)
     app = tracker.app
-    track_id = app.open_track(
-        slug=f"cp-{seed}-{uuid.uuid4().hex[:6]}",
-        kind="other",
-        title="t",
-        venue=None,
-        parties=PARTIES,
-        opened_at="2022-01-01",
-        recorded_by="t",
-    ).track.id
+    track_id = open_track(tracker, f"cp-{seed}-{uuid.uuid4().hex[:6]}")
     for n in range(steps):
         track = replayed(tracker, track_id)
         live = [r for r in track.statements.values() if not r.retracted]
@@ -212,15 +217,7 @@ def copy_row(tracker: Tracker, originator_id: UUID, version: int, to_version: in
 def a_checkpointed_track(tracker: Tracker) -> tuple[UUID, str, int]:
     """A track with checkpoints at 4, 8 and 12; the statement recorded at version 10."""
     app = tracker.app
-    track_id = app.open_track(
-        slug=f"verify-{uuid.uuid4().hex[:6]}",
-        kind="other",
-        title="t",
-        venue=None,
-        parties=PARTIES,
-        opened_at="2022-01-01",
-        recorded_by="t",
-    ).track.id
+    track_id = open_track(tracker, f"verify-{uuid.uuid4().hex[:6]}")
     # one demand (in view, so in the checkpoint itself), the rest plain statements
     ids = app.record_statements(
         track_id,

@@ -18,8 +18,8 @@ from services.projections.checkpoint_writer import CheckpointWriter
 from services.projections.projector import LostRace, Projector
 from tests.integration.checkpoint_history import (
     INTERVAL,
-    PARTIES,
     fields,
+    open_track,
     project,
     random_history,
     replayed,
@@ -73,15 +73,7 @@ def test_a_projector_taking_over_continues_from_the_checkpoints_of_the_one_befor
     """Projectors take turns (one leads at a time): each knows only the events it applied,
     reads the rest back from the store and builds on the other's checkpoints."""
     first, second = checkpointed.projector(), checkpointed.projector()
-    track_id = checkpointed.app.open_track(
-        slug="turns",
-        kind="other",
-        title="t",
-        venue=None,
-        parties=PARTIES,
-        opened_at="2022-01-01",
-        recorded_by="t",
-    ).track.id
+    track_id = open_track(checkpointed, "turns")
     rng = random.Random(11)
     for n in range(40):
         track = replayed(checkpointed, track_id)

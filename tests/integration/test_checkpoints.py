@@ -19,10 +19,10 @@ from services.bootstrap import Tracker, build
 from services.checkpoint_reader import view_at
 from tests.integration.checkpoint_history import (
     INTERVAL,
-    PARTIES,
     delete_rows,
     fields,
     latest_checkpoint,
+    open_track,
     project,
     random_history,
     replayed,
@@ -145,15 +145,7 @@ def test_records_changed_since_the_checkpoint_survive_loading_every_bucket(
     """Retracting the newest held meeting makes a rebuilt track load all its buckets; a
     record an earlier event changed must keep the change, not come back as checkpointed."""
     app = checkpointed.app
-    track_id = app.open_track(
-        slug="all-buckets",
-        kind="other",
-        title="t",
-        venue=None,
-        parties=PARTIES,
-        opened_at="2022-01-01",
-        recorded_by="t",
-    ).track.id
+    track_id = open_track(checkpointed, "all-buckets")
     rng = random.Random(0)
     ids = app.record_statements(
         track_id,
@@ -191,15 +183,7 @@ def test_as_of_far_past_a_sparse_checkpoint_folds_from_it_to_the_right_answer(
     well after the newest checkpoint (and after snapshots, which hold no view), as-of still
     folds from the checkpoint."""
     app = checkpointed.app
-    track_id = app.open_track(
-        slug="never-answered",
-        kind="other",
-        title="t",
-        venue=None,
-        parties=PARTIES,
-        opened_at="2022-01-01",
-        recorded_by="t",
-    ).track.id
+    track_id = open_track(checkpointed, "never-answered")
     for start in range(0, 1200, 400):
         app.record_statements(
             track_id,
