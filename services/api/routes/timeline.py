@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from domain import errors
-from domain.values import DEMAND_STATUSES, STATEMENT_TYPES, sort_key
+from domain.values import STATEMENT_TYPES, sort_key
 from services.api.dates import Moment, moment_start
 from services.api.deps import (
     MinPosition,
@@ -29,12 +29,12 @@ from services.api.responses import (
     StatementPublic,
     TimelinePage,
 )
+from services.api.responses.statements import DemandStatus
 from services.ports import TimelineCursor, TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
-DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
 
 
