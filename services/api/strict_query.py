@@ -27,8 +27,8 @@ from fastapi.routing import APIRoute
 
 from services.api.problems import ApiProblem
 
-# Paging, waiting and point-in-time parameters: one value each, never a filter (only their
-# wording differs from a filter's when repeated).
+# Paging, waiting, point-in-time and answer-format parameters: one value each, never a
+# filter (only their wording differs from a filter's when repeated).
 NOT_FILTERS = frozenset(
     {
         "limit",
@@ -42,6 +42,7 @@ NOT_FILTERS = frozenset(
         "recorded_at",
         "after",
         "after_version",
+        "format",
     }
 )
 

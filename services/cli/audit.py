@@ -247,4 +247,5 @@ def register(app: typer.Typer) -> None:
     app.command("verify")(verify_cmd)
     app.command("replay")(replay_cmd)
     app.command("rebuild")(rebuild_cmd)
-    app.command("export")(export_cmd)
+    # `export_cmd` is answered by `ntrack export TRACK` (services.cli.export), which also
+    # exports statements (API.md v1.1).

@@ -136,5 +136,14 @@ def _register_type_commands() -> None:
 _register_type_commands()
 
 
+def _register_export_command() -> None:
+    from services.cli import export as cli_export
+
+    cli_export.register(cli)
+
+
+_register_export_command()
+
+
 def main() -> None:
     sys.exit(cli())

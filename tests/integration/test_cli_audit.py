@@ -16,6 +16,7 @@ from services.application import resolve_track_ref
 from services.bootstrap import Tracker, build
 from services.checkpoint_reader import view_at
 from services.cli import audit as cli_audit
+from services.cli import export as cli_export
 from tests.conftest import replayed_view
 from tests.integration.test_verify_tampering import change_text, edit_stored_state
 
@@ -29,6 +30,7 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Ty
     get_settings.cache_clear()
     app = typer.Typer()
     cli_audit.register(app)
+    cli_export.register(app)  # `export TRACK`, the audit export, is answered there
     yield app
     get_settings.cache_clear()
 

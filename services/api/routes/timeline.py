@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import TypeAdapter, ValidationError
+from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors
@@ -23,6 +24,7 @@ from services.api.deps import (
     read_response,
     reflect,
 )
+from services.api.exports import export_responses, format_parameter, list_answer
 from services.api.problems import ApiProblem
 from services.api.responses import (
     DemandBoard,
@@ -30,12 +32,15 @@ from services.api.responses import (
     TimelinePage,
 )
 from services.api.responses.statements import DemandStatus
+from services.exports.listings import BOARD, TIMELINE
 from services.ports import TimelineCursor, TimelineFilter
 
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 _moment = TypeAdapter(Moment)
+TimelineFormat = format_parameter(TIMELINE)
+BoardFormat = format_parameter(BOARD)
 
 
 def _cursor(item: dict[str, Any], track_id: str) -> str:
@@ -92,11 +97,17 @@ def end_of_period(moment: str, key: str) -> str:
     return key
 
 
-@router.get("/statements", response_model=TimelinePage, summary="Timeline of a track")
+@router.get(
+    "/statements",
+    response_model=TimelinePage,
+    summary="Timeline of a track",
+    responses=export_responses(TIMELINE),
+)
 def timeline(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    request: Request,
     type: StatementType | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -114,10 +125,12 @@ def timeline(
     ] = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    format: TimelineFormat = None,  # type: ignore[valid-type]
     min_position: MinPosition = None,
 ) -> Response:
     """Ordered by occurred_at (start of period), then commit position; `next_cursor` pages
-    on. `party` matches the author or a joint author (`with_parties`)."""
+    on. `party` matches the author or a joint author (`with_parties`). As CSV with
+    `format=csv` or `Accept: text/csv`: the next page's URL is then in `Link`."""
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     filters = TimelineFilter(
@@ -133,7 +146,7 @@ def timeline(
     )
     items, more = tracker.read_model.timeline(str(track_id), filters)
     next_cursor = _cursor(items[-1], str(track_id)) if more and items else None
-    return read_response({"items": items, "next_cursor": next_cursor}, position)
+    return list_answer(request, {"items": items, "next_cursor": next_cursor}, position, TIMELINE)
 
 
 @router.get("/statements/{statement_id}", response_model=StatementPublic, summary="One statement")
@@ -155,11 +168,17 @@ def get_statement(
 BoardType = Literal["demand", "proposal"]
 
 
-@router.get("/demands", response_model=DemandBoard, summary="Demand board")
+@router.get(
+    "/demands",
+    response_model=DemandBoard,
+    summary="Demand board",
+    responses=export_responses(BOARD),
+)
 def demands(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    request: Request,
     status: Annotated[list[DemandStatus] | None, Query()] = None,
     party: Annotated[
         list[Annotated[str, Query(min_length=1, max_length=200)]] | None,
@@ -168,10 +187,12 @@ def demands(
     type: Annotated[
         list[BoardType] | None, Query(description="`demand` (default) or `proposal`")
     ] = None,
+    format: BoardFormat = None,  # type: ignore[valid-type]
     min_position: MinPosition = None,
 ) -> Response:
     """The track's live demands (or, with `type=proposal`, proposals) with their status and
-    responses. A filter given several times keeps the items matching any of its values."""
+    responses. A filter given several times keeps the items matching any of its values.
+    As CSV with `format=csv` or `Accept: text/csv`."""
     position = reflect(tracker, min_position)
     _require_track(tracker, track_id)
     items = tracker.read_model.demands(
@@ -180,7 +201,7 @@ def demands(
         parties=_distinct(party),
         types=_distinct(type) or ("demand",),
     )
-    return read_response({"items": items}, position)
+    return list_answer(request, {"items": items}, position, BOARD)
 
 
 def _distinct(values: Sequence[str] | None) -> tuple[str, ...]:
