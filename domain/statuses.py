@@ -47,6 +47,15 @@ def is_withdrawn(statements: Mapping[str, StatementRecord], record: StatementRec
     return any(_counts(statements[i]) for i in record.withdrawals)
 
 
+def withdrawn_by(
+    statements: Mapping[str, StatementRecord], record: StatementRecord
+) -> StatementRecord | None:
+    """The withdrawal that withdrew it: the first (by when it occurred) that counts, since a
+    later one withdraws nothing more; None if it is not withdrawn."""
+    counting = [statements[i] for i in record.withdrawals if _counts(statements[i])]
+    return min(counting, key=lambda r: (r.at, r.version), default=None)
+
+
 def _latest_response(
     statements: Mapping[str, StatementRecord], record: StatementRecord, *, hearsay: bool
 ) -> StatementRecord | None:
@@ -71,6 +80,18 @@ def status_of(statements: Mapping[str, StatementRecord], record: StatementRecord
         return "withdrawn"
     latest = _latest_response(statements, record, hearsay=False)
     return "open" if latest is None else status_for_position(latest.fields["position"])
+
+
+def status_decided_by(
+    statements: Mapping[str, StatementRecord], record: StatementRecord
+) -> StatementRecord | None:
+    """The statement that gives a demand or proposal the status `status_of` gives it: the
+    withdrawal that withdrew it, else the response whose stance is the status; None while
+    nothing answered it (open)."""
+    withdrawal = withdrawn_by(statements, record)
+    if withdrawal is not None:
+        return withdrawal
+    return _latest_response(statements, record, hearsay=False)
 
 
 def claimed_status_of(

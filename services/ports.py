@@ -189,6 +189,10 @@ class EventStoreExtras(Protocol):
         """The commit position (notification id) of a stored track event, if stored."""
         ...
 
+    def positions_of(self, track_id: UUID) -> dict[int, int]:
+        """Version -> commit position of every stored event of a track (one query)."""
+        ...
+
     def latest_rows(
         self, originator_ids: Sequence[UUID], *, gte: int, lte: int
     ) -> list[StoredEvent]:

@@ -29,6 +29,10 @@ class MemoryExtras:
         index = self._events._stored_events_index.get(str(track_id), {})
         return int(index[version]) + 1 if version in index else None
 
+    def positions_of(self, track_id: UUID) -> dict[int, int]:
+        index = self._events._stored_events_index.get(str(track_id), {})
+        return {version: int(i) + 1 for version, i in index.items()}
+
     def latest_rows(
         self, originator_ids: Sequence[UUID], *, gte: int, lte: int
     ) -> list[StoredEvent]:

@@ -36,6 +36,17 @@ class PostgresExtras:
             row = cursor.fetchone()
         return int(row["notification_id"]) if row else None
 
+    def positions_of(self, track_id: UUID) -> dict[int, int]:
+        query = _table(
+            self._events,
+            "SELECT originator_version, notification_id FROM {schema}.{table}"
+            " WHERE originator_id=%s",
+        )
+        with self._events.datastore.transaction(commit=False) as cursor:
+            cursor.execute(query, (track_id,))
+            rows = cursor.fetchall()
+        return {int(r["originator_version"]): int(r["notification_id"]) for r in rows}
+
     def latest_rows(
         self, originator_ids: Sequence[UUID], *, gte: int, lte: int
     ) -> list[StoredEvent]:

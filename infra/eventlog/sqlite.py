@@ -37,6 +37,15 @@ class SQLiteExtras:
             row = cursor.fetchone()
         return int(row[0]) if row else None
 
+    def positions_of(self, track_id: UUID) -> dict[int, int]:
+        with self._events.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT originator_version, rowid FROM {self._events.events_table_name} "
+                "WHERE originator_id=?",
+                (track_id.hex,),
+            )
+            return {int(row[0]): int(row[1]) for row in cursor.fetchall()}
+
     def latest_rows(
         self, originator_ids: Sequence[UUID], *, gte: int, lte: int
     ) -> list[StoredEvent]:

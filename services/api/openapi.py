@@ -114,6 +114,8 @@ ROUTE_PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/tracks/{track}/statements": READ_ON_TRACK,
     "GET /v1/tracks/{track}/statements/{statement_id}": READ_ON_TRACK,
     "GET /v1/tracks/{track}/demands": READ_ON_TRACK,
+    "GET /v1/tracks/{track}/changes": READ_ON_TRACK,
+    "GET /v1/changes": READ,
     "POST /v1/tracks/{track}/statements/{statement_id}/corrections": WRITE_ON_TRACK,
     "POST /v1/tracks/{track}/statements/{statement_id}/retraction": WRITE_ON_TRACK,
     "GET /v1/tracks/{track}/history": AUDIT_ON_TRACK,

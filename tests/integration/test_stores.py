@@ -1,6 +1,9 @@
-"""Choosing a store: clear errors for bad URLs and unreachable servers, never a traceback."""
+"""Choosing a store: clear errors for bad URLs and unreachable servers, never a traceback; and
+what every store answers the same (slugs, If-Match, commit positions of a track's events)."""
 
 from __future__ import annotations
+
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -167,3 +170,40 @@ def test_processes_creating_the_same_fresh_schema_at_once_all_succeed(
         monkeypatch.undo()
         drop_schema(url)
     assert failures == []
+
+
+@pytest.mark.parametrize("kind", ["store", "memory"])
+def test_the_positions_of_a_track_s_events_are_their_commit_positions(
+    settings: Settings, kind: str
+) -> None:
+    tracker = build(settings if kind == "store" else Settings(database_url="memory://"))
+    try:
+        app = tracker.app
+        last: dict[UUID, tuple[int, int]] = {}  # track -> (version, position) of its last write
+        for slug in ("geneva", "brussels"):
+            opened = app.open_track(
+                slug=slug,
+                kind="other",
+                title=slug,
+                venue=None,
+                parties=["Russia"],
+                opened_at="2022-01-10",
+                recorded_by="t",
+            )
+            last[opened.track.id] = (1, opened.position)
+        body = {"type": "statement", "party": "Russia", "occurred_at": "2022-01-10", "summary": "s"}
+        for _ in range(2):  # the tracks' writes interleaved, each a batch of two events
+            for track_id in last:
+                result = app.record_statements(track_id, [body, body], recorded_by="t")
+                last[track_id] = (result.version, result.position)
+
+        every: list[int] = []
+        for track_id, (version, position) in last.items():
+            positions = app.extras.positions_of(track_id)
+            assert positions == {v: app.extras.position_of(track_id, v) for v in range(1, 6)}
+            assert (max(positions), positions[version]) == (version, position)
+            every += positions.values()
+        assert sorted(every) == sorted(set(every)) and max(every) == app.max_position()
+        assert app.extras.positions_of(uuid4()) == {}
+    finally:
+        tracker.close()

@@ -13,6 +13,7 @@ from services.api.responses.audit import (
     VerifyReport,
 )
 from services.api.responses.base import ANSWER_CONFIG, Public
+from services.api.responses.changes import ChangeItem, ChangesPage
 from services.api.responses.operations import Health, Readiness
 from services.api.responses.statements import (
     PUBLIC,
@@ -42,6 +43,8 @@ __all__ = [
     "ActiveSanctionWarning",
     "AsOf",
     "BatchWritten",
+    "ChangeItem",
+    "ChangesPage",
     "CorrectionPublic",
     "DemandBoard",
     "DemandPublic",

@@ -25,7 +25,7 @@ from services.api.responses.base import (
     relaxed_fields,
     union_of,
 )
-from services.api.schemas import Source, SourceItem, StatementIn
+from services.api.schemas import SourceItem, StatementIn
 
 DemandStatus = Literal[DEMAND_STATUSES]  # type: ignore[valid-type]
 SanctionWarningStatus = Literal["active", "withdrawn", "retracted"]
@@ -55,7 +55,7 @@ class StatementAnswer(Public):
     retracted: bool
     corrections: list[CorrectionPublic]
     occurred_precision: Precision = Field(description=_PRECISION)
-    source: relaxed(Source) | None = Field(  # type: ignore[valid-type]
+    source: relaxed(SourceItem) | None = Field(  # type: ignore[valid-type]
         None, description="the first of `sources` (as v1 answered), or null"
     )
     sources: list[relaxed(SourceItem)] = Field(  # type: ignore[valid-type]
@@ -106,29 +106,32 @@ def _public(request: type[BaseModel], suffix: str = "Public", **fields: Any) -> 
     return derive(public_name(request, suffix), bases, **{**overrides, **fields})
 
 
+def _statuses(kind: str) -> dict[str, Any]:
+    """The status fields a statement of `kind` is answered with, itself or as a reply."""
+    if kind in STATUS_BEARING_TYPES:
+        return {
+            "status": (DemandStatus, Field(description="derived from its responses (API.md)")),
+            "claimed_status": (
+                DemandStatus | None,
+                Field(description="as `status`, from claimed or unconfirmed responses only"),
+            ),
+        }
+    if kind in ("sanction_warning", "warning"):
+        return {"status": (SanctionWarningStatus, ...)}
+    return {}
+
+
 _REPLY: Any = Annotated[
-    union_of([_public(m, "Reply") for m in REQUESTS.values()]), Field(discriminator="type")
+    union_of([_public(m, "Reply", **_statuses(k)) for k, m in REQUESTS.items()]),
+    Field(discriminator="type"),
 ]
 _REPLIES = (
     list[_REPLY],
     Field(description="the live statements whose `responds_to` names it, by occurred_at"),
 )
-PUBLIC: dict[str, type[BaseModel]] = {}
-for _kind, _model in REQUESTS.items():
-    if _kind in STATUS_BEARING_TYPES:
-        PUBLIC[_kind] = _public(
-            _model,
-            status=(DemandStatus, Field(description="derived from its responses (API.md)")),
-            claimed_status=(
-                DemandStatus | None,
-                Field(description="as `status`, from claimed or unconfirmed responses only"),
-            ),
-            responses=_REPLIES,
-        )
-    elif _kind in ("sanction_warning", "warning"):
-        PUBLIC[_kind] = _public(_model, status=(SanctionWarningStatus, ...), responses=_REPLIES)
-    else:
-        PUBLIC[_kind] = _public(_model, responses=_REPLIES)
+PUBLIC: dict[str, type[BaseModel]] = {
+    kind: _public(model, **_statuses(kind), responses=_REPLIES) for kind, model in REQUESTS.items()
+}
 
 
 def _written(kind: str, public: type[BaseModel]) -> type[BaseModel]:
