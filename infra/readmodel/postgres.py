@@ -17,7 +17,15 @@ from infra.readmodel.writes import ReadModelTx
 from infra.stores import StoreConfig, StoreUnavailable
 from services.ports import EVERYTHING, Append
 
-_LARGE_TABLES = ("rm_statements", "rm_statement_topics")  # a row or more per statement
+# A row or more per statement: their indexes are made after a rebuild's COPY.
+_LARGE_TABLES = ("rm_statements", "rm_statement_topics", "rm_actors", "rm_statement_text")
+# The search text, with its words as a tsvector ('simple': the words as `fold` left them).
+_TEXT_DDL = (
+    """CREATE TABLE IF NOT EXISTS rm_statement_text (
+        statement_id TEXT PRIMARY KEY, body TEXT NOT NULL,
+        doc tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED)""",
+    "CREATE INDEX IF NOT EXISTS rm_statement_text_doc ON rm_statement_text USING GIN (doc)",
+)
 
 
 def changes_channel(schema: str) -> str:
@@ -75,6 +83,7 @@ class PostgresTx(ReadModelTx):
 class PostgresReadModel(ReadModelStore):
     placeholder = "%s"
     tx_class = PostgresTx
+    store_ddl = _TEXT_DDL
 
     def __init__(self, config: StoreConfig, *, pool_size: int = 5) -> None:
         assert config.pg_conninfo is not None

@@ -19,6 +19,29 @@ ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 para
 CHUNK = 5000  # rows per write transaction of a rebuild: the write lock is held only briefly
 
 
+# The search text: an FTS5 table whose rowid is the statement's commit position, so the
+# projector finds a statement's text by rowid (a search on the UNINDEXED statement_id would
+# read the whole table) and a match joins rm_statements on its position.
+_TEXT_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rm_statement_text USING fts5("
+    "statement_id UNINDEXED, body, tokenize = 'unicode61')"
+)
+# Inserts the text of statements that have none yet, `{texts}` being a (statement_id, body)
+# table of parameters; the rowid comes from the statement's row, written before.
+_INSERT_TEXTS = (
+    "INSERT INTO rm_statement_text (rowid, statement_id, body)"
+    " SELECT s.position, s.id, p.body FROM {texts} JOIN rm_statements s ON s.id = p.statement_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM rm_statement_text t WHERE t.rowid = s.position)"
+)
+
+
+def _values(rows: Sequence[Sequence[Any]], *names: str) -> str:
+    """A VALUES table of `rows` with its columns named (SQLite names them column1, …)."""
+    values = ",".join(["(" + ",".join("?" * len(names)) + ")"] * len(rows))
+    columns = ", ".join(f"column{n} AS {name}" for n, name in enumerate(names, 1))
+    return f"(SELECT {columns} FROM (VALUES {values})) AS p"
+
+
 class SQLiteTx(ReadModelTx):
     def _insert_rows(
         self, table: str, columns: dict[str, str], rows: Sequence[Sequence[Any]], tail: str = ""
@@ -37,19 +60,23 @@ class SQLiteTx(ReadModelTx):
     def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         for start in range(0, len(ids), ROWS_PER_STATEMENT):
             chunk = ids[start : start + ROWS_PER_STATEMENT]
-            self._exec(
-                f"DELETE FROM {table} WHERE statement_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
+            marks = ",".join("?" * len(chunk))
+            if table == "rm_statement_text":  # by rowid: see _TEXT_DDL
+                where = f"rowid IN (SELECT position FROM rm_statements WHERE id IN ({marks}))"
+            else:
+                where = f"statement_id IN ({marks})"
+            self._exec(f"DELETE FROM {table} WHERE {where}", chunk)
+
+    def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            texts = _values(chunk, "statement_id", "body")
+            self._exec(_INSERT_TEXTS.format(texts=texts), [v for row in chunk for v in row])
 
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:
         for start in range(0, len(pairs), ROWS_PER_STATEMENT):
             chunk = pairs[start : start + ROWS_PER_STATEMENT]
-            values = ",".join(["(?,?)"] * len(chunk))
-            # SQLite names a VALUES table's columns column1, column2, …
-            table = (
-                f"(SELECT column1 AS track_id, column2 AS statement_id FROM (VALUES {values})) AS p"
-            )
+            table = _values(chunk, "track_id", "statement_id")
             self._exec(
                 self.PLACE_RELATED.format(pairs=table), [value for pair in chunk for value in pair]
             )
@@ -59,6 +86,7 @@ class SQLiteReadModel(ReadModelStore):
     """One connection per thread: sqlite3 connections are cheap and not thread-safe."""
 
     tx_class = SQLiteTx
+    store_ddl = (_TEXT_DDL,)
 
     def __init__(self, path: str, *, uri: bool = False) -> None:
         self._path = path
@@ -119,6 +147,8 @@ class SQLiteReadModel(ReadModelStore):
                 f"INSERT INTO {table} ({', '.join(columns)})"
                 f" VALUES ({','.join('?' * len(columns))})"
             )
+            if table == "rm_statement_text":  # its rowids: see _TEXT_DDL
+                sql = _INSERT_TEXTS.format(texts=_values([columns], *columns))
             for chunk in _chunks(rows, CHUNK):
                 with self.transaction() as tx:
                     for row in chunk:

@@ -152,7 +152,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, errors.RuleViolation):
             extra["errors"] = [
                 {
-                    "loc": ["body", exc.field] if exc.field else ["body"],
+                    "loc": [exc.where, exc.field] if exc.field else [exc.where],
                     "msg": str(exc),
                     "type": slug,
                 }
