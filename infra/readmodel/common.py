@@ -14,13 +14,14 @@ from typing import Any
 
 import orjson
 
+from infra.readmodel.across import AcrossTracks
 from infra.readmodel.schema import ALL_TABLES, CURRENT_SHAPE_DDL, DDL, STATEMENT_COLUMNS
 from infra.readmodel.timeline import timeline_query
 from infra.readmodel.writes import ReadModelTx, TableRowsOf
 from services.ports import Append, TimelineFilter
 
 
-class ReadModelStore:
+class ReadModelStore(AcrossTracks):
     placeholder = "?"
     # Tables are written `rm_*` in the SQL; a sibling store with another prefix holds a
     # second copy of the read model (rebuilds build beside the live one, then swap).

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from domain.search import SearchQuery, to_tsquery
 from infra.coordination import sweep_dead_connections
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.writes import ReadModelTx
@@ -123,6 +124,13 @@ class PostgresReadModel(ReadModelStore):
 
     def close(self) -> None:
         self._pool.close()
+
+    def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        return (
+            "s.id IN (SELECT statement_id FROM rm_statement_text"
+            " WHERE doc @@ to_tsquery('simple', ?))",
+            [to_tsquery(query)],
+        )
 
     def _one_snapshot(self, tx: ReadModelTx) -> None:
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

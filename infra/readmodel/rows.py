@@ -72,7 +72,7 @@ def child_rows(view: dict[str, Any], occurred_key: str, position: int) -> dict[s
     sid, home = view["id"], view["track_id"]
     actors = []
     for relation in ("speaker", "reported_by"):
-        person = view.get(relation)
+        person = view.get(relation) or {}
         name = _name(person)
         if name:
             role = person.get("role")

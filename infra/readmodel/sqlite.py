@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from domain.search import SearchQuery, to_fts5
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.writes import ReadModelTx
 from services.ports import Append
@@ -102,6 +103,12 @@ class SQLiteReadModel(ReadModelStore):
         # write fails at once with "database table is locked" (SQLITE_LOCKED), which the
         # busy timeout does not cover. Wait for the write to end instead.
         return _waiting_out_table_locks(lambda: super(SQLiteReadModel, self).fetch(sql, params))
+
+    def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        return (
+            "s.position IN (SELECT rowid FROM rm_statement_text WHERE rm_statement_text MATCH ?)",
+            [to_fts5(query)],
+        )
 
     def run(self, cursor: Any, sql: str, params: Sequence[Any]) -> Any:
         # The same the other way round: readers in a tight loop kept the projector's writes
