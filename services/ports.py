@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from services.queries import AcrossReads
+
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
-
-    from domain.search import SearchQuery
 
 # An announcement's track list when every track may have changed (a rebuild's swap).
 EVERYTHING = "*"
@@ -47,79 +47,6 @@ class TimelineFilter:
     limit: int = 100
 
 
-# -- reads across tracks (API.md v1.1) --------------------------------------------------------
-# Each filter is a tuple of values, any of which matches (empty: no filter); the filters of
-# one query combine with AND. Tracks are ids.
-
-
-@dataclass(frozen=True)
-class PageAfter:
-    """Where a page across tracks ended: the last item's sort key and its id. (Views carry no
-    commit position; the store looks it up by id, and positions never change.)"""
-
-    key: str
-    statement_id: str
-
-
-@dataclass(frozen=True)
-class StatementQuery:
-    tracks: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    parties: tuple[str, ...] = ()  # the author, or a joint author (`with_parties`)
-    speakers: tuple[str, ...] = ()  # folded names (domain.search.fold)
-    topics: tuple[str, ...] = ()
-    attributions: tuple[str, ...] = ()
-    text: SearchQuery | None = None  # `q`; items then carry a `snippet`
-    since_key: str | None = None
-    until_key: str | None = None
-    include_retracted: bool = False
-    after: PageAfter | None = None
-    limit: int = 100
-
-
-@dataclass(frozen=True)
-class DemandQuery:
-    tracks: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    parties: tuple[str, ...] = ()
-    red_line: bool | None = None
-    types: tuple[str, ...] = ("demand",)
-    after: PageAfter | None = None
-    limit: int = 100
-
-
-@dataclass(frozen=True)
-class WarningQuery:
-    tracks: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()  # warning, sanction_warning (empty: both)
-    parties: tuple[str, ...] = ()
-    targets: tuple[str, ...] = ()  # a sanction warning's target, a warning's addressee
-    active: bool | None = None
-    after: PageAfter | None = None
-    limit: int = 100
-
-
-@dataclass(frozen=True)
-class MeetingQuery:
-    tracks: tuple[str, ...] = ()
-    held: bool | None = None  # True: meeting_held only; False: meeting_scheduled only
-    formats: tuple[str, ...] = ()
-    from_key: str | None = None
-    to_key: str | None = None
-    after: PageAfter | None = None  # its key: the meeting's sort key
-    limit: int = 100
-
-
-@dataclass(frozen=True)
-class ActorQuery:
-    words: tuple[str, ...] = ()  # folded; each must be a word of the name or of a role
-    after: str | None = None  # the folded name the last page ended at
-    limit: int = 100
-
-
-Page = tuple[list[dict[str, Any]], bool]  # items, and whether more follow
-
-
 # -- the read model ---------------------------------------------------------------------------
 
 
@@ -143,8 +70,8 @@ class ReadModelWrites(Protocol):
     def advance(self, projection: str, old: int, new: int) -> bool: ...
 
 
-class ReadModel(Protocol):
-    """What the projector writes and the routes read."""
+class ReadModel(AcrossReads, Protocol):
+    """What the projector writes and the routes read (across tracks: `AcrossReads`)."""
 
     def transaction(self) -> AbstractContextManager[ReadModelWrites]: ...
 
@@ -180,27 +107,6 @@ class ReadModel(Protocol):
         """The track's live statements of `types` (demands, proposals) by `occurred_at`;
         each filter that is given keeps those matching any of its values, and a party
         matches the author or a joint author (`with_parties`)."""
-        ...
-
-    def statements(self, query: StatementQuery) -> Page:
-        """Every track's statements by (occurred_key, commit position), each with its
-        `track_slug` (and `snippet` when searched)."""
-        ...
-
-    def all_demands(self, query: DemandQuery) -> Page:
-        """Every track's live demands (or proposals) in the timeline order."""
-        ...
-
-    def warnings(self, query: WarningQuery) -> Page:
-        """Every track's live warnings and sanction warnings in the timeline order."""
-        ...
-
-    def meetings(self, query: MeetingQuery) -> Page:
-        """Every track's live meetings, scheduled ones by meeting_at, held by occurred_at."""
-        ...
-
-    def actors(self, query: ActorQuery) -> Page:
-        """The people named as speaker or reported_by in live statements, by folded name."""
         ...
 
     def ping(self) -> None: ...

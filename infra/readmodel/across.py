@@ -16,7 +16,7 @@ import orjson
 
 from domain.search import SearchQuery, snippet
 from infra.readmodel.rows import search_fields
-from services.ports import (
+from services.queries import (
     ActorQuery,
     DemandQuery,
     MeetingQuery,

@@ -16,7 +16,7 @@ from services.api.dates import Moment, moment_start
 from services.api.problems import ApiProblem
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
-from services.ports import PageAfter
+from services.queries import PageAfter
 
 _moment = TypeAdapter(Moment)
 

@@ -9,9 +9,9 @@ import uuid
 from domain.search import parse
 from infra.settings import Settings
 from services.bootstrap import Tracker, build
-from services.ports import ActorQuery, StatementQuery
 from services.projections import rebuild
 from services.projections.projector import PROJECTION
+from services.queries import ActorQuery, StatementQuery
 from tests.integration.test_rebuild import dump, project_live
 
 PARTIES = ["Russia", "United States"]

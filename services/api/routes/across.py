@@ -32,7 +32,7 @@ from services.api.responses import (
     WarningsPage,
 )
 from services.api.responses.statements import DemandStatus
-from services.ports import ActorQuery, DemandQuery, MeetingQuery, StatementQuery, WarningQuery
+from services.queries import ActorQuery, DemandQuery, MeetingQuery, StatementQuery, WarningQuery
 
 router = APIRouter(prefix="/v1", tags=["across tracks"])
 
