@@ -101,11 +101,12 @@ def _quoted(term: Term) -> str:
 
 
 def to_fts5(query: SearchQuery) -> str:
-    """An SQLite FTS5 MATCH expression (every term a quoted phrase: no operator inside)."""
+    """An SQLite FTS5 MATCH expression (every term a quoted phrase: no operator inside). The
+    excluded terms are one group (`A NOT (b OR c)`), so no query nests deeper than two."""
     groups = ["(" + " OR ".join(_quoted(t) for t in group) + ")" for group in query.all_of]
     expression = "(" + " AND ".join(groups) + ")"
-    for term in query.none_of:
-        expression = f"({expression} NOT {_quoted(term)})"
+    if query.none_of:
+        expression += " NOT (" + " OR ".join(_quoted(t) for t in query.none_of) + ")"
     return expression
 
 

@@ -40,7 +40,6 @@ StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
 BoardType = Literal["demand", "proposal"]
 WarningType = Literal["warning", "sanction_warning"]
 Name = Annotated[str, Query(min_length=1, max_length=200)]
-Names = Annotated[list[Name] | None, Query()]
 Tracks = Annotated[
     list[Annotated[str, Query(min_length=1, max_length=100)]] | None,
     Query(description="a track's id or slug: statements of that home track"),
@@ -50,7 +49,7 @@ Parties = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=400, description="`next_cursor` of a page")]
-SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]
+SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]  # ~500 words at most
 
 
 @router.get("/statements", response_model=StatementsPage, summary="Statements of every track")
@@ -60,7 +59,9 @@ def statements(
     track: Tracks = None,
     type: Annotated[list[StatementType] | None, Query()] = None,
     party: Parties = None,
-    speaker: Annotated[list[Name] | None, Query(description="the speaker's name")] = None,
+    speaker: Annotated[
+        list[Name] | None, Query(description="the speaker's name (case and accents aside)")
+    ] = None,
     topic: Annotated[
         list[Annotated[str, Query(min_length=1, max_length=100)]] | None, Query()
     ] = None,
@@ -203,7 +204,10 @@ def meetings(
 def actors(
     tracker: TrackerDep,
     _: Reader,
-    q: Annotated[SearchText, Query(description="words of the name or of a role")] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="words of the name or of a role"),
+    ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
     min_position: MinPosition = None,
