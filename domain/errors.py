@@ -32,9 +32,10 @@ class AlreadyRetracted(TrackerError):
 class RuleViolation(TrackerError):
     """The body is well-formed but breaks a rule of the record (422)."""
 
-    def __init__(self, detail: str, field: str | None = None) -> None:
+    def __init__(self, detail: str, field: str | None = None, *, where: str = "body") -> None:
         super().__init__(detail)
         self.field = field
+        self.where = where  # the part of the request that breaks it: body or query
 
 
 class UnknownParty(RuleViolation):

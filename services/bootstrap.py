@@ -106,14 +106,15 @@ def build(settings: Settings, stores: Stores | None = None) -> Tracker:
 
 def _upgrade_read_model(tracker: Tracker) -> None:
     """A read model of an older shape (release 1's rm_statements lacks the commit positions
-    that order timelines across tracks) is rebuilt from the log before anything reads it or
-    projects into it, once: the rebuilt tables have the new shape. Other processes starting
+    that order timelines across tracks, 1.1's first the columns their filters use) is
+    rebuilt from the log before anything reads it or projects into it, once: the rebuilt
+    tables have the new shape. Other processes starting
     meanwhile wait on `creating_tables`, and then find it done."""
     if not tracker.read_model.outdated():
         return
     from services.projections.rebuild import rebuild  # it imports this module
 
-    log.warning("the read model predates commit positions: rebuilding it from the log")
+    log.warning("the read model is of an older shape: rebuilding it from the log")
     done = rebuild(tracker)
     log.warning("read model rebuilt: %d events applied", done["events_applied"])
 

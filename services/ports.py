@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from services.queries import AcrossReads
+
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
 
@@ -68,8 +70,8 @@ class ReadModelWrites(Protocol):
     def advance(self, projection: str, old: int, new: int) -> bool: ...
 
 
-class ReadModel(Protocol):
-    """What the projector writes and the routes read."""
+class ReadModel(AcrossReads, Protocol):
+    """What the projector writes and the routes read (across tracks: `AcrossReads`)."""
 
     def transaction(self) -> AbstractContextManager[ReadModelWrites]: ...
 

@@ -4,10 +4,12 @@ stores, `sqlite` and `postgres` (`infra.factory.open_stores` picks one)."""
 from __future__ import annotations
 
 from infra.readmodel.common import ReadModelStore
+from infra.readmodel.rows import child_rows, statement_row
 from infra.readmodel.schema import (
     JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
     RELATED_COLUMNS,
+    STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
     TABLES,
     TOPIC_COLUMNS,
@@ -22,13 +24,16 @@ __all__ = [
     "JOINT_PARTY_COLUMNS",
     "PARTY_COLUMNS",
     "RELATED_COLUMNS",
+    "STATEMENT_CHILDREN",
     "STATEMENT_COLUMNS",
     "TABLES",
     "TOPIC_COLUMNS",
     "TRACK_COLUMNS",
     "ReadModelStore",
     "ReadModelTx",
+    "child_rows",
     "dumps",
     "listed",
+    "statement_row",
     "track_row",
 ]

@@ -14,13 +14,14 @@ from typing import Any
 
 import orjson
 
-from infra.readmodel.schema import ALL_TABLES, DDL, STATEMENT_COLUMNS
+from infra.readmodel.across import AcrossTracks
+from infra.readmodel.schema import ALL_TABLES, CURRENT_SHAPE_DDL, DDL, STATEMENT_COLUMNS
 from infra.readmodel.timeline import timeline_query
 from infra.readmodel.writes import ReadModelTx, TableRowsOf
 from services.ports import Append, TimelineFilter
 
 
-class ReadModelStore:
+class ReadModelStore(AcrossTracks):
     placeholder = "?"
     # Tables are written `rm_*` in the SQL; a sibling store with another prefix holds a
     # second copy of the read model (rebuilds build beside the live one, then swap).
@@ -54,15 +55,24 @@ class ReadModelStore:
 
     # -- schema ----------------------------------------------------------------------------
 
+    # The tables whose shape differs by store (full-text search).
+    store_ddl: tuple[str, ...] = ()
+
     def create_tables(self) -> None:
         with self._connection(write=True) as conn:
             cur = conn.cursor()
-            for ddl in DDL:
+            for ddl in (*DDL, *self.store_ddl):
                 cur.execute(self.sql(ddl))
+        if not self.outdated():  # an outdated model is rebuilt: its copy gets them
+            with self._connection(write=True) as conn:
+                cur = conn.cursor()
+                for ddl in CURRENT_SHAPE_DDL:
+                    cur.execute(self.sql(ddl))
 
     def outdated(self) -> bool:
-        """rm_statements as release 1 made it: no commit positions, which only a rebuild from
-        the log can give its rows (the tables added since are made by `create_tables`)."""
+        """rm_statements of an older shape: release 1's, without commit positions, or 1.1's
+        first, without the columns the reads across tracks filter on. Only a rebuild from
+        the log can fill them (the tables added since are made by `create_tables`)."""
         with self._connection() as conn:
             cur = conn.cursor()
             cur.execute(self.sql("SELECT * FROM rm_statements WHERE 1 = 0"))

@@ -11,13 +11,22 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from domain.search import SearchQuery, to_tsquery
 from infra.coordination import sweep_dead_connections
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.writes import ReadModelTx
 from infra.stores import StoreConfig, StoreUnavailable
 from services.ports import EVERYTHING, Append
 
-_LARGE_TABLES = ("rm_statements", "rm_statement_topics")  # a row or more per statement
+# A row or more per statement: their indexes are made after a rebuild's COPY.
+_LARGE_TABLES = ("rm_statements", "rm_statement_topics", "rm_actors", "rm_statement_text")
+# The search text, with its words as a tsvector ('simple': the words as `fold` left them).
+_TEXT_DDL = (
+    """CREATE TABLE IF NOT EXISTS rm_statement_text (
+        statement_id TEXT PRIMARY KEY, body TEXT NOT NULL,
+        doc tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED)""",
+    "CREATE INDEX IF NOT EXISTS rm_statement_text_doc ON rm_statement_text USING GIN (doc)",
+)
 
 
 def changes_channel(schema: str) -> str:
@@ -75,6 +84,7 @@ class PostgresTx(ReadModelTx):
 class PostgresReadModel(ReadModelStore):
     placeholder = "%s"
     tx_class = PostgresTx
+    store_ddl = _TEXT_DDL
 
     def __init__(self, config: StoreConfig, *, pool_size: int = 5) -> None:
         assert config.pg_conninfo is not None
@@ -114,6 +124,13 @@ class PostgresReadModel(ReadModelStore):
 
     def close(self) -> None:
         self._pool.close()
+
+    def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        return (
+            "s.id IN (SELECT statement_id FROM rm_statement_text"
+            " WHERE doc @@ to_tsquery('simple', ?))",
+            [to_tsquery(query)],
+        )
 
     def _one_snapshot(self, tx: ReadModelTx) -> None:
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

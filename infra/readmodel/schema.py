@@ -19,7 +19,8 @@ DDL = [
         id TEXT PRIMARY KEY, track_id TEXT NOT NULL, version INTEGER NOT NULL,
         type TEXT NOT NULL, party TEXT NOT NULL, occurred_key TEXT NOT NULL,
         retracted INTEGER NOT NULL, status TEXT, view TEXT NOT NULL,
-        position BIGINT NOT NULL)""",
+        position BIGINT NOT NULL, attribution TEXT NOT NULL, speaker_key TEXT,
+        red_line INTEGER NOT NULL, target TEXT, meeting_key TEXT, meeting_format TEXT)""",
     """CREATE INDEX IF NOT EXISTS rm_statements_timeline
         ON rm_statements (track_id, occurred_key, version)""",
     """CREATE TABLE IF NOT EXISTS rm_statement_topics (
@@ -42,6 +43,27 @@ DDL = [
         statement_id TEXT NOT NULL, track_id TEXT NOT NULL, party TEXT NOT NULL,
         PRIMARY KEY (statement_id, party))""",
     """CREATE INDEX IF NOT EXISTS rm_joint_parties_by_party ON rm_joint_parties (party)""",
+    """CREATE INDEX IF NOT EXISTS rm_statement_topics_across ON rm_statement_topics (topic)""",
+    # The people named as speaker or reported_by (`/v1/actors`), one row per statement and
+    # relation; `name_key` is the folded name that identifies a person.
+    """CREATE TABLE IF NOT EXISTS rm_actors (
+        statement_id TEXT NOT NULL, track_id TEXT NOT NULL, name_key TEXT NOT NULL,
+        name TEXT NOT NULL, role TEXT, role_key TEXT, party TEXT NOT NULL,
+        relation TEXT NOT NULL, PRIMARY KEY (statement_id, relation))""",
+    """CREATE INDEX IF NOT EXISTS rm_actors_by_name ON rm_actors (name_key)""",
+]
+
+# Indexes over columns added to rm_statements since release 1.1's first shape: made only on
+# tables of the current shape (an older one is rebuilt, in fresh tables that get them).
+CURRENT_SHAPE_DDL = [
+    # Every track's statements in one order (`/v1/statements`, `/v1/demands`, ...).
+    """CREATE INDEX IF NOT EXISTS rm_statements_across
+        ON rm_statements (occurred_key, position)""",
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_type
+        ON rm_statements (type, occurred_key, position)""",
+    """CREATE INDEX IF NOT EXISTS rm_statements_meetings
+        ON rm_statements (meeting_key, position)""",
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_speaker ON rm_statements (speaker_key)""",
 ]
 
 # The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
@@ -83,6 +105,13 @@ STATEMENT_COLUMNS = {
     "status": "text",
     "view": "text",
     "position": "bigint",  # the commit position of the event that recorded the statement
+    # What the filters across tracks look at, taken from the view (infra.readmodel.rows).
+    "attribution": "text",
+    "speaker_key": "text",  # the folded speaker name
+    "red_line": "integer",
+    "target": "text",  # a sanction warning's target, a warning's addressee
+    "meeting_key": "text",  # sort key of a scheduled meeting's meeting_at, a held one's occurred_at
+    "meeting_format": "text",
 }
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 RELATED_COLUMNS = {
@@ -93,14 +122,33 @@ RELATED_COLUMNS = {
     "position": "bigint",
 }
 JOINT_PARTY_COLUMNS = {"statement_id": "text", "track_id": "text", "party": "text"}
+ACTOR_COLUMNS = {
+    "statement_id": "text",
+    "track_id": "text",
+    "name_key": "text",
+    "name": "text",
+    "role": "text",
+    "role_key": "text",
+    "party": "text",
+    "relation": "text",
+}
+# The folded words a statement is found by (`q`); the table is the store's (FTS5, tsvector).
+TEXT_COLUMNS = {"statement_id": "text", "body": "text"}
+
+# The rows hanging off a statement, with their columns (infra.readmodel.rows makes them).
+STATEMENT_CHILDREN = {
+    "rm_statement_topics": TOPIC_COLUMNS,
+    "rm_joint_parties": JOINT_PARTY_COLUMNS,
+    "rm_related": RELATED_COLUMNS,
+    "rm_actors": ACTOR_COLUMNS,
+    "rm_statement_text": TEXT_COLUMNS,
+}
 
 TABLES = (
     "rm_tracks",
     "rm_track_parties",
     "rm_statements",
-    "rm_statement_topics",
-    "rm_related",
-    "rm_joint_parties",
+    *STATEMENT_CHILDREN,
 )
 ALL_TABLES = (*TABLES, "rm_tracking")
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from domain.search import SearchQuery, to_fts5
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.writes import ReadModelTx
 from services.ports import Append
@@ -17,6 +18,29 @@ T = TypeVar("T")
 _TABLE_LOCK_RETRIES = 400  # x 5 ms: a shared-cache read waits up to 2 s for a write
 ROWS_PER_STATEMENT = 200  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
 CHUNK = 5000  # rows per write transaction of a rebuild: the write lock is held only briefly
+
+
+# The search text: an FTS5 table whose rowid is the statement's commit position, so the
+# projector finds a statement's text by rowid (a search on the UNINDEXED statement_id would
+# read the whole table) and a match joins rm_statements on its position.
+_TEXT_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rm_statement_text USING fts5("
+    "statement_id UNINDEXED, body, tokenize = 'unicode61')"
+)
+# Inserts the text of statements that have none yet, `{texts}` being a (statement_id, body)
+# table of parameters; the rowid comes from the statement's row, written before.
+_INSERT_TEXTS = (
+    "INSERT INTO rm_statement_text (rowid, statement_id, body)"
+    " SELECT s.position, s.id, p.body FROM {texts} JOIN rm_statements s ON s.id = p.statement_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM rm_statement_text t WHERE t.rowid = s.position)"
+)
+
+
+def _values(rows: Sequence[Sequence[Any]], *names: str) -> str:
+    """A VALUES table of `rows` with its columns named (SQLite names them column1, …)."""
+    values = ",".join(["(" + ",".join("?" * len(names)) + ")"] * len(rows))
+    columns = ", ".join(f"column{n} AS {name}" for n, name in enumerate(names, 1))
+    return f"(SELECT {columns} FROM (VALUES {values})) AS p"
 
 
 class SQLiteTx(ReadModelTx):
@@ -37,19 +61,23 @@ class SQLiteTx(ReadModelTx):
     def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         for start in range(0, len(ids), ROWS_PER_STATEMENT):
             chunk = ids[start : start + ROWS_PER_STATEMENT]
-            self._exec(
-                f"DELETE FROM {table} WHERE statement_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
+            marks = ",".join("?" * len(chunk))
+            if table == "rm_statement_text":  # by rowid: see _TEXT_DDL
+                where = f"rowid IN (SELECT position FROM rm_statements WHERE id IN ({marks}))"
+            else:
+                where = f"statement_id IN ({marks})"
+            self._exec(f"DELETE FROM {table} WHERE {where}", chunk)
+
+    def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            texts = _values(chunk, "statement_id", "body")
+            self._exec(_INSERT_TEXTS.format(texts=texts), [v for row in chunk for v in row])
 
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:
         for start in range(0, len(pairs), ROWS_PER_STATEMENT):
             chunk = pairs[start : start + ROWS_PER_STATEMENT]
-            values = ",".join(["(?,?)"] * len(chunk))
-            # SQLite names a VALUES table's columns column1, column2, …
-            table = (
-                f"(SELECT column1 AS track_id, column2 AS statement_id FROM (VALUES {values})) AS p"
-            )
+            table = _values(chunk, "track_id", "statement_id")
             self._exec(
                 self.PLACE_RELATED.format(pairs=table), [value for pair in chunk for value in pair]
             )
@@ -59,6 +87,7 @@ class SQLiteReadModel(ReadModelStore):
     """One connection per thread: sqlite3 connections are cheap and not thread-safe."""
 
     tx_class = SQLiteTx
+    store_ddl = (_TEXT_DDL,)
 
     def __init__(self, path: str, *, uri: bool = False) -> None:
         self._path = path
@@ -74,6 +103,12 @@ class SQLiteReadModel(ReadModelStore):
         # write fails at once with "database table is locked" (SQLITE_LOCKED), which the
         # busy timeout does not cover. Wait for the write to end instead.
         return _waiting_out_table_locks(lambda: super(SQLiteReadModel, self).fetch(sql, params))
+
+    def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        return (
+            "s.position IN (SELECT rowid FROM rm_statement_text WHERE rm_statement_text MATCH ?)",
+            [to_fts5(query)],
+        )
 
     def run(self, cursor: Any, sql: str, params: Sequence[Any]) -> Any:
         # The same the other way round: readers in a tight loop kept the projector's writes
@@ -119,6 +154,8 @@ class SQLiteReadModel(ReadModelStore):
                 f"INSERT INTO {table} ({', '.join(columns)})"
                 f" VALUES ({','.join('?' * len(columns))})"
             )
+            if table == "rm_statement_text":  # its rowids: see _TEXT_DDL
+                sql = _INSERT_TEXTS.format(texts=_values([columns], *columns))
             for chunk in _chunks(rows, CHUNK):
                 with self.transaction() as tx:
                     for row in chunk:

@@ -7,19 +7,30 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
+from infra.readmodel.rows import child_rows, statement_row
 from infra.readmodel.schema import (
-    JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
+    STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
-    TOPIC_COLUMNS,
+    TEXT_COLUMNS,
     TRACK_COLUMNS,
-    dumps,
-    listed,
     track_row,
 )
 
 if TYPE_CHECKING:
     from infra.readmodel.common import ReadModelStore
+
+
+# What a later row of a statement changes (its id, track, version, type and position stay).
+_UPDATED_COLUMNS = [
+    c for c in STATEMENT_COLUMNS if c not in ("id", "track_id", "version", "type", "position")
+]
+# The key of each table hanging off a statement: a row already there is kept.
+_KEYS = {
+    "rm_statement_topics": "statement_id, topic",
+    "rm_joint_parties": "statement_id, party",
+    "rm_actors": "statement_id, relation",
+}
 
 
 class ReadModelTx:
@@ -88,63 +99,47 @@ class ReadModelTx:
         corrected: Collection[str] | None = None,
     ) -> None:
         """Write statement views (with their timeline keys and the commit positions that
-        recorded them), their topics, their joint authors and their places in other tracks'
-        timelines. A statement's position never changes, so it is written only with its
-        first row (an existing row keeps its own: pass 0 when it is not known).
+        recorded them) and the rows hanging off them (`infra.readmodel.rows`): topics, joint
+        authors, places in other tracks' timelines, people named, search text. A
+        statement's position never changes, so it is written only with its first row (an
+        existing row keeps its own: pass 0 when it is not known).
 
-        Topics, joint authors and the tracks concerned change only when a statement is
-        corrected: `corrected` names those whose old rows go first (None: every row's),
-        and the rest only add what is missing, so a batch without corrections skips the
-        DELETE round trips."""
+        Those rows change only when a statement is corrected: `corrected` names those whose
+        old rows go first (None: every row's), and the rest only add what is missing, so a
+        batch without corrections skips the DELETE round trips."""
         if not rows:
             return
         self._insert_rows(
             "rm_statements",
             STATEMENT_COLUMNS,
-            [
-                (
-                    v["id"],
-                    v["track_id"],
-                    v["version"],
-                    v["type"],
-                    v["party"],
-                    key,
-                    int(v["retracted"]),
-                    v.get("status"),
-                    dumps(v),
-                    position,
-                )
-                for v, key, position in rows
-            ],
-            "ON CONFLICT (id) DO UPDATE SET"
-            " party=excluded.party, occurred_key=excluded.occurred_key,"
-            " retracted=excluded.retracted, status=excluded.status, view=excluded.view",
+            [statement_row(v, key, position) for v, key, position in rows],
+            "ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{c}=excluded.{c}" for c in _UPDATED_COLUMNS),
         )
-        views = [v for v, _, _ in rows]
-        stale = [v["id"] for v in views] if corrected is None else list(corrected)
+        stale = [v["id"] for v, _, _ in rows] if corrected is None else list(corrected)
         if stale:
-            for table in ("rm_statement_topics", "rm_joint_parties", "rm_related"):
+            for table in STATEMENT_CHILDREN:
                 self._delete_statement_rows(table, stale)
+        children: dict[str, list[tuple[Any, ...]]] = {table: [] for table in STATEMENT_CHILDREN}
+        for view, key, position in rows:
+            for table, found in child_rows(view, key, position).items():
+                children[table].extend(found)
+        for table, columns in STATEMENT_CHILDREN.items():
+            if table == "rm_related":
+                if children[table]:
+                    self._place_related([(r[0], r[1]) for r in children[table]])
+            elif table == "rm_statement_text":
+                self._insert_texts(children[table])
+            else:
+                self._insert_rows(
+                    table, columns, children[table], f"ON CONFLICT ({_KEYS[table]}) DO NOTHING"
+                )
+
+    def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
+        """Add the search text of the statements that have none yet (the store's table)."""
         self._insert_rows(
-            "rm_statement_topics",
-            TOPIC_COLUMNS,
-            [(v["id"], v["track_id"], topic) for v in views for topic in listed(v, "topics")],
-            "ON CONFLICT (statement_id, topic) DO NOTHING",
+            "rm_statement_text", TEXT_COLUMNS, rows, "ON CONFLICT (statement_id) DO NOTHING"
         )
-        self._insert_rows(
-            "rm_joint_parties",
-            JOINT_PARTY_COLUMNS,
-            [(v["id"], v["track_id"], p) for v in views for p in listed(v, "with_parties")],
-            "ON CONFLICT (statement_id, party) DO NOTHING",
-        )
-        pairs = [
-            (track, v["id"])
-            for v in views
-            for track in listed(v, "also_concerns")
-            if track != v["track_id"]  # never twice in its own timeline
-        ]
-        if pairs:
-            self._place_related(pairs)
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None:
         """Tell API processes' document caches, at commit, which tracks changed (None: all).

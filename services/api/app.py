@@ -13,7 +13,16 @@ from infra.settings import Settings, get_settings
 from services.api import observability, openapi, problems, strict_query
 from services.api.auth import TokenBook
 from services.api.guards import Guards
-from services.api.routes import audit, changes, events, health, statements, timeline, tracks
+from services.api.routes import (
+    across,
+    audit,
+    changes,
+    events,
+    health,
+    statements,
+    timeline,
+    tracks,
+)
 from services.api.workers import StoreWorkers
 from services.bootstrap import build
 
@@ -79,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(statements.router)
     app.include_router(timeline.router)
     app.include_router(changes.router)
+    app.include_router(across.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.include_router(events.router)

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from domain import errors
+from domain import errors, search
 from infra.errors import OUTAGES, is_store_unavailable
 from infra.stores import StoreUnavailable
 from services.application import TooMuchContention
@@ -55,6 +55,7 @@ STATUS_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
     errors.IdempotencyKeyReused: (422, "Idempotency key reused", "idempotency-key-reused"),
     errors.UnknownParty: (422, "Unknown party", "unknown-party"),
     errors.UnresolvableReference: (422, "Unresolvable reference", "unresolvable-reference"),
+    search.NothingToFind: (422, "Nothing to look for", "nothing-to-find"),
     errors.RuleViolation: (422, "Rule violated", "rule-violation"),
     TooMuchContention: (503, "Too much contention", "contention"),
     StoreUnavailable: (503, "Store unavailable", "store-unavailable"),
@@ -152,7 +153,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, errors.RuleViolation):
             extra["errors"] = [
                 {
-                    "loc": ["body", exc.field] if exc.field else ["body"],
+                    "loc": [exc.where, exc.field] if exc.field else [exc.where],
                     "msg": str(exc),
                     "type": slug,
                 }

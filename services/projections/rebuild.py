@@ -34,6 +34,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "rm_statement_topics": ("statement_id", "topic"),
     "rm_related": ("track_id", "statement_id"),
     "rm_joint_parties": ("statement_id", "party"),
+    "rm_actors": ("statement_id", "relation"),
+    "rm_statement_text": ("statement_id",),
 }
 _JSON_COLUMNS = {"state", "view"}  # compared parsed: key order is not a difference
 _CHECK_ATTEMPTS = 5

@@ -23,14 +23,12 @@ from domain import views
 from domain.document import TrackView
 from domain.events import StatementRecorded
 from infra.readmodel import (
-    JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
-    RELATED_COLUMNS,
+    STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
-    TOPIC_COLUMNS,
     TRACK_COLUMNS,
-    dumps,
-    listed,
+    child_rows,
+    statement_row,
     track_row,
 )
 from services.application import TrackerApp
@@ -46,9 +44,6 @@ Progress = Callable[[int, int], None]  # (position reached, position to reach)
 _TRACK_COLUMNS = tuple(TRACK_COLUMNS)
 _PARTY_COLUMNS = tuple(PARTY_COLUMNS)
 _STATEMENT_COLUMNS = tuple(STATEMENT_COLUMNS)
-_TOPIC_COLUMNS = tuple(TOPIC_COLUMNS)
-_RELATED_COLUMNS = tuple(RELATED_COLUMNS)
-_JOINT_PARTY_COLUMNS = tuple(JOINT_PARTY_COLUMNS)
 
 
 class LogFold:
@@ -126,12 +121,10 @@ def write(fold: LogFold, store: RebuildableReadModel) -> None:
             _PARTY_COLUMNS,
             [(str(t.id), party) for t in tracks for party in t.parties],
         )
-        extra = _Gathered()
+        extra: dict[str, list[tuple[Any, ...]]] = {table: [] for table in STATEMENT_CHILDREN}
         append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, fold, extra))
-        # gathered by the line above
-        append("rm_statement_topics", _TOPIC_COLUMNS, extra.topics)
-        append("rm_related", _RELATED_COLUMNS, extra.related)
-        append("rm_joint_parties", _JOINT_PARTY_COLUMNS, extra.joint_parties)
+        for table, columns in STATEMENT_CHILDREN.items():  # gathered by the line above
+            append(table, tuple(columns), extra[table])
         if fold.position:  # the projector makes no tracking row before its first event
             append("rm_tracking", ("projection", "position"), [(PROJECTION, fold.position)])
 
@@ -140,46 +133,18 @@ def _track_row(track: TrackView, position: int) -> tuple[Any, ...]:
     return track_row(views.track_state(track, position), position)
 
 
-class _Gathered:
-    """The rows that hang off statements, gathered while the statements' rows are made."""
-
-    def __init__(self) -> None:
-        self.topics: list[tuple[str, str, str]] = []
-        self.related: list[tuple[str, str, str, str, int]] = []
-        self.joint_parties: list[tuple[str, str, str]] = []
-
-
 def _statement_rows(
-    tracks: list[TrackView], fold: LogFold, extra: _Gathered
+    tracks: list[TrackView], fold: LogFold, extra: dict[str, list[tuple[Any, ...]]]
 ) -> Iterator[tuple[Any, ...]]:
-    """Every statement's row, made as it is written (views are not all held at once); its
-    topic, related and joint-party rows go to `extra` meanwhile."""
+    """Every statement's row, made as it is written (views are not all held at once); the
+    rows hanging off it go to `extra` meanwhile."""
     for track in tracks:
-        home = str(track.id)
         for statement_id, record in track.statements.items():
             view = views.statement_view(track, statement_id)
             position = fold.recorded_at[statement_id]
             # The record's "at" is sort_key(occurred_at), kept up to date by the view:
             # the key the projector computes from the view, without parsing the instant again.
             key = record.at
-            extra.topics.extend((statement_id, home, t) for t in listed(view, "topics"))
-            extra.joint_parties.extend(
-                (statement_id, home, p) for p in listed(view, "with_parties")
-            )
-            extra.related.extend(
-                (other, statement_id, home, key, position)
-                for other in listed(view, "also_concerns")
-                if other != home
-            )
-            yield (
-                view["id"],
-                view["track_id"],
-                view["version"],
-                view["type"],
-                view["party"],
-                key,
-                int(view["retracted"]),
-                view.get("status"),
-                dumps(view),
-                position,
-            )
+            for table, rows in child_rows(view, key, position).items():
+                extra[table].extend(rows)
+            yield statement_row(view, key, position)

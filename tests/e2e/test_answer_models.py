@@ -150,3 +150,21 @@ def test_every_audit_answer_conforms_to_its_answer_model(client: Api) -> None:
 def test_the_health_answers_conform_to_their_answer_models(client: Api) -> None:
     conforms(responses.Health, client.http.get("/healthz"))
     conforms(responses.Readiness, client.http.get("/readyz"))
+
+
+def test_every_answer_across_tracks_conforms_to_its_answer_model(client: Api) -> None:
+    a_track_with_every_board(client)
+    client.record(
+        "ssd",
+        "warning",
+        speaker={"name": "Sergei Ryabkov", "role": "Deputy Foreign Minister"},
+        reported_by={"name": "TASS"},
+    )
+    page = conforms(responses.StatementsPage, client.get("/v1/statements", {"limit": 2}))
+    assert page["next_cursor"] is not None
+    searched = conforms(responses.StatementsPage, client.get("/v1/statements", {"q": "Russia"}))
+    assert searched["items"] and all(item["snippet"] for item in searched["items"])
+    assert conforms(responses.DemandsPage, client.get("/v1/demands"))["items"]
+    assert conforms(responses.WarningsPage, client.get("/v1/warnings"))["items"]
+    assert conforms(responses.MeetingsPage, client.get("/v1/meetings"))["items"]
+    assert conforms(responses.ActorsPage, client.get("/v1/actors"))["items"]

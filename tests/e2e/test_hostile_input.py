@@ -469,6 +469,23 @@ HOSTILE_READS = [
     "/v1/tracks/" + "a" * 5000,
     "/v1/tracks/ssd?min_position=-1",
     "/v1/tracks/ssd?min_position=99999999999999999999999",
+    # reads across tracks: full text an engine could take for its own syntax, long queries
+    '/v1/statements?q="',
+    "/v1/statements?q=" + "-x " * 300 + "y",
+    "/v1/statements?q=" + "a OR " * 150 + "b",
+    "/v1/statements?q=" + " ".join(f"w{n}" for n in range(200)),
+    "/v1/statements?q=NEAR(a b) * ^c : d AND OR NOT",
+    "/v1/statements?q=%27%3A*%20%26%20!%7C",
+    "/v1/statements?q=" + "q" * 1001,
+    "/v1/statements?speaker=%00&track=ssd",
+    "/v1/statements?track=" + "t" * 101,
+    "/v1/statements?since=0001-01-01T00:00:00%2B01:00",
+    "/v1/statements?cursor=MDAwMS0wMS0wMVQwMDowMDowMCswMTowMHwx",
+    "/v1/demands?red_line=maybe&status=nonsense",
+    "/v1/warnings?active=%00&target=" + "t" * 201,
+    "/v1/meetings?from=2022-13&to=9999-12-31T23:59:59-01:00&meeting_format=fax",
+    "/v1/actors?q=" + "w " * 100,
+    "/v1/actors?cursor=QQ%3D%3D",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.values import sort_key
-from services.api.routes.timeline import end_of_period
+from services.api.paging import end_of_period
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,13 @@ The routes send pre-serialized `Response`s; these models only document the answe
 endpoint returns a Response) and let tests check real answers against them.
 """
 
+from services.api.responses.across import (
+    ActorsPage,
+    DemandsPage,
+    MeetingsPage,
+    StatementsPage,
+    WarningsPage,
+)
 from services.api.responses.audit import (
     EventsPage,
     FeedEvent,
@@ -41,6 +48,7 @@ __all__ = [
     "PUBLIC",
     "WRITTEN",
     "ActiveSanctionWarning",
+    "ActorsPage",
     "AsOf",
     "BatchWritten",
     "ChangeItem",
@@ -48,20 +56,24 @@ __all__ = [
     "CorrectionPublic",
     "DemandBoard",
     "DemandPublic",
+    "DemandsPage",
     "EventsPage",
     "FeedEvent",
     "Health",
     "HistoryEvent",
     "HistoryPage",
+    "MeetingsPage",
     "NextMeeting",
     "OpenDemand",
     "Public",
     "Readiness",
     "StatementPublic",
     "StatementWritten",
+    "StatementsPage",
     "TimelinePage",
     "TrackAsOfPublic",
     "TrackList",
     "TrackPublic",
     "VerifyReport",
+    "WarningsPage",
 ]

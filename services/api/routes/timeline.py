@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import base64
-import calendar
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors
 from domain.values import STATEMENT_TYPES, sort_key
-from services.api.dates import Moment, moment_start
+from services.api.dates import moment_start
 from services.api.deps import (
     MinPosition,
     Reader,
@@ -25,7 +22,7 @@ from services.api.deps import (
     reflect,
 )
 from services.api.exports import export_responses, format_parameter, list_answer
-from services.api.problems import ApiProblem
+from services.api.paging import distinct, invalid_cursor, moment_key
 from services.api.responses import (
     DemandBoard,
     StatementPublic,
@@ -38,7 +35,6 @@ from services.ports import TimelineCursor, TimelineFilter
 router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
 
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
-_moment = TypeAdapter(Moment)
 TimelineFormat = format_parameter(TIMELINE)
 BoardFormat = format_parameter(BOARD)
 
@@ -62,39 +58,7 @@ def _decode_cursor(cursor: str) -> TimelineCursor:
             raise ValueError("too many parts")
         return TimelineCursor(key, int(version), str(UUID(home[0])) if home else None)
     except (ValueError, UnicodeDecodeError, OverflowError):
-        raise ApiProblem(
-            422, "Invalid cursor", "cursor is not one this service gave out", slug="invalid-cursor"
-        ) from None
-
-
-def _moment_key(name: str, value: str | None, *, period_end: bool = False) -> str | None:
-    if value is None:
-        return None
-    try:
-        moment = _moment.validate_python(value)
-    except ValidationError:
-        raise ApiProblem(
-            422,
-            "Invalid request",
-            f"{name} must be a date or an offset date-time",
-            slug="invalid-request",
-        ) from None
-    key = sort_key(moment)
-    return end_of_period(moment, key) if period_end else key
-
-
-def end_of_period(moment: str, key: str) -> str:
-    """The last instant of a date's period, as a sort key: `until=2022-01-10` includes that
-    whole day, and `2022-01` or `2022` (v1.1's month and year precision, once accepted) the
-    whole month or year. A date-time is its own end (`key`, its sort key)."""
-    if len(moment) == 10:
-        return moment + "T23:59:59.999999Z"
-    if len(moment) == 7:
-        last_day = calendar.monthrange(int(moment[:4]), int(moment[5:]))[1]
-        return f"{moment}-{last_day:02d}T23:59:59.999999Z"
-    if len(moment) == 4:
-        return moment + "-12-31T23:59:59.999999Z"
-    return key
+        raise invalid_cursor() from None
 
 
 @router.get(
@@ -137,8 +101,8 @@ def timeline(
         type=type,
         party=party,
         topic=topic,
-        since_key=_moment_key("since", since),
-        until_key=_moment_key("until", until, period_end=True),
+        since_key=moment_key("since", since),
+        until_key=moment_key("until", until, period_end=True),
         include_retracted=include_retracted,
         include_related=include_related,
         after=_decode_cursor(cursor) if cursor else None,
@@ -197,15 +161,11 @@ def demands(
     _require_track(tracker, track_id)
     items = tracker.read_model.demands(
         str(track_id),
-        _distinct(status),
-        parties=_distinct(party),
-        types=_distinct(type) or ("demand",),
+        distinct(status),
+        parties=distinct(party),
+        types=distinct(type) or ("demand",),
     )
     return list_answer(request, {"items": items}, position, BOARD)
-
-
-def _distinct(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values or ()))
 
 
 def _require_track(tracker: TrackerDep, track_id: Any) -> None:

@@ -1,0 +1,202 @@
+"""The SQL of the reads across tracks (API.md v1.1): every track's statements, demands,
+warnings and meetings, one order for all (a sort key, then the commit position), and the
+people named. Each page is read in the order of an index (schema.CURRENT_SHAPE_DDL) with a
+LIMIT, so it costs about its length however many statements there are.
+
+The one thing the stores do differently, matching `q`, is `_text_filter` (sqlite.py,
+postgres.py); snippets are made here, in Python, so they are the same on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from domain.search import SearchQuery, snippet
+from infra.readmodel.rows import search_fields
+from services.queries import (
+    ActorQuery,
+    DemandQuery,
+    MeetingQuery,
+    Page,
+    PageAfter,
+    StatementQuery,
+    WarningQuery,
+)
+
+_SELECT = (
+    "SELECT s.view, t.slug FROM rm_statements s JOIN rm_tracks t ON t.id = s.track_id WHERE 1 = 1"
+)
+
+
+class _Where:
+    """AND-ed conditions and their parameters (`?` placeholders)."""
+
+    def __init__(self) -> None:
+        self.sql = ""
+        self.params: list[Any] = []
+
+    def add(self, sql: str, *params: Any) -> None:
+        self.sql += f" AND {sql}"
+        self.params += params
+
+    def any_of(self, column: str, values: Sequence[Any]) -> None:
+        if values:
+            self.add(f"{column} IN {_marks(values)}", *values)
+
+    def parties(self, parties: Sequence[str]) -> None:
+        """The author or a joint author (`with_parties`) is one of them."""
+        if parties:
+            self.add(
+                f"(s.party IN {_marks(parties)} OR s.id IN (SELECT statement_id"
+                f" FROM rm_joint_parties WHERE party IN {_marks(parties)}))",
+                *parties,
+                *parties,
+            )
+
+    def between(self, column: str, low: str | None, high: str | None) -> None:
+        if low is not None:
+            self.add(f"{column} >= ?", low)
+        if high is not None:
+            self.add(f"{column} <= ?", high)
+
+    def after(self, column: str, after: PageAfter | None) -> None:
+        # The first comparison alone lets the index seek to the cursor's key (an OR does not).
+        if after is not None:
+            self.add(
+                f"{column} >= ? AND ({column} > ? OR ({column} = ? AND s.position >"
+                " (SELECT position FROM rm_statements WHERE id = ?)))",
+                after.key,
+                after.key,
+                after.key,
+                after.statement_id,
+            )
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return "(" + ", ".join("?" * len(values)) + ")"
+
+
+class AcrossTracks:
+    """The reads across tracks of a read-model store (a mixin of ReadModelStore)."""
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        """A condition on `s` (rm_statements) that its search text matches `query`."""
+        raise NotImplementedError
+
+    def _page(self, where: _Where, order: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        sql = f"{_SELECT}{where.sql} ORDER BY {order}, s.position LIMIT ?"
+        rows = self.fetch(sql, [*where.params, limit + 1])
+        items = []
+        for view, slug in rows[:limit]:
+            item = orjson.loads(view)
+            item["track_slug"] = slug
+            items.append(item)
+        return items, len(rows) > limit
+
+    def statements(self, query: StatementQuery) -> Page:
+        where = _Where()
+        where.any_of("s.track_id", query.tracks)
+        where.any_of("s.type", query.types)
+        where.parties(query.parties)
+        where.any_of("s.speaker_key", query.speakers)
+        where.any_of("s.attribution", query.attributions)
+        if query.topics:
+            where.add(
+                "s.id IN (SELECT statement_id FROM rm_statement_topics"
+                f" WHERE topic IN {_marks(query.topics)})",
+                *query.topics,
+            )
+        if not query.include_retracted:
+            where.add("s.retracted = 0")
+        where.between("s.occurred_key", query.since_key, query.until_key)
+        if query.text is not None:
+            sql, params = self._text_filter(query.text)
+            where.add(sql, *params)
+        where.after("s.occurred_key", query.after)
+        items, more = self._page(where, "s.occurred_key", query.limit)
+        if query.text is not None:
+            for item in items:
+                item["snippet"] = snippet(search_fields(item), query.text)
+        return items, more
+
+    def all_demands(self, query: DemandQuery) -> Page:
+        where = _Where()
+        where.any_of("s.type", query.types)
+        where.add("s.retracted = 0")
+        where.any_of("s.track_id", query.tracks)
+        where.any_of("s.status", query.statuses)
+        where.parties(query.parties)
+        if query.red_line is not None:
+            where.add("s.red_line = ?", int(query.red_line))
+        where.after("s.occurred_key", query.after)
+        return self._page(where, "s.occurred_key", query.limit)
+
+    def warnings(self, query: WarningQuery) -> Page:
+        where = _Where()
+        where.any_of("s.type", query.types or ("warning", "sanction_warning"))
+        where.add("s.retracted = 0")
+        where.any_of("s.track_id", query.tracks)
+        where.parties(query.parties)
+        where.any_of("s.target", query.targets)
+        if query.active is not None:
+            where.add("s.status = ?" if query.active else "s.status <> ?", "active")
+        where.after("s.occurred_key", query.after)
+        return self._page(where, "s.occurred_key", query.limit)
+
+    def meetings(self, query: MeetingQuery) -> Page:
+        where = _Where()
+        where.add("s.meeting_key IS NOT NULL AND s.retracted = 0")
+        if query.held is not None:
+            where.add("s.type = ?", "meeting_held" if query.held else "meeting_scheduled")
+        where.any_of("s.track_id", query.tracks)
+        where.any_of("s.meeting_format", query.formats)
+        where.between("s.meeting_key", query.from_key, query.to_key)
+        where.after("s.meeting_key", query.after)
+        return self._page(where, "s.meeting_key", query.limit)
+
+    def actors(self, query: ActorQuery) -> Page:
+        """A page of folded names, then every live row naming them, gathered per person."""
+        named = (
+            "SELECT a.name_key FROM rm_actors a"
+            " JOIN rm_statements s ON s.id = a.statement_id AND s.retracted = 0 WHERE 1 = 1"
+        )
+        params: list[Any] = []
+        if query.after is not None:
+            named += " AND a.name_key > ?"
+            params.append(query.after)
+        for word in query.words:  # each word, in the name or in any of the person's roles
+            named += (
+                " AND a.name_key IN (SELECT name_key FROM rm_actors"
+                " WHERE ' ' || name_key || ' ' || COALESCE(role_key, '') || ' ' LIKE ?)"
+            )
+            params.append(f"% {word} %")
+        named += " GROUP BY a.name_key ORDER BY a.name_key LIMIT ?"
+        keys = [row[0] for row in self.fetch(named, [*params, query.limit + 1])]
+        page = keys[: query.limit]
+        if not page:
+            return [], False
+        rows = self.fetch(
+            "SELECT a.name_key, a.name, a.role, a.party, t.slug, a.statement_id FROM rm_actors a"
+            " JOIN rm_statements s ON s.id = a.statement_id AND s.retracted = 0"
+            f" JOIN rm_tracks t ON t.id = a.track_id WHERE a.name_key IN {_marks(page)}",
+            page,
+        )
+        return [_person([r for r in rows if r[0] == key]) for key in page], len(keys) > len(page)
+
+
+def _person(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """One person from the rows naming them (the same folded name, however spelled: the
+    first spelling in sort order is shown)."""
+    return {
+        "name": min(r[1] for r in rows),
+        "roles": sorted({r[2] for r in rows if r[2]}),
+        "parties": sorted({r[3] for r in rows}),
+        "statement_count": len({r[5] for r in rows}),
+        "tracks": sorted({r[4] for r in rows}),
+    }

@@ -1,0 +1,234 @@
+"""Reads across tracks (API.md v1.1): every track's statements, demands, warnings and
+meetings, and the people named. A filter given several times keeps the items matching any
+of its values; filters combine with AND. Each list builds its page, then answers it through
+`read_response` (the one place an export format would hook in)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from domain.search import fold, parse, words
+from domain.statement_types import Attribution, MeetingFormat
+from domain.values import STATEMENT_TYPES
+from services.api.deps import MinPosition, Reader, TrackerDep, read_response, reflect
+from services.api.paging import (
+    decode_after,
+    distinct,
+    invalid_cursor,
+    moment_key,
+    page,
+    track_ids,
+)
+from services.api.responses import (
+    ActorsPage,
+    DemandsPage,
+    MeetingsPage,
+    StatementsPage,
+    WarningsPage,
+)
+from services.api.responses.statements import DemandStatus
+from services.queries import ActorQuery, DemandQuery, MeetingQuery, StatementQuery, WarningQuery
+
+router = APIRouter(prefix="/v1", tags=["across tracks"])
+
+StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
+BoardType = Literal["demand", "proposal"]
+WarningType = Literal["warning", "sanction_warning"]
+Name = Annotated[str, Query(min_length=1, max_length=200)]
+Tracks = Annotated[
+    list[Annotated[str, Query(min_length=1, max_length=100)]] | None,
+    Query(description="a track's id or slug: statements of that home track"),
+]
+Parties = Annotated[
+    list[Name] | None, Query(description="the author or a joint author (`with_parties`)")
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=400, description="`next_cursor` of a page")]
+SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]  # ~500 words at most
+
+
+@router.get("/statements", response_model=StatementsPage, summary="Statements of every track")
+def statements(
+    tracker: TrackerDep,
+    _: Reader,
+    track: Tracks = None,
+    type: Annotated[list[StatementType] | None, Query()] = None,
+    party: Parties = None,
+    speaker: Annotated[
+        list[Name] | None, Query(description="the speaker's name (case and accents aside)")
+    ] = None,
+    topic: Annotated[
+        list[Annotated[str, Query(min_length=1, max_length=100)]] | None, Query()
+    ] = None,
+    attribution: Annotated[list[Attribution] | None, Query()] = None,
+    q: Annotated[
+        SearchText,
+        Query(
+            description='full text: words, "phrases", -excluded, OR; case and accents ignored;'
+            " items then carry `snippet`"
+        ),
+    ] = None,
+    since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
+    until: Annotated[str | None, Query(description="date (whole period) or date-time")] = None,
+    include_retracted: bool = False,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """Ordered by occurred_at (start of period), then commit position."""
+    position = reflect(tracker, min_position)
+    query = StatementQuery(
+        tracks=track_ids(tracker, track),
+        types=distinct(type),
+        parties=distinct(party),
+        speakers=distinct([fold(s) for s in speaker or ()]),
+        topics=distinct(topic),
+        attributions=distinct(attribution),
+        text=parse(q) if q is not None else None,
+        since_key=moment_key("since", since),
+        until_key=moment_key("until", until, period_end=True),
+        include_retracted=include_retracted,
+        after=decode_after(cursor),
+        limit=limit,
+    )
+    items, more = tracker.read_model.statements(query)
+    return read_response(page(items, more), position)
+
+
+@router.get("/demands", response_model=DemandsPage, summary="Demands of every track")
+def demands(
+    tracker: TrackerDep,
+    _: Reader,
+    status: Annotated[list[DemandStatus] | None, Query()] = None,
+    party: Parties = None,
+    track: Tracks = None,
+    red_line: bool | None = None,
+    type: Annotated[
+        list[BoardType] | None, Query(description="`demand` (default) or `proposal`")
+    ] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """Live demands (or proposals) with status and responses, in the timeline order."""
+    position = reflect(tracker, min_position)
+    query = DemandQuery(
+        tracks=track_ids(tracker, track),
+        statuses=distinct(status),
+        parties=distinct(party),
+        red_line=red_line,
+        types=distinct(type) or ("demand",),
+        after=decode_after(cursor),
+        limit=limit,
+    )
+    items, more = tracker.read_model.all_demands(query)
+    return read_response(page(items, more), position)
+
+
+@router.get("/warnings", response_model=WarningsPage, summary="Warnings of every track")
+def warnings(
+    tracker: TrackerDep,
+    _: Reader,
+    type: Annotated[list[WarningType] | None, Query()] = None,
+    active: Annotated[
+        bool | None, Query(description="true: neither withdrawn nor retracted; false: withdrawn")
+    ] = None,
+    party: Parties = None,
+    target: Annotated[
+        list[Name] | None,
+        Query(description="a sanction warning's target or a warning's addressee"),
+    ] = None,
+    track: Tracks = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """Live warnings and sanction warnings, in the timeline order."""
+    position = reflect(tracker, min_position)
+    query = WarningQuery(
+        tracks=track_ids(tracker, track),
+        types=distinct(type),
+        parties=distinct(party),
+        targets=distinct(target),
+        active=active,
+        after=decode_after(cursor),
+        limit=limit,
+    )
+    items, more = tracker.read_model.warnings(query)
+    return read_response(page(items, more), position)
+
+
+def _meeting_date(item: dict[str, str]) -> str:
+    return item.get("meeting_at") or item["occurred_at"]
+
+
+@router.get("/meetings", response_model=MeetingsPage, summary="Meetings of every track")
+def meetings(
+    tracker: TrackerDep,
+    _: Reader,
+    from_: Annotated[
+        str | None, Query(alias="from", description="date or date-time, inclusive")
+    ] = None,
+    to: Annotated[str | None, Query(description="date (whole period) or date-time")] = None,
+    track: Tracks = None,
+    held: Annotated[
+        bool | None, Query(description="true: meetings held; false: meetings scheduled")
+    ] = None,
+    meeting_format: Annotated[list[MeetingFormat] | None, Query()] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """Live scheduled and held meetings, by meeting_at (scheduled) or occurred_at (held),
+    each as the start of its period, then commit position."""
+    position = reflect(tracker, min_position)
+    query = MeetingQuery(
+        tracks=track_ids(tracker, track),
+        held=held,
+        formats=distinct(meeting_format),
+        from_key=moment_key("from", from_),
+        to_key=moment_key("to", to, period_end=True),
+        after=decode_after(cursor),
+        limit=limit,
+    )
+    items, more = tracker.read_model.meetings(query)
+    return read_response(page(items, more, _meeting_date), position)
+
+
+@router.get("/actors", response_model=ActorsPage, summary="People named in statements")
+def actors(
+    tracker: TrackerDep,
+    _: Reader,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="words of the name or of a role"),
+    ] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """Speakers and reporters of live statements, by folded name (case and accents aside)."""
+    position = reflect(tracker, min_position)
+    query = ActorQuery(words=words(q or ""), after=_name_after(cursor), limit=limit)
+    items, more = tracker.read_model.actors(query)
+    next_cursor = None
+    if more and items:
+        next_cursor = base64.urlsafe_b64encode(fold(items[-1]["name"]).encode()).decode()
+    return read_response({"items": items, "next_cursor": next_cursor}, position)
+
+
+def _name_after(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        name_key = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise invalid_cursor() from None
+    if not name_key or fold(name_key) != name_key:
+        raise invalid_cursor()
+    return name_key
