@@ -19,6 +19,7 @@ from services.api.routes import (
     changes,
     events,
     health,
+    meetings,
     statements,
     timeline,
     tracks,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(timeline.router)
     app.include_router(changes.router)
     app.include_router(across.router)
+    app.include_router(meetings.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.include_router(events.router)

@@ -7,15 +7,15 @@ keep working; one command answers both because both releases named it `export`.
 The statements are those of one track (`--track`) or of every track, each once, by its home
 track (as `/v1/statements?track=` selects them), in `occurred_at` order, each with its
 track's `track_slug`. They are read page by page and written as they come, so an export of
-any size holds one page per track in memory. `statements()` is the one place that knows how
-they are read: today the per-track timeline, merged across tracks.
+any size holds one page in memory. `statements()` is the one place that knows how
+they are read: the read across tracks that `/v1/statements` answers from.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
@@ -26,13 +26,13 @@ from pydantic import TypeAdapter, ValidationError
 from domain import errors
 from domain.values import STATEMENT_TYPES, sort_key
 from services.api.dates import Moment
-from services.api.routes.timeline import end_of_period
+from services.api.paging import end_of_period
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 from services.cli import audit
 from services.exports import plover, tabular
 from services.exports.listings import STATEMENTS
-from services.ports import TimelineCursor, TimelineFilter
+from services.queries import PageAfter, StatementQuery
 
 ExportFormat = Literal["jsonl", "csv", "plover"]
 StatementType = Literal[STATEMENT_TYPES]  # type: ignore[valid-type]
@@ -40,41 +40,17 @@ PAGE = 500
 _moment = TypeAdapter(Moment)
 
 
-def statements(
-    tracker: Tracker, track_slug: str | None, base: TimelineFilter
-) -> Iterator[dict[str, Any]]:
-    """Every statement `base` selects, of the track `track_slug` or of every track."""
-    tracks = tracker.read_model.list_tracks(None, None, None)
-    if track_slug is not None:
-        tracks = [t for t in tracks if t["slug"] == track_slug]
-    pages = [_track_statements(tracker, t["id"], t["slug"], base) for t in tracks]
-    return heapq.merge(*pages, key=lambda item: sort_key(item["occurred_at"]))
-
-
-def _track_statements(
-    tracker: Tracker, track_id: str, slug: str, base: TimelineFilter
-) -> Iterator[dict[str, Any]]:
-    after: TimelineCursor | None = None
+def statements(tracker: Tracker, base: StatementQuery) -> Iterator[dict[str, Any]]:
+    """Every statement `base` selects, page by page through the read across tracks
+    (the one `/v1/statements` answers from), each with its `track_slug`."""
+    query = replace(base, limit=PAGE)
     while True:
-        items, more = tracker.read_model.timeline(
-            track_id,
-            TimelineFilter(
-                type=base.type,
-                party=base.party,
-                since_key=base.since_key,
-                until_key=base.until_key,
-                include_retracted=base.include_retracted,
-                include_related=False,  # a statement is exported once, with its home track
-                after=after,
-                limit=PAGE,
-            ),
-        )
-        for item in items:
-            yield {**item, "track_slug": slug}
+        items, more = tracker.read_model.statements(query)
+        yield from items
         if not more or not items:
             return
         last = items[-1]
-        after = TimelineCursor(sort_key(last["occurred_at"]), last["version"])
+        query = replace(query, after=PageAfter(sort_key(last["occurred_at"]), last["id"]))
 
 
 def _jsonl(items: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -134,16 +110,17 @@ def export(
             raise audit._fail("TRACK exports events; to filter statements, use --track")
         audit.export_cmd(events_of, format, str(output) if output else None)
         return
-    base = TimelineFilter(
-        type=type,
-        party=party,
+    base = StatementQuery(
+        types=(type,) if type else (),
+        parties=(party,) if party else (),
         since_key=_key("--since", since),
         until_key=_key("--until", until, end=True),
         include_retracted=include_retracted,
     )
     with audit._tracker(track) as tracker:
-        slug = _slug_of(tracker, track) if track is not None else None
-        items = statements(tracker, slug, base)
+        if track is not None:
+            base = replace(base, tracks=(_track_id(tracker, track),))
+        items = statements(tracker, base)
         if output is None:
             _write(sys.stdout.buffer, WRITERS[format](items))
             return
@@ -151,12 +128,11 @@ def export(
             _write(out, WRITERS[format](items))
 
 
-def _slug_of(tracker: Tracker, ref: str) -> str:
-    found = tracker.read_model.get_track(str(resolve_track_ref(ref)))
-    if found is None:
+def _track_id(tracker: Tracker, ref: str) -> str:
+    track_id = str(resolve_track_ref(ref))
+    if not tracker.read_model.has_track(track_id):
         raise errors.TrackNotFound(f"no track {ref!r}")
-    slug: str = found["slug"]
-    return slug
+    return track_id
 
 
 def _write(out: IO[bytes], chunks: Iterable[bytes]) -> None:

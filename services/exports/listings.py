@@ -40,3 +40,15 @@ STATEMENTS = Listing(
     columns_of(PUBLIC.values(), extra=("track_slug", "snippet")),
     ("json", "csv", "plover"),
 )
+# The boards across tracks: the same items as a track's, each naming its track by slug.
+DEMANDS = Listing(
+    "demands", columns_of([PUBLIC["demand"], PUBLIC["proposal"]], extra=("track_slug",))
+)
+WARNINGS = Listing(
+    "warnings",
+    columns_of([PUBLIC["warning"], PUBLIC["sanction_warning"]], extra=("track_slug",)),
+)
+MEETINGS = Listing(
+    "meetings",
+    columns_of([PUBLIC["meeting_scheduled"], PUBLIC["meeting_held"]], extra=("track_slug",)),
+)

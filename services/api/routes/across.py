@@ -1,7 +1,8 @@
 """Reads across tracks (API.md v1.1): every track's statements, demands, warnings and
 meetings, and the people named. A filter given several times keeps the items matching any
-of its values; filters combine with AND. Each list builds its page, then answers it through
-`read_response` (the one place an export format would hook in)."""
+of its values; filters combine with AND. Each list builds its page, then answers it in the
+format asked for (`services.api.exports.list_answer`: JSON, CSV, PLOVER for statements).
+Meetings, with their calendar, are in `services.api.routes.meetings`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import binascii
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.search import fold, parse, words
-from domain.statement_types import Attribution, MeetingFormat
+from domain.statement_types import Attribution
 from domain.values import STATEMENT_TYPES
 from services.api.deps import MinPosition, Reader, TrackerDep, read_response, reflect
+from services.api.exports import export_responses, format_parameter, list_answer
 from services.api.paging import (
     decode_after,
     distinct,
@@ -27,12 +30,12 @@ from services.api.paging import (
 from services.api.responses import (
     ActorsPage,
     DemandsPage,
-    MeetingsPage,
     StatementsPage,
     WarningsPage,
 )
 from services.api.responses.statements import DemandStatus
-from services.queries import ActorQuery, DemandQuery, MeetingQuery, StatementQuery, WarningQuery
+from services.exports.listings import DEMANDS, STATEMENTS, WARNINGS
+from services.queries import ActorQuery, DemandQuery, StatementQuery, WarningQuery
 
 router = APIRouter(prefix="/v1", tags=["across tracks"])
 
@@ -49,13 +52,22 @@ Parties = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=400, description="`next_cursor` of a page")]
+StatementsFormat = format_parameter(STATEMENTS)
+DemandsFormat = format_parameter(DEMANDS)
+WarningsFormat = format_parameter(WARNINGS)
 SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]  # ~500 words at most
 
 
-@router.get("/statements", response_model=StatementsPage, summary="Statements of every track")
+@router.get(
+    "/statements",
+    response_model=StatementsPage,
+    summary="Statements of every track",
+    responses=export_responses(STATEMENTS),
+)
 def statements(
     tracker: TrackerDep,
     _: Reader,
+    request: Request,
     track: Tracks = None,
     type: Annotated[list[StatementType] | None, Query()] = None,
     party: Parties = None,
@@ -78,6 +90,7 @@ def statements(
     include_retracted: bool = False,
     limit: Limit = 100,
     cursor: Cursor = None,
+    format: StatementsFormat = None,  # type: ignore[valid-type]
     min_position: MinPosition = None,
 ) -> Response:
     """Ordered by occurred_at (start of period), then commit position."""
@@ -97,13 +110,19 @@ def statements(
         limit=limit,
     )
     items, more = tracker.read_model.statements(query)
-    return read_response(page(items, more), position)
+    return list_answer(request, page(items, more), position, STATEMENTS)
 
 
-@router.get("/demands", response_model=DemandsPage, summary="Demands of every track")
+@router.get(
+    "/demands",
+    response_model=DemandsPage,
+    summary="Demands of every track",
+    responses=export_responses(DEMANDS),
+)
 def demands(
     tracker: TrackerDep,
     _: Reader,
+    request: Request,
     status: Annotated[list[DemandStatus] | None, Query()] = None,
     party: Parties = None,
     track: Tracks = None,
@@ -113,6 +132,7 @@ def demands(
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
+    format: DemandsFormat = None,  # type: ignore[valid-type]
     min_position: MinPosition = None,
 ) -> Response:
     """Live demands (or proposals) with status and responses, in the timeline order."""
@@ -127,13 +147,19 @@ def demands(
         limit=limit,
     )
     items, more = tracker.read_model.all_demands(query)
-    return read_response(page(items, more), position)
+    return list_answer(request, page(items, more), position, DEMANDS)
 
 
-@router.get("/warnings", response_model=WarningsPage, summary="Warnings of every track")
+@router.get(
+    "/warnings",
+    response_model=WarningsPage,
+    summary="Warnings of every track",
+    responses=export_responses(WARNINGS),
+)
 def warnings(
     tracker: TrackerDep,
     _: Reader,
+    request: Request,
     type: Annotated[list[WarningType] | None, Query()] = None,
     active: Annotated[
         bool | None, Query(description="true: neither withdrawn nor retracted; false: withdrawn")
@@ -146,6 +172,7 @@ def warnings(
     track: Tracks = None,
     limit: Limit = 100,
     cursor: Cursor = None,
+    format: WarningsFormat = None,  # type: ignore[valid-type]
     min_position: MinPosition = None,
 ) -> Response:
     """Live warnings and sanction warnings, in the timeline order."""
@@ -160,44 +187,7 @@ def warnings(
         limit=limit,
     )
     items, more = tracker.read_model.warnings(query)
-    return read_response(page(items, more), position)
-
-
-def _meeting_date(item: dict[str, str]) -> str:
-    return item.get("meeting_at") or item["occurred_at"]
-
-
-@router.get("/meetings", response_model=MeetingsPage, summary="Meetings of every track")
-def meetings(
-    tracker: TrackerDep,
-    _: Reader,
-    from_: Annotated[
-        str | None, Query(alias="from", description="date or date-time, inclusive")
-    ] = None,
-    to: Annotated[str | None, Query(description="date (whole period) or date-time")] = None,
-    track: Tracks = None,
-    held: Annotated[
-        bool | None, Query(description="true: meetings held; false: meetings scheduled")
-    ] = None,
-    meeting_format: Annotated[list[MeetingFormat] | None, Query()] = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
-    min_position: MinPosition = None,
-) -> Response:
-    """Live scheduled and held meetings, by meeting_at (scheduled) or occurred_at (held),
-    each as the start of its period, then commit position."""
-    position = reflect(tracker, min_position)
-    query = MeetingQuery(
-        tracks=track_ids(tracker, track),
-        held=held,
-        formats=distinct(meeting_format),
-        from_key=moment_key("from", from_),
-        to_key=moment_key("to", to, period_end=True),
-        after=decode_after(cursor),
-        limit=limit,
-    )
-    items, more = tracker.read_model.meetings(query)
-    return read_response(page(items, more, _meeting_date), position)
+    return list_answer(request, page(items, more), position, WARNINGS)
 
 
 @router.get("/actors", response_model=ActorsPage, summary="People named in statements")
