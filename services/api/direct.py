@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -34,7 +34,6 @@ import fastapi.routing
 from fastapi import APIRouter, HTTPException
 from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_missing_field_error
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
@@ -42,9 +41,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.api.schemas import nul_free_context
+from services.api.strict_query import is_sequence
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-_NOTHING: Mapping[str, Any] = {}
 
 
 def direct(
@@ -61,17 +60,33 @@ def direct(
     return add
 
 
-@dataclass
-class _Step:
-    """A callable to call with what the request gives: a dependency or the endpoint."""
+Solve = Callable[[Request, list[Any]], Awaitable[dict[str, Any] | None]]
 
-    call: Callable[..., Any]
-    name: str | None  # the parameter its result fills in the caller
-    request_name: str | None
-    path: list[ModelField]
-    query: list[ModelField]
-    headers: list[ModelField]
-    needs: list[_Step]
+
+@dataclass(frozen=True)
+class _Param:
+    """A path, query or header parameter, with what reading it needs worked out once."""
+
+    field: ModelField
+    name: str
+    alias: str
+    loc: tuple[str, str]
+    required: bool
+    default: Any
+    as_is: bool  # a str without constraints: validating it would return what was sent
+
+
+_IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset)
+
+
+def _param(field: ModelField, where: str) -> _Param:
+    info = field.field_info
+    required = info.is_required()
+    default = None if required else info.get_default(call_default_factory=True)
+    if not isinstance(default, _IMMUTABLE):
+        raise TypeError(f"a direct route's parameters have immutable defaults: {field.name}")
+    plain = info.annotation in (str, str | None) and not info.metadata
+    return _Param(field, field.name, field.alias, (where, field.alias), required, default, plain)
 
 
 class DirectRoute(APIRoute):
@@ -92,7 +107,9 @@ def _effective_dependant(route: APIRoute) -> Dependant:
     return route.dependant
 
 
-def _step(dependant: Dependant) -> _Step:
+def _solver(dependant: Dependant) -> Solve:
+    """What solves `dependant` for a request: its arguments, its dependencies called; None if
+    any did not validate (their errors added to the list), as FastAPI's `solve_dependencies`."""
     call = dependant.call
     where = getattr(call, "__qualname__", repr(call))
     unsupported = (
@@ -106,38 +123,100 @@ def _step(dependant: Dependant) -> _Step:
     if call is None or not inspect.iscoroutinefunction(call) or unsupported:
         raise TypeError(f"a direct route solves async callables of request parameters: {where}")
     for field in (*dependant.query_params, *dependant.header_params):
-        if _is_sequence(field):
+        if is_sequence(field.field_info.annotation):
             raise TypeError(f"a direct route takes single-valued parameters: {where}")
     needs = []
     for sub in dependant.dependencies:
-        if sub.body_params:
+        if sub.body_params or sub.call is None:
             raise TypeError(f"a direct route's dependencies take no body: {where}")
-        needs.append(_step(sub))
-    return _Step(
-        call,
-        dependant.name,
-        dependant.request_param_name,
-        list(dependant.path_params),
-        list(dependant.query_params),
-        list(dependant.header_params),
-        needs,
-    )
+        # A dependency without dependencies of its own is read without a coroutine.
+        needs.append((sub.name, sub.call, _reader(sub), _solver(sub) if sub.dependencies else None))
+    read = _reader(dependant)
+
+    async def solve(request: Request, errors: list[Any]) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for name, need, read_need, solve_need in needs:
+            if solve_need is None:
+                arguments = read_need(request, errors)
+            else:
+                arguments = await solve_need(request, errors)
+            if arguments is not None:
+                result = await need(**arguments)
+                if name is not None:
+                    values[name] = result
+        return read(request, errors, values)
+
+    return solve
 
 
-def _is_sequence(field: ModelField) -> bool:
-    from fastapi.dependencies.utils import field_annotation_is_sequence
+Read = Callable[..., dict[str, Any] | None]
 
-    return bool(field_annotation_is_sequence(field.field_info.annotation))
+
+def _reader(dependant: Dependant) -> Read:
+    """What reads a dependant's own arguments from a request (see `_solver`)."""
+    request_name = dependant.request_param_name
+    sources = []
+    for kind, fields in (
+        ("path", dependant.path_params),
+        ("query", dependant.query_params),
+        ("header", dependant.header_params),
+    ):
+        params = [_param(field, kind) for field in fields]
+        defaults = None
+        if kind == "query" and not any(param.required for param in params):
+            defaults = {param.name: param.default for param in params}
+        if params:
+            sources.append((_given[kind], params, defaults))
+    if not sources and request_name is not None:  # the request alone (strict_query.check...)
+
+        def read_request(
+            request: Request, errors: list[Any], values: dict[str, Any] | None = None
+        ) -> dict[str, Any] | None:
+            values = {} if values is None else values
+            values[request_name] = request
+            return values
+
+        return read_request
+
+    def read(
+        request: Request, errors: list[Any], values: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        values = {} if values is None else values
+        if request_name is not None:
+            values[request_name] = request
+        mine: list[Any] = []
+        for given, params, defaults in sources:
+            if defaults is not None and not request.scope["query_string"]:
+                values.update(defaults)  # no query string: the defaults, valid by declaration
+            else:
+                _read(params, given(request), values, mine)
+        if mine:
+            errors.extend(mine)
+            return None
+        return values
+
+    return read
+
+
+_given: dict[str, Callable[[Request], Mapping[str, Any]]] = {
+    "path": lambda request: request.path_params,
+    "query": lambda request: request.query_params,
+    "header": lambda request: request.headers,
+}
 
 
 def _handler(dependant: Dependant) -> Callable[[Request], Any]:
-    endpoint = _step(dependant)
+    solve = _solver(dependant)
+    endpoint = dependant.call
     body: ModelField | None = None
     if dependant.body_params:
         body = dependant.body_params[0]
         if len(dependant.body_params) > 1 or getattr(body.field_info, "embed", False):
             raise TypeError("a direct route takes one body, not embedded")
-    adapter = TypeAdapter(Annotated[body.field_info.annotation, body.field_info]) if body else None
+    adapter: TypeAdapter[Any] | None = None
+    if body is not None:  # what FastAPI validates the body with, from bytes
+        annotation: Any = body.field_info.annotation
+        adapter = TypeAdapter(Annotated[annotation, body.field_info])
 
     async def handle(request: Request) -> Response:
         values: dict[str, Any] = {}
@@ -146,66 +225,36 @@ def _handler(dependant: Dependant) -> Callable[[Request], Any]:
         if body is not None and adapter is not None:
             value, body_errors = await _body(request, body, adapter)
             values[body.name] = value
-        solved = await _solve(endpoint, request, errors)
+        solved = await solve(request, errors)
         errors.extend(body_errors)
         if errors or solved is None:
             raise RequestValidationError(errors)
-        response = await endpoint.call(**solved, **values)
+        response = await endpoint(**solved, **values)  # type: ignore[misc]
         if not isinstance(response, Response):
-            raise TypeError(f"a direct route's endpoint returns a Response: {endpoint.call}")
+            raise TypeError(f"a direct route's endpoint returns a Response: {endpoint}")
         return response
 
     return handle
 
 
-async def _solve(step: _Step, request: Request, errors: list[Any]) -> dict[str, Any] | None:
-    """The arguments of `step.call`, its dependencies called; None if any did not validate
-    (their errors added to `errors`), as FastAPI's `solve_dependencies`."""
-    values: dict[str, Any] = {}
-    for need in step.needs:
-        arguments = await _solve(need, request, errors)
-        if arguments is None:
-            continue
-        result = await need.call(**arguments)
-        if need.name is not None:
-            values[need.name] = result
-    if step.request_name is not None:
-        values[step.request_name] = request
-    mine: list[Any] = []
-    if step.path:
-        _read(step.path, request.path_params, "path", values, mine)
-    if step.query:
-        query = request.query_params if request.scope["query_string"] else _NOTHING
-        _read(step.query, query, "query", values, mine)
-    if step.headers:
-        _read(step.headers, request.headers, "header", values, mine)
-    if mine:
-        errors.extend(mine)
-        return None
-    return values
-
-
 def _read(
-    fields: list[ModelField],
-    given: Mapping[str, Any],
-    where: str,
-    values: dict[str, Any],
-    errors: list[Any],
+    params: list[_Param], given: Mapping[str, Any], values: dict[str, Any], errors: list[Any]
 ) -> None:
-    for field in fields:
-        loc = (where, field.alias)
-        raw = given.get(field.alias)
+    for param in params:
+        raw = given.get(param.alias)
         if raw is None:
-            if field.field_info.is_required():
-                errors.append(get_missing_field_error(loc=loc))
+            if param.required:
+                errors.append(_missing(param.loc))
             else:
-                values[field.name] = field.field_info.get_default(call_default_factory=True)
-            continue
-        value, problems = field.validate(raw, values, loc=loc)
-        if problems:
-            errors.extend(problems)
+                values[param.name] = param.default
+        elif param.as_is:
+            values[param.name] = raw
         else:
-            values[field.name] = value
+            value, problems = param.field.validate(raw, values, loc=param.loc)
+            if problems:
+                errors.extend(problems)
+            else:
+                values[param.name] = value
 
 
 async def _body(
@@ -222,7 +271,7 @@ async def _body(
     loc = ("body",)
     if not raw:
         if field.field_info.is_required():
-            return None, [get_missing_field_error(loc=loc)]
+            return None, [_missing(loc)]
         return field.field_info.get_default(call_default_factory=True), []
     if not _is_json(request.headers.get("content-type")):
         value, errors = field.validate(raw, {}, loc=loc)  # bytes: refused as FastAPI does
@@ -240,6 +289,10 @@ async def _body(
         raise RequestValidationError([{**invalid, "input": {}, "ctx": {"error": e.msg}}]) from e
     value, errors = field.validate(parsed, {}, loc=loc)
     return value, errors
+
+
+def _missing(loc: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}  # FastAPI's
 
 
 def _is_json(content_type: str | None) -> bool:

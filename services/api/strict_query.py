@@ -60,17 +60,17 @@ def query_parameters(dependant: Dependant) -> dict[str, bool]:
     while pending:
         current = pending.pop()
         for field in current.query_params:
-            found[field.alias] = _is_sequence(field.field_info.annotation)
+            found[field.alias] = is_sequence(field.field_info.annotation)
         pending.extend(current.dependencies)
     return found
 
 
-def _is_sequence(annotation: Any) -> bool:
+def is_sequence(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _is_sequence(get_args(annotation)[0])
+        return is_sequence(get_args(annotation)[0])
     if origin is Union or origin is types.UnionType:
-        return any(_is_sequence(arg) for arg in get_args(annotation))
+        return any(is_sequence(arg) for arg in get_args(annotation))
     return origin in _SEQUENCES or annotation in _SEQUENCES
 
 
