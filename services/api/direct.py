@@ -28,11 +28,10 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import fastapi.routing
 from fastapi import APIRouter, HTTPException
-from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -42,6 +41,9 @@ from starlette.responses import Response
 
 from services.api.schemas import nul_free_context
 from services.api.strict_query import is_sequence
+
+if TYPE_CHECKING:
+    from fastapi._compat import ModelField
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -60,6 +62,7 @@ def direct(
     return add
 
 
+_UNREADABLE = "There was an error parsing the body"  # FastAPI's words
 Solve = Callable[[Request, list[Any]], Awaitable[dict[str, Any] | None]]
 
 
@@ -112,15 +115,10 @@ def _solver(dependant: Dependant) -> Solve:
     any did not validate (their errors added to the list), as FastAPI's `solve_dependencies`."""
     call = dependant.call
     where = getattr(call, "__qualname__", repr(call))
-    unsupported = (
-        dependant.cookie_params
-        or dependant.websocket_param_name
-        or dependant.http_connection_param_name
-        or dependant.response_param_name
-        or dependant.background_tasks_param_name
-        or dependant.security_scopes_param_name
-    )
-    if call is None or not inspect.iscoroutinefunction(call) or unsupported:
+    d = dependant
+    unsupported = d.cookie_params or d.websocket_param_name or d.http_connection_param_name
+    unsupported = unsupported or d.response_param_name or d.background_tasks_param_name
+    if unsupported or d.security_scopes_param_name or not inspect.iscoroutinefunction(call):
         raise TypeError(f"a direct route solves async callables of request parameters: {where}")
     for field in (*dependant.query_params, *dependant.header_params):
         if is_sequence(field.field_info.annotation):
@@ -149,10 +147,7 @@ def _solver(dependant: Dependant) -> Solve:
     return solve
 
 
-Read = Callable[..., dict[str, Any] | None]
-
-
-def _reader(dependant: Dependant) -> Read:
+def _reader(dependant: Dependant) -> Callable[..., dict[str, Any] | None]:
     """What reads a dependant's own arguments from a request (see `_solver`)."""
     request_name = dependant.request_param_name
     sources = []
@@ -208,11 +203,9 @@ _given: dict[str, Callable[[Request], Mapping[str, Any]]] = {
 def _handler(dependant: Dependant) -> Callable[[Request], Any]:
     solve = _solver(dependant)
     endpoint = dependant.call
-    body: ModelField | None = None
-    if dependant.body_params:
-        body = dependant.body_params[0]
-        if len(dependant.body_params) > 1 or getattr(body.field_info, "embed", False):
-            raise TypeError("a direct route takes one body, not embedded")
+    body = dependant.body_params[0] if dependant.body_params else None
+    if len(dependant.body_params) > 1 or getattr(body and body.field_info, "embed", False):
+        raise TypeError("a direct route takes one body, not embedded")
     adapter: TypeAdapter[Any] | None = None
     if body is not None:  # what FastAPI validates the body with, from bytes
         annotation: Any = body.field_info.annotation
@@ -267,7 +260,7 @@ async def _body(
     except HTTPException:
         raise
     except Exception as e:  # a disconnect, a body over the limit (services.api.guards)
-        raise HTTPException(status_code=400, detail="There was an error parsing the body") from e
+        raise HTTPException(status_code=400, detail=_UNREADABLE) from e
     loc = ("body",)
     if not raw:
         if field.field_info.is_required():
@@ -287,6 +280,8 @@ async def _body(
     except json.JSONDecodeError as e:
         invalid = {"type": "json_invalid", "loc": ("body", e.pos), "msg": "JSON decode error"}
         raise RequestValidationError([{**invalid, "input": {}, "ctx": {"error": e.msg}}]) from e
+    except Exception as e:  # not UTF-8, nested too deep
+        raise HTTPException(status_code=400, detail=_UNREADABLE) from e
     value, errors = field.validate(parsed, {}, loc=loc)
     return value, errors
 
@@ -300,8 +295,5 @@ def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
     kind, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
-    return (
-        kind == "application"
-        and "/" not in subtype
-        and (subtype == "json" or subtype.endswith("+json"))
-    )
+    json_type = subtype == "json" or subtype.endswith("+json")
+    return kind == "application" and "/" not in subtype and json_type

@@ -6,11 +6,9 @@ right and is not.
 
 What a route takes is read from what it declares (its dependant, dependencies included), on
 its first request with a query string: a new route is covered without being listed anywhere.
-The check is one app-wide dependency, so it runs after routing, for every route. The
-shortcuts (services.api.shortcuts) skip dependencies: they answer only exact query strings
-the route declares and hand anything else to the route, and so to this check. `/docs`,
-`/redoc`, `/openapi.json` and the operations endpoints (`/healthz`, `/readyz`, `/metrics`)
-keep accepting anything.
+The check is one app-wide dependency, so it runs after routing, for every route (the direct
+routes, services.api.direct, call it as FastAPI would). `/docs`, `/redoc`, `/openapi.json`
+and the operations endpoints (`/healthz`, `/readyz`, `/metrics`) keep accepting anything.
 """
 
 from __future__ import annotations
