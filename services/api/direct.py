@@ -1,34 +1,30 @@
 """A cheaper solving of what an endpoint declares, for the hottest routes.
 
-FastAPI's per-request solving of an endpoint's dependencies and parameters (generic checks
-per field and per request, the JSON body parsed with `json` and then validated as Python,
-the content type parsed with `email.message`) cost more worker CPU than a read of a track
-(benchmarks/README.md, "One request path per route"). A route declared with `@direct(router,
-...)` keeps everything FastAPI does from the endpoint's signature -- routing, the OpenAPI
-document, the strict query check (which reads the route's dependant) -- and answers every
-request through one handler compiled from that same signature at start-up:
+FastAPI's per-request solving of dependencies and parameters (generic checks per field and
+request, the JSON body parsed with `json` then validated as Python) cost more worker CPU than
+a read of a track (benchmarks/README.md, "One request path per route"). A route added with
+`@direct(router, ...)` keeps all FastAPI derives from the endpoint's signature (routing, the
+OpenAPI document, the strict query check, which reads the dependant), and answers every
+request through one handler compiled from that signature at start-up:
 
-- the dependencies are called in FastAPI's order, each with its path, query and header
-  parameters validated by FastAPI's own fields (same values, same `loc`, same messages); a
-  dependency whose parameters do not validate is skipped and its errors kept, as FastAPI does;
-- a JSON body is validated from its bytes in one step (its parse errors answered before the
-  dependencies, as FastAPI does); any other body goes to the same field as in FastAPI;
-- the errors, if any, are raised together as FastAPI's `RequestValidationError`, so the app's
-  one exception table shapes them (services.api.problems).
+- dependencies are called in FastAPI's order, their parameters validated by FastAPI's own
+  fields (same values, `loc` and messages); one whose parameters fail is skipped, its errors
+  kept; a JSON body is validated from its bytes, its parse errors raised before the
+  dependencies; all errors are raised together as FastAPI's `RequestValidationError`, so the
+  app's one exception table shapes them (services.api.problems).
 
 Only what these routes use is supported, and a route declaring anything else is refused when
-it is built, not served differently: `async def` endpoints and dependencies, the `Request`,
-path, query and header parameters, at most one (not embedded) body, no cookies, forms,
-security scopes, yield dependencies or background tasks.
+built: `async def` endpoint and dependencies taking the `Request` and path, query and header
+parameters, at most one body (not embedded); no cookies, forms, scopes, yield dependencies.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import fastapi.routing
 from fastapi import APIRouter, HTTPException
@@ -54,9 +50,8 @@ def direct(
     """Like `@router.get(path, ...)` (with `method`), the route being a `DirectRoute`."""
 
     def add(endpoint: Endpoint) -> Endpoint:
-        router.add_api_route(
-            path, endpoint, methods=[method], route_class_override=DirectRoute, **options
-        )
+        options.update(methods=[method], route_class_override=DirectRoute)
+        router.add_api_route(path, endpoint, **options)
         return endpoint
 
     return add
@@ -72,7 +67,7 @@ class _Param:
 
     field: ModelField
     name: str
-    alias: str
+    key: Any  # what it is looked up by: its alias, in bytes for a header (see `_lookups`)
     loc: tuple[str, str]
     required: bool
     default: Any
@@ -89,7 +84,8 @@ def _param(field: ModelField, where: str) -> _Param:
     if not isinstance(default, _IMMUTABLE):
         raise TypeError(f"a direct route's parameters have immutable defaults: {field.name}")
     plain = info.annotation in (str, str | None) and not info.metadata
-    return _Param(field, field.name, field.alias, (where, field.alias), required, default, plain)
+    key = field.alias.lower().encode("latin-1") if where == "header" else field.alias
+    return _Param(field, field.name, key, (where, field.alias), required, default, plain)
 
 
 class DirectRoute(APIRoute):
@@ -104,10 +100,8 @@ def _effective_dependant(route: APIRoute) -> Dependant:
     it (FastAPI >= 0.160 builds it per inclusion and says which through a context variable)."""
     current = getattr(fastapi.routing, "_effective_route_context_var", None)
     context = current.get() if current is not None else None
-    if context is not None and context.original_route is route and context.dependant:
-        dependant: Dependant = context.dependant
-        return dependant
-    return route.dependant
+    found = context.dependant if context and context.original_route is route else None
+    return cast(Dependant, found or route.dependant)
 
 
 def _solver(dependant: Dependant) -> Solve:
@@ -161,17 +155,7 @@ def _reader(dependant: Dependant) -> Callable[..., dict[str, Any] | None]:
         if kind == "query" and not any(param.required for param in params):
             defaults = {param.name: param.default for param in params}
         if params:
-            sources.append((_given[kind], params, defaults))
-    if not sources and request_name is not None:  # the request alone (strict_query.check...)
-
-        def read_request(
-            request: Request, errors: list[Any], values: dict[str, Any] | None = None
-        ) -> dict[str, Any] | None:
-            values = {} if values is None else values
-            values[request_name] = request
-            return values
-
-        return read_request
+            sources.append((_lookups[kind], params, defaults))
 
     def read(
         request: Request, errors: list[Any], values: dict[str, Any] | None = None
@@ -180,11 +164,11 @@ def _reader(dependant: Dependant) -> Callable[..., dict[str, Any] | None]:
         if request_name is not None:
             values[request_name] = request
         mine: list[Any] = []
-        for given, params, defaults in sources:
+        for lookup, params, defaults in sources:
             if defaults is not None and not request.scope["query_string"]:
                 values.update(defaults)  # no query string: the defaults, valid by declaration
             else:
-                _read(params, given(request), values, mine)
+                _read(params, lookup(request), values, mine)
         if mine:
             errors.extend(mine)
             return None
@@ -193,10 +177,23 @@ def _reader(dependant: Dependant) -> Callable[..., dict[str, Any] | None]:
     return read
 
 
-_given: dict[str, Callable[[Request], Mapping[str, Any]]] = {
-    "path": lambda request: request.path_params,
-    "query": lambda request: request.query_params,
-    "header": lambda request: request.headers,
+def _first_header(request: Request) -> Callable[[bytes], str | None]:
+    """A header's first value, as `Headers.get` (where an absent one costs a caught KeyError)."""
+    headers: list[tuple[bytes, bytes]] = request.scope["headers"]
+
+    def get(key: bytes) -> str | None:
+        for name, value in headers:
+            if name == key:
+                return value.decode("latin-1")
+        return None
+
+    return get
+
+
+_lookups: dict[str, Callable[[Request], Callable[[Any], Any]]] = {
+    "path": lambda request: request.path_params.get,
+    "query": lambda request: request.query_params.get,
+    "header": _first_header,
 }
 
 
@@ -231,10 +228,10 @@ def _handler(dependant: Dependant) -> Callable[[Request], Any]:
 
 
 def _read(
-    params: list[_Param], given: Mapping[str, Any], values: dict[str, Any], errors: list[Any]
+    params: list[_Param], get: Callable[[Any], Any], values: dict[str, Any], errors: list[Any]
 ) -> None:
     for param in params:
-        raw = given.get(param.alias)
+        raw = get(param.key)
         if raw is None:
             if param.required:
                 errors.append(_missing(param.loc))
