@@ -46,7 +46,7 @@ def require(role: str) -> Callable[..., Awaitable[Principal]]:
 
 async def authorize(request: Request, authorization: str | None, role: str) -> Principal:
     """Who presents `authorization` (the header's value), if they may act as `role`;
-    else 401 or 403. (Also called by the shortcuts, which read the header themselves.)"""
+    else 401 or 403."""
     tracker: Tracker = request.app.state.tracker
     if authorization is None:
         if role == "reader" and tracker.settings.public_reads:

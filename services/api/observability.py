@@ -4,7 +4,7 @@
 - every request gets an id: the caller's `X-Request-ID` if it looks sane, else a fresh one;
   it is answered in `X-Request-ID` and is in every log record written for the request
   (`services.logs`), also from the worker threads where the plain `def` routes and
-  the shortcuts' store calls run;
+  the direct routes' store calls run;
 - one access-log record per request: method, path, route template, status, duration
   (never headers: the `Authorization` secret must not reach a log);
 - `ntrack_http_requests_total` and `ntrack_http_request_duration_seconds` by method, route

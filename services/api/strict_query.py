@@ -6,11 +6,9 @@ right and is not.
 
 What a route takes is read from what it declares (its dependant, dependencies included), on
 its first request with a query string: a new route is covered without being listed anywhere.
-The check is one app-wide dependency, so it runs after routing, for every route. The
-shortcuts (services.api.shortcuts) skip dependencies: they answer only exact query strings
-the route declares and hand anything else to the route, and so to this check. `/docs`,
-`/redoc`, `/openapi.json` and the operations endpoints (`/healthz`, `/readyz`, `/metrics`)
-keep accepting anything.
+The check is one app-wide dependency, so it runs after routing, for every route (the direct
+routes, services.api.direct, call it as FastAPI would). `/docs`, `/redoc`, `/openapi.json`
+and the operations endpoints (`/healthz`, `/readyz`, `/metrics`) keep accepting anything.
 """
 
 from __future__ import annotations
@@ -61,17 +59,17 @@ def query_parameters(dependant: Dependant) -> dict[str, bool]:
     while pending:
         current = pending.pop()
         for field in current.query_params:
-            found[field.alias] = _is_sequence(field.field_info.annotation)
+            found[field.alias] = is_sequence(field.field_info.annotation)
         pending.extend(current.dependencies)
     return found
 
 
-def _is_sequence(annotation: Any) -> bool:
+def is_sequence(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _is_sequence(get_args(annotation)[0])
+        return is_sequence(get_args(annotation)[0])
     if origin is Union or origin is types.UnionType:
-        return any(_is_sequence(arg) for arg in get_args(annotation))
+        return any(is_sequence(arg) for arg in get_args(annotation))
     return origin in _SEQUENCES or annotation in _SEQUENCES
 
 

@@ -1,11 +1,13 @@
-"""Worker threads for the blocking store calls of the shortcuts (services.api.shortcuts).
+"""Worker threads for the blocking store calls of the hot routes (services.api.direct).
 
 Not anyio's threadpool nor a concurrent.futures pool, whose hand-offs cost more worker CPU
 than a read of a track (benchmarks/README.md, "Why the code does X"): a call here is one
 `SimpleQueue.put` and comes back through `call_soon_threadsafe`. And few threads, since
 every thread woken contends for the GIL with the event loop: two for reads (one short query
 each), and for writes as many as the event store's pool has connections (a write holds one
-through its commit; more threads would only wait for one).
+through its commit; more threads would only wait for one). A read that waits for the
+projector (`min_position`) or rebuilds from the record (`on`) can hold its thread for
+seconds, so it takes anyio's threadpool instead, as the plain `def` routes do.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_a_refused_parameter_is_refused_before_the_token_is_asked_for(client: Ap
     refused_for(response, "q")
 
 
-def test_the_shortcut_routes_refuse_an_unknown_parameter_too(client: Api) -> None:
+def test_the_direct_routes_refuse_an_unknown_parameter_too(client: Api) -> None:
     client.open_track("ssd")
     refused_for(client.http.get("/v1/tracks/ssd", params={"bogus": "1"}), "bogus")
     refused_for(client.http.get("/v1/tracks/ssd?min_position=0&bogus=1"), "bogus")

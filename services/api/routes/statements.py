@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,15 +15,14 @@ from domain.document import TrackView
 from services.api.auth import Principal
 from services.api.correction_schemas import CorrectionCreate, RetractionCreate
 from services.api.deps import (
-    IDEMPOTENCY_KEY_LENGTH,
     Recorder,
     TrackerDep,
     TrackId,
     WriteOptions,
     WriteOptionsDep,
-    authorize,
     write_response,
 )
+from services.api.direct import direct
 from services.api.responses import (
     BatchWritten,
     StatementWritten,
@@ -32,17 +30,12 @@ from services.api.responses import (
 from services.api.schemas import (
     StatementBatch,
     StatementIn,
-    nul_free_context,
     statement_fields,
 )
-from services.api.shortcuts import Shortcut, ShortcutRoute, header, is_plain_json, shortcut
-from services.application import WriteResult, resolve_track_ref
+from services.application import WriteResult
 from services.bootstrap import Tracker
 
-router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=ShortcutRoute)
-
-_one_statement: TypeAdapter[BaseModel] = TypeAdapter(StatementIn)
-_statement_batch: TypeAdapter[StatementBatch] = TypeAdapter(StatementBatch)
+router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
 
 
 def _statement(track: TrackView, ids: list[str]) -> dict[str, Any]:
@@ -65,43 +58,6 @@ def _written(result: WriteResult) -> dict[str, Any]:
     body["track_version"] = result.version
     body["position"] = result.position
     return body
-
-
-def _plain_write(schema: TypeAdapter[Any], record: Callable[..., Response]) -> Shortcut:
-    """A write whose body validates against `schema`, sent as application/json with a
-    Content-Length and an Idempotency-Key (if any) of the allowed length: no dependency
-    solving, and the body validated from its bytes (see services.api.shortcuts), without a
-    query string (the route refuses any: services.api.strict_query); otherwise,
-    or on any doubt about the body, the endpoint answers, with the errors the schema
-    describes. `record(tracker, track_id, body, who, write)` is what the endpoint calls."""
-
-    async def plain(request: Request) -> Response | None:
-        key = header(request, b"idempotency-key")
-        least, most = IDEMPOTENCY_KEY_LENGTH
-        if (
-            request.scope["query_string"]  # the writes take none: refused by the route
-            or (key is not None and not least <= len(key) <= most)
-            or not is_plain_json(request)
-            or header(request, b"content-length") is None
-        ):
-            return None
-        try:
-            raw = await request.body()
-        except Exception:  # a disconnect, a body over the limit: FastAPI answers as always
-            return None
-        try:
-            body = schema.validate_json(raw, context=nul_free_context(raw))
-        except ValidationError:  # reported by FastAPI, in its terms (400 or 422, `errors`)
-            return None
-        who = await authorize(request, header(request, b"authorization"), "recorder")
-        track_id = resolve_track_ref(request.path_params["track"])
-        write = WriteOptions(header(request, b"if-match"), key)
-        answer: Response = await request.app.state.workers.writes.call(
-            record, request.app.state.tracker, track_id, body, who, write
-        )
-        return answer
-
-    return plain
 
 
 def record_one(
@@ -144,35 +100,49 @@ def record_many(
     )
 
 
-@router.post(
+@direct(
+    router,
+    "POST",
     "/statements",
     status_code=201,
     response_model=StatementWritten,
     summary="Record a statement",
 )
-@shortcut(_plain_write(_one_statement, record_one))
-def record_statement(
-    track_id: TrackId, body: StatementIn, tracker: TrackerDep, who: Recorder, write: WriteOptionsDep
+async def record_statement(
+    track_id: TrackId,
+    body: StatementIn,
+    tracker: TrackerDep,
+    who: Recorder,
+    write: WriteOptionsDep,
+    request: Request,
 ) -> Response:
-    return record_one(tracker, track_id, body, who, write)
+    answer: Response = await request.app.state.workers.writes.call(
+        record_one, tracker, track_id, body, who, write
+    )
+    return answer
 
 
-@router.post(
+@direct(
+    router,
+    "POST",
     "/statements:batch",
     status_code=201,
     response_model=BatchWritten,
     summary="Record up to 500 statements",
 )
-@shortcut(_plain_write(_statement_batch, record_many))
-def record_batch(
+async def record_batch(
     track_id: TrackId,
     body: StatementBatch,
     tracker: TrackerDep,
     who: Recorder,
     write: WriteOptionsDep,
+    request: Request,
 ) -> Response:
     """All or nothing, in one transaction."""
-    return record_many(tracker, track_id, body, who, write)
+    answer: Response = await request.app.state.workers.writes.call(
+        record_many, tracker, track_id, body, who, write
+    )
+    return answer
 
 
 @router.post(

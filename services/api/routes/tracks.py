@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,16 +23,14 @@ from services.api.deps import (
     TrackerDep,
     TrackId,
     WriteOptionsDep,
-    authorize,
     read_response,
     reflect,
     write_response,
 )
+from services.api.direct import direct
 from services.api.document_cache import TrackDocumentCache
 from services.api.responses import TrackList, TrackPublic
 from services.api.schemas import PartyCreate, StatusChange, TrackCreate
-from services.api.shortcuts import ShortcutRoute, header, shortcut
-from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 from services.projections.projector import PROJECTION
 
@@ -49,7 +47,7 @@ WorldDate = Annotated[
 ]
 
 
-router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=ShortcutRoute)
+router = APIRouter(prefix="/v1/tracks", tags=["tracks"])
 
 
 @router.post("", status_code=201, response_model=TrackPublic, summary="Open a track")
@@ -96,40 +94,8 @@ def list_tracks(
     return read_response({"items": items}, position)
 
 
-_MIN_POSITION_ONLY = re.compile(rb"min_position=(\d{1,18})")
-
-
-async def _plain_read(request: Request) -> Response | None:
-    """`GET /v1/tracks/{track}` without dependency solving (see services.api.shortcuts):
-    from the document cache when it has the track (with `min_position`, only if the cache
-    has seen that position), else from the read model without a query string. Anything
-    else, and a `min_position` the cache has not seen, takes the endpoint below."""
-    query = request.scope["query_string"]
-    min_position = None
-    if query:
-        if (match := _MIN_POSITION_ONLY.fullmatch(query)) is None:
-            return None
-        min_position = int(match[1])
-    await authorize(request, header(request, b"authorization"), "reader")
-    track_id = resolve_track_ref(request.path_params["track"])
-    documents: TrackDocumentCache | None = request.app.state.documents
-    if (
-        documents is not None
-        and (hit := documents.get(str(track_id))) is not None
-        and (min_position is None or hit.position >= min_position)
-    ):
-        return _document_response(hit.body, hit.position)
-    if min_position is not None:
-        return None  # the endpoint waits for the projector
-    answer: Response = await request.app.state.workers.reads.call(
-        current_state, request.app.state.tracker, track_id, documents
-    )
-    return answer
-
-
-@router.get("/{track}", response_model=TrackPublic, summary="Current state of a track")
-@shortcut(_plain_read)
-def get_track(
+@direct(router, "GET", "/{track}", response_model=TrackPublic, summary="Current state of a track")
+async def get_track(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
@@ -139,12 +105,37 @@ def get_track(
 ) -> Response:
     """`{track}` is the id or the slug. Served by the read model; with `on`, rebuilt from
     the event store."""
+    documents: TrackDocumentCache | None = request.app.state.documents
+    if (
+        on is None
+        and documents is not None
+        and (hit := documents.get(str(track_id))) is not None
+        and (min_position is None or hit.position >= min_position)
+    ):
+        return _document_response(hit.body, hit.position)
+    if on is None and min_position is None:
+        answer: Response = await request.app.state.workers.reads.call(
+            current_state, tracker, track_id, documents
+        )
+        return answer
+    # A wait for the projector or a rebuild from the record can hold a thread for seconds:
+    # not one of the few store workers (services.api.workers), which every read shares.
+    return await run_in_threadpool(_read_at, tracker, track_id, on, min_position, documents)
+
+
+def _read_at(
+    tracker: Tracker,
+    track_id: UUID,
+    on: Moment | None,
+    min_position: int | None,
+    documents: TrackDocumentCache | None,
+) -> Response:
     if min_position is not None:
         reflect(tracker, min_position)
     if on is not None:
         position = tracker.app.max_position()
         return read_response(audit.world_on(tracker.app, track_id, on, position=position), position)
-    return current_state(tracker, track_id, request.app.state.documents)
+    return current_state(tracker, track_id, documents)
 
 
 def current_state(
