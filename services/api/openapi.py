@@ -125,6 +125,7 @@ ROUTE_PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/demands": READ,
     "GET /v1/warnings": READ,
     "GET /v1/meetings": READ,
+    "GET /v1/meetings.ics": READ,
     "GET /v1/actors": READ,
     "GET /v1/events": AUDIT,
     "GET /v1/events/stream": AUDIT,

@@ -21,15 +21,20 @@ from services.queries import PageAfter
 _moment = TypeAdapter(Moment)
 
 
-def invalid_cursor() -> ApiProblem:
-    detail = "cursor is not one this service gave out; pass a page's next_cursor as it is"
+def query_problem(parameter: str, title: str, detail: str, slug: str) -> ApiProblem:
+    """A 422 about one query parameter, its `errors` entry shaped as a validation error's."""
     return ApiProblem(
         422,
-        "Invalid cursor",
+        title,
         detail,
-        slug="invalid-cursor",
-        errors=[{"loc": ["query", "cursor"], "msg": detail, "type": "invalid_cursor"}],
+        slug=slug,
+        errors=[{"loc": ["query", parameter], "msg": detail, "type": slug.replace("-", "_")}],
     )
+
+
+def invalid_cursor() -> ApiProblem:
+    detail = "cursor is not one this service gave out; pass a page's next_cursor as it is"
+    return query_problem("cursor", "Invalid cursor", detail, "invalid-cursor")
 
 
 def moment_key(name: str, value: str | None, *, period_end: bool = False) -> str | None:
@@ -112,12 +117,6 @@ def track_ids(tracker: Tracker, refs: Sequence[str] | None) -> tuple[str, ...]:
         track_id = str(resolve_track_ref(ref))
         if not tracker.read_model.has_track(track_id):
             detail = f"track={ref} names no track; GET /v1/tracks lists them"
-            raise ApiProblem(
-                422,
-                "Unknown track",
-                detail,
-                slug="unknown-track",
-                errors=[{"loc": ["query", "track"], "msg": detail, "type": "unknown_track"}],
-            )
+            raise query_problem("track", "Unknown track", detail, "unknown-track")
         ids.append(track_id)
     return tuple(ids)

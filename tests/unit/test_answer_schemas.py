@@ -20,7 +20,11 @@ from services.api.responses.statements import REQUESTS, DemandStatus
 from services.api.schemas import StatementIn
 
 # Answers that are not JSON: their media type is what the document must say.
-NOT_JSON = {"GET /v1/events/stream": "text/event-stream", "GET /metrics": "text/plain"}
+NOT_JSON = {
+    "GET /v1/events/stream": "text/event-stream",
+    "GET /metrics": "text/plain",
+    "GET /v1/meetings.ics": "text/calendar",
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,12 @@ from starlette.responses import Response
 
 from domain.changes import window_is_inverted
 from services import audit
+from services.api import paging
 from services.api.dates import Moment, moment_start
 from services.api.deps import MinPosition, Reader, TrackerDep, TrackId, read_response, reflect
+from services.api.paging import invalid_cursor, query_problem
 from services.api.problems import ApiProblem
 from services.api.responses import ChangesPage
-from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 
 router = APIRouter(tags=["tracks"])
@@ -89,7 +90,11 @@ def changes(
     min_position: MinPosition = None,
 ) -> Response:
     reflect(tracker, min_position)
-    track_ids = _tracks(tracker, track) if track else audit.every_track(tracker.read_model)
+    track_ids = (
+        [UUID(t) for t in paging.track_ids(tracker, track)]
+        if track
+        else audit.every_track(tracker.read_model)
+    )
     return _answer(tracker, track_ids, from_, to, limit, cursor)
 
 
@@ -111,24 +116,8 @@ def _answer(
     return read_response(body, position)
 
 
-def _tracks(tracker: Tracker, refs: Sequence[str]) -> list[UUID]:
-    ids = []
-    for ref in refs:
-        track_id = resolve_track_ref(ref)
-        if not tracker.read_model.has_track(str(track_id)):
-            raise _invalid("track", f"track={ref} names no track (give an id or a slug)")
-        ids.append(track_id)
-    return ids
-
-
 def _invalid(name: str, detail: str) -> ApiProblem:
-    return ApiProblem(
-        422,
-        "Invalid request",
-        detail,
-        slug="invalid-request",
-        errors=[{"loc": ["query", name], "msg": detail, "type": "invalid-request"}],
-    )
+    return query_problem(name, "Invalid request", detail, "invalid-request")
 
 
 def _cursor(key: str, position: int) -> str:
@@ -145,6 +134,4 @@ def _decode_cursor(cursor: str) -> tuple[str, int]:
             raise ValueError("position out of range")
         return key, int(position)
     except (ValueError, UnicodeDecodeError, OverflowError):
-        raise ApiProblem(
-            422, "Invalid cursor", "cursor is not one this service gave out", slug="invalid-cursor"
-        ) from None
+        raise invalid_cursor() from None
