@@ -1,7 +1,7 @@
 """S1: reads across tracks at scale -- full-text search and filtered cross-track reads.
 
     .venv/bin/python -m benchmarks.search_bench [--database-url URL] [--statements 100000]
-        [--tracks 50] [--rounds 40] [--workers 2]
+        [--tracks 50] [--rounds 40] [--workers 2] [--keep]
 
 Records `--statements` statements over `--tracks` tracks through the batch endpoint of a
 running `ntrack serve` (projector in its own process, as docker-compose runs it), waits until
@@ -14,7 +14,8 @@ on the same database -- the anchor a user writing SQL by hand would have; the ra
 price of the service (HTTP, auth, validation, JSON).
 
 PostgreSQL by default (a fresh `bench_<random>` schema, dropped at the end); pass
-`--database-url sqlite:///PATH` for SQLite (a fresh file, removed at the end).
+`--database-url sqlite:///PATH` for SQLite (a fresh file, removed at the end). `--keep` keeps
+the database and prints its URL, to look at query plans on it.
 """
 
 from __future__ import annotations
@@ -261,6 +262,7 @@ def main() -> None:
     p.add_argument("--tracks", type=int, default=50)
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--keep", action="store_true", help="keep the database; print its URL")
     args = p.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="s1-logs-"))
     sqlite = args.database_url.startswith("sqlite")
@@ -289,7 +291,9 @@ def main() -> None:
         print(f"(written to {out})")
     finally:
         svc.stop()
-        if sqlite:
+        if args.keep:
+            print(f"kept: {url}")
+        elif sqlite:
             for f in path.parent.glob("s1.sqlite3*"):
                 f.unlink()
         else:
