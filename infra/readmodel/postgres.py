@@ -67,6 +67,10 @@ class PostgresTx(ReadModelTx):
         # One statement text whatever the count.
         self._exec(f"DELETE FROM {table} WHERE statement_id = ANY(%b::text[])", (ids,))
 
+    def _live_actors(self, ids: list[str]) -> list[tuple[Any, ...]]:
+        ask = "a.statement_id = ANY(%b::text[])"
+        return list(self._exec(self.LIVE_ACTORS.format(ids=ask), (ids,)).fetchall())
+
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:
         table = "unnest(%b::text[], %b::text[]) AS p(track_id, statement_id)"
         tracks, statements = zip(*pairs, strict=True)

@@ -51,6 +51,17 @@ DDL = [
         name TEXT NOT NULL, role TEXT, role_key TEXT, party TEXT NOT NULL,
         relation TEXT NOT NULL, PRIMARY KEY (statement_id, relation))""",
     """CREATE INDEX IF NOT EXISTS rm_actors_by_name ON rm_actors (name_key)""",
+    # What `/v1/actors` reads: per person (name_key) and each spelling, role, party and track
+    # they are named with, how many live rows of rm_actors name them so (`mentions`: the
+    # facet exists while it is above 0) and how many live statements they count for there
+    # (`statements`: a statement naming someone twice counts once, on its first relation).
+    # Kept by the projector in its transaction: a page of people reads a few rows per
+    # person, not every row naming them. `role` and `role_key` are '' for no role (a key
+    # column cannot be NULL).
+    """CREATE TABLE IF NOT EXISTS rm_actor_facets (
+        name_key TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, role_key TEXT NOT NULL,
+        party TEXT NOT NULL, track_id TEXT NOT NULL, mentions INTEGER NOT NULL,
+        statements INTEGER NOT NULL, PRIMARY KEY (name_key, name, role, party, track_id))""",
 ]
 
 # Indexes over columns added to rm_statements since release 1.1's first shape: made only on
@@ -132,6 +143,17 @@ ACTOR_COLUMNS = {
     "party": "text",
     "relation": "text",
 }
+FACET_COLUMNS = {
+    "name_key": "text",
+    "name": "text",
+    "role": "text",
+    "role_key": "text",
+    "party": "text",
+    "track_id": "text",
+    "mentions": "integer",
+    "statements": "integer",
+}
+FACET_KEY = "name_key, name, role, party, track_id"
 # The folded words a statement is found by (`q`); the table is the store's (FTS5, tsvector).
 TEXT_COLUMNS = {"statement_id": "text", "body": "text"}
 
@@ -149,6 +171,7 @@ TABLES = (
     "rm_track_parties",
     "rm_statements",
     *STATEMENT_CHILDREN,
+    "rm_actor_facets",
 )
 ALL_TABLES = (*TABLES, "rm_tracking")
 

@@ -36,6 +36,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "rm_joint_parties": ("statement_id", "party"),
     "rm_actors": ("statement_id", "relation"),
     "rm_statement_text": ("statement_id",),
+    "rm_actor_facets": ("name_key", "name", "role", "party", "track_id"),
 }
 _JSON_COLUMNS = {"state", "view"}  # compared parsed: key order is not a difference
 _CHECK_ATTEMPTS = 5
