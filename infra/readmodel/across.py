@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from domain.search import SearchQuery, snippet
-from infra.readmodel.rows import search_fields
+from infra.readmodel.rows import WARNINGS, search_fields
 from services.queries import (
     ActorQuery,
     DemandQuery,
@@ -139,7 +139,8 @@ class AcrossTracks:
 
     def warnings(self, query: WarningQuery) -> Page:
         where = _Where()
-        where.any_of("s.type", query.types or ("warning", "sanction_warning"))
+        where.add("s.board = ?", WARNINGS)
+        where.any_of("s.type", query.types)
         where.add("s.retracted = 0")
         where.any_of("s.track_id", query.tracks)
         where.parties(query.parties)

@@ -245,6 +245,9 @@ class ReadModelStore(AcrossTracks):
         sql += " ORDER BY occurred_key, version"
         return [orjson.loads(r[0]) for r in self.fetch(sql, params)]
 
+    def refresh_statistics(self) -> None:
+        """Let the planner know the tables' sizes and values (the store's)."""
+
     def ping(self) -> None:
         self.fetch("SELECT 1")
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from domain.search import fold
 from domain.values import sort_key
+from domain.views import WARNING_TYPES
 from infra.readmodel.schema import dumps, listed
 
 MEETING_TYPES = ("meeting_scheduled", "meeting_held")
+WARNINGS = "warnings"  # rm_statements.board of the statements /v1/warnings lists
 RELATIONS = ("speaker", "reported_by")  # the people a statement names, in this order
 Row = tuple[Any, ...]
 # A person's facet (rm_actor_facets' key and role_key) -> [mentions, statements].
@@ -67,6 +69,7 @@ def statement_row(view: dict[str, Any], occurred_key: str, position: int) -> Row
         target_of(view),
         meeting_key(view, occurred_key),
         view.get("format") if view["type"] in MEETING_TYPES else None,
+        WARNINGS if view["type"] in WARNING_TYPES else None,
     )
 
 

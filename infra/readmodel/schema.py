@@ -20,7 +20,8 @@ DDL = [
         type TEXT NOT NULL, party TEXT NOT NULL, occurred_key TEXT NOT NULL,
         retracted INTEGER NOT NULL, status TEXT, view TEXT NOT NULL,
         position BIGINT NOT NULL, attribution TEXT NOT NULL, speaker_key TEXT,
-        red_line INTEGER NOT NULL, target TEXT, meeting_key TEXT, meeting_format TEXT)""",
+        red_line INTEGER NOT NULL, target TEXT, meeting_key TEXT, meeting_format TEXT,
+        board TEXT)""",
     """CREATE INDEX IF NOT EXISTS rm_statements_timeline
         ON rm_statements (track_id, occurred_key, version)""",
     """CREATE TABLE IF NOT EXISTS rm_statement_topics (
@@ -74,7 +75,14 @@ CURRENT_SHAPE_DDL = [
         ON rm_statements (type, occurred_key, position)""",
     """CREATE INDEX IF NOT EXISTS rm_statements_meetings
         ON rm_statements (meeting_key, position)""",
-    """CREATE INDEX IF NOT EXISTS rm_statements_by_speaker ON rm_statements (speaker_key)""",
+    # A speaker's statements in the order of a page, so a page needs no sort of all of them
+    # (SQLite, without statistics, picks an equality index over the order one whatever its
+    # size).
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_speaker_at
+        ON rm_statements (speaker_key, occurred_key, position)""",
+    # The same for warnings, two types: an IN on by_type reads both and sorts them.
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_board
+        ON rm_statements (board, occurred_key, position)""",
 ]
 
 # The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
@@ -123,6 +131,7 @@ STATEMENT_COLUMNS = {
     "target": "text",  # a sanction warning's target, a warning's addressee
     "meeting_key": "text",  # sort key of a scheduled meeting's meeting_at, a held one's occurred_at
     "meeting_format": "text",
+    "board": "text",  # `warnings` for both warning types (one equality, in index order)
 }
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 RELATED_COLUMNS = {

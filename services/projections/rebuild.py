@@ -87,6 +87,7 @@ def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int
     # One transaction: readers see the old model or the new one, and every cached document
     # is announced stale.
     tracker.read_model.swap_in(BUILD_PREFIX, PROJECTION)
+    tracker.read_model.refresh_statistics()  # fresh tables: the planner knows nothing of them
     return {"events_applied": fold.events, "position": fold.position}
 
 

@@ -20,9 +20,18 @@ NEW_INDEXES = (
     "rm_statements_across",
     "rm_statements_by_type",
     "rm_statements_meetings",
-    "rm_statements_by_speaker",
+    "rm_statements_by_speaker_at",
+    "rm_statements_by_board",
 )
-NEW_COLUMNS = ("attribution", "speaker_key", "red_line", "target", "meeting_key", "meeting_format")
+NEW_COLUMNS = (
+    "attribution",
+    "speaker_key",
+    "red_line",
+    "target",
+    "meeting_key",
+    "meeting_format",
+    "board",
+)
 
 
 def record_people_and_words(tracker: Tracker) -> str:
