@@ -1,20 +1,19 @@
 """S1: reads across tracks at scale -- full-text search and filtered cross-track reads.
 
     .venv/bin/python -m benchmarks.search_bench [--database-url URL] [--statements 100000]
-        [--tracks 50] [--rounds 40] [--workers 2]
+        [--tracks 50] [--rounds 40] [--workers 2] [--keep]
 
 Records `--statements` statements over `--tracks` tracks through the batch endpoint of a
-running `ntrack serve` (projector in its own process, as docker-compose runs it), waits until
-the read model has caught up, then asks a mix of `q` searches and filtered reads across
-tracks (`/v1/statements`, `/v1/demands`, `/v1/warnings`, `/v1/meetings`, `/v1/actors`), one
-request at a time over one keep-alive connection, each query `--rounds` times in shuffled
-order. It prints p50/p99 per query and overall (goal: p99 <= 50 ms), and the p50 of the bare
-SQL statement the read model runs for the same query, executed straight through the driver
-on the same database -- the anchor a user writing SQL by hand would have; the ratio is the
-price of the service (HTTP, auth, validation, JSON).
+running `ntrack serve` (projector in its own process, as docker-compose runs it), waits for
+the read model, then asks a mix of `q` searches and filtered reads across tracks, one request
+at a time over one keep-alive connection, each query `--rounds` times in shuffled order. It
+prints p50/p99 per query and overall (goal: p99 <= 50 ms), and the p50 of the bare SQL the
+read model runs for the same query, straight through the driver on the same database -- the
+anchor a user writing SQL by hand would have; the ratio is the price of the service.
 
 PostgreSQL by default (a fresh `bench_<random>` schema, dropped at the end); pass
-`--database-url sqlite:///PATH` for SQLite (a fresh file, removed at the end).
+`--database-url sqlite:///PATH` for SQLite (a fresh file, removed at the end). `--keep` keeps
+the database and prints its URL, to look at query plans on it.
 """
 
 from __future__ import annotations
@@ -257,10 +256,9 @@ def report(http: dict[str, Any], sql: dict[str, list[float]], store: str) -> dic
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--database-url", default=DEFAULT_URL)
-    p.add_argument("--statements", type=int, default=100_000)
-    p.add_argument("--tracks", type=int, default=50)
-    p.add_argument("--rounds", type=int, default=40)
-    p.add_argument("--workers", type=int, default=2)
+    for name, default in (("statements", 100_000), ("tracks", 50), ("rounds", 40), ("workers", 2)):
+        p.add_argument(f"--{name}", type=int, default=default)
+    p.add_argument("--keep", action="store_true", help="keep the database; print its URL")
     args = p.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="s1-logs-"))
     sqlite = args.database_url.startswith("sqlite")
@@ -289,7 +287,9 @@ def main() -> None:
         print(f"(written to {out})")
     finally:
         svc.stop()
-        if sqlite:
+        if args.keep:
+            print(f"kept: {url}")
+        elif sqlite:
             for f in path.parent.glob("s1.sqlite3*"):
                 f.unlink()
         else:

@@ -3,7 +3,7 @@
 The statements are not written out here a second time: each query of the mix is asked once
 of the app in this process (FastAPI's TestClient, no projector) while the read model's
 `fetch` records what it runs. The statements that read items (those over `rm_statements` or
-`rm_actors`; not the tracking-position and track-existence checks) are then timed on a raw
+`rm_actor_facets`; not the tracking-position and track-existence checks) are then timed on a raw
 `psycopg` / `sqlite3` connection: what a user who wrote the SQL by hand would measure.
 """
 
@@ -27,7 +27,7 @@ Mix = dict[str, tuple[str, dict[str, Any]]]
 
 
 def _reads_items(sql: str) -> bool:
-    return "rm_statements s" in sql or "rm_actors" in sql
+    return "rm_statements s" in sql or "rm_actor_facets" in sql
 
 
 def record(url: str, mix: Mix) -> dict[str, list[tuple[str, Any]]]:

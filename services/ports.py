@@ -91,6 +91,10 @@ class ReadModel(AcrossReads, Protocol):
 
     def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None: ...
 
+    def refresh_statistics(self) -> None:
+        """Update what the store's query planner knows of the tables (after bulk writes)."""
+        ...
+
     def timeline(self, track_id: str, f: TimelineFilter) -> tuple[list[dict[str, Any]], bool]:
         """A page of the track's timeline by (occurred_key, commit position), and whether
         more follow."""

@@ -4,8 +4,9 @@ stores, `sqlite` and `postgres` (`infra.factory.open_stores` picks one)."""
 from __future__ import annotations
 
 from infra.readmodel.common import ReadModelStore
-from infra.readmodel.rows import child_rows, statement_row
+from infra.readmodel.rows import Facets, child_rows, count_facets, facet_rows, statement_row
 from infra.readmodel.schema import (
+    FACET_COLUMNS,
     JOINT_PARTY_COLUMNS,
     PARTY_COLUMNS,
     RELATED_COLUMNS,
@@ -21,6 +22,7 @@ from infra.readmodel.schema import (
 from infra.readmodel.writes import ReadModelTx
 
 __all__ = [
+    "FACET_COLUMNS",
     "JOINT_PARTY_COLUMNS",
     "PARTY_COLUMNS",
     "RELATED_COLUMNS",
@@ -29,10 +31,13 @@ __all__ = [
     "TABLES",
     "TOPIC_COLUMNS",
     "TRACK_COLUMNS",
+    "Facets",
     "ReadModelStore",
     "ReadModelTx",
     "child_rows",
+    "count_facets",
     "dumps",
+    "facet_rows",
     "listed",
     "statement_row",
     "track_row",

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from domain.search import SearchQuery, snippet
-from infra.readmodel.rows import search_fields
+from infra.readmodel.rows import WARNINGS, search_fields
 from services.queries import (
     ActorQuery,
     DemandQuery,
@@ -139,7 +139,8 @@ class AcrossTracks:
 
     def warnings(self, query: WarningQuery) -> Page:
         where = _Where()
-        where.any_of("s.type", query.types or ("warning", "sanction_warning"))
+        where.add("s.board = ?", WARNINGS)
+        where.any_of("s.type", query.types)
         where.add("s.retracted = 0")
         where.any_of("s.track_id", query.tracks)
         where.parties(query.parties)
@@ -161,42 +162,43 @@ class AcrossTracks:
         return self._page(where, "s.meeting_key", query.limit)
 
     def actors(self, query: ActorQuery) -> Page:
-        """A page of folded names, then every live row naming them, gathered per person."""
-        named = (
-            "SELECT a.name_key FROM rm_actors a"
-            " JOIN rm_statements s ON s.id = a.statement_id AND s.retracted = 0 WHERE 1 = 1"
-        )
+        """A page of folded names, then their facets (rm_actor_facets: a few rows per
+        person, however many statements name them), gathered per person."""
+        named = "SELECT DISTINCT name_key FROM rm_actor_facets WHERE 1 = 1"
         params: list[Any] = []
         if query.after is not None:
-            named += " AND a.name_key > ?"
+            named += " AND name_key > ?"
             params.append(query.after)
         for word in query.words:  # each word, in the name or in any of the person's roles
             named += (
-                " AND a.name_key IN (SELECT name_key FROM rm_actors"
-                " WHERE ' ' || name_key || ' ' || COALESCE(role_key, '') || ' ' LIKE ?)"
+                " AND name_key IN (SELECT name_key FROM rm_actor_facets"
+                " WHERE ' ' || name_key || ' ' || role_key || ' ' LIKE ?)"
             )
             params.append(f"% {word} %")
-        named += " GROUP BY a.name_key ORDER BY a.name_key LIMIT ?"
+        named += " ORDER BY name_key LIMIT ?"
         keys = [row[0] for row in self.fetch(named, [*params, query.limit + 1])]
         page = keys[: query.limit]
         if not page:
             return [], False
         rows = self.fetch(
-            "SELECT a.name_key, a.name, a.role, a.party, t.slug, a.statement_id FROM rm_actors a"
-            " JOIN rm_statements s ON s.id = a.statement_id AND s.retracted = 0"
-            f" JOIN rm_tracks t ON t.id = a.track_id WHERE a.name_key IN {_marks(page)}",
+            "SELECT f.name_key, f.name, f.role, f.party, t.slug, f.statements"
+            " FROM rm_actor_facets f JOIN rm_tracks t ON t.id = f.track_id"
+            f" WHERE f.name_key IN {_marks(page)}",
             page,
         )
-        return [_person([r for r in rows if r[0] == key]) for key in page], len(keys) > len(page)
+        facets: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            facets.setdefault(row[0], []).append(row)
+        return [_person(facets[key]) for key in page], len(keys) > len(page)
 
 
 def _person(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    """One person from the rows naming them (the same folded name, however spelled: the
-    first spelling in sort order is shown)."""
+    """One person from their facets (the same folded name, however spelled: the first
+    spelling in sort order is shown)."""
     return {
         "name": min(r[1] for r in rows),
         "roles": sorted({r[2] for r in rows if r[2]}),
         "parties": sorted({r[3] for r in rows}),
-        "statement_count": len({r[5] for r in rows}),
+        "statement_count": sum(r[5] for r in rows),
         "tracks": sorted({r[4] for r in rows}),
     }

@@ -20,6 +20,12 @@ from infra.readmodel.timeline import timeline_query
 from infra.readmodel.writes import ReadModelTx, TableRowsOf
 from services.ports import Append, TimelineFilter
 
+# A row when live statements name people and rm_actor_facets counts none of them.
+_UNCOUNTED_PEOPLE = (
+    "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM rm_actor_facets) AND EXISTS (SELECT 1"
+    " FROM rm_actors a JOIN rm_statements s ON s.id = a.statement_id AND s.retracted = 0)"
+)
+
 
 class ReadModelStore(AcrossTracks):
     placeholder = "?"
@@ -71,13 +77,18 @@ class ReadModelStore(AcrossTracks):
 
     def outdated(self) -> bool:
         """rm_statements of an older shape: release 1's, without commit positions, or 1.1's
-        first, without the columns the reads across tracks filter on. Only a rebuild from
-        the log can fill them (the tables added since are made by `create_tables`)."""
+        first, without the columns the reads across tracks filter on; or people named but
+        not counted in rm_actor_facets (made empty, by `create_tables`, beside a model
+        projected before it existed). Only a rebuild from the log can fill them (the
+        tables added since are made by `create_tables`)."""
         with self._connection() as conn:
             cur = conn.cursor()
             cur.execute(self.sql("SELECT * FROM rm_statements WHERE 1 = 0"))
             cur.fetchall()
-            return not set(STATEMENT_COLUMNS) <= {d[0] for d in cur.description}
+            if not set(STATEMENT_COLUMNS) <= {d[0] for d in cur.description}:
+                return True
+            cur.execute(self.sql(_UNCOUNTED_PEOPLE))
+            return bool(cur.fetchall())
 
     def drop_tables(self) -> None:
         with self._connection(write=True) as conn:
@@ -233,6 +244,9 @@ class ReadModelStore(AcrossTracks):
             params += [*parties, track_id, *parties]
         sql += " ORDER BY occurred_key, version"
         return [orjson.loads(r[0]) for r in self.fetch(sql, params)]
+
+    def refresh_statistics(self) -> None:
+        """Let the planner know the tables' sizes and values (the store's)."""
 
     def ping(self) -> None:
         self.fetch("SELECT 1")

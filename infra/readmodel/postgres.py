@@ -20,6 +20,7 @@ from services.ports import EVERYTHING, Append
 
 # A row or more per statement: their indexes are made after a rebuild's COPY.
 _LARGE_TABLES = ("rm_statements", "rm_statement_topics", "rm_actors", "rm_statement_text")
+_ANALYZED = (*_LARGE_TABLES, "rm_tracks", "rm_joint_parties", "rm_actor_facets", "rm_related")
 # The search text, with its words as a tsvector ('simple': the words as `fold` left them).
 _TEXT_DDL = (
     """CREATE TABLE IF NOT EXISTS rm_statement_text (
@@ -66,6 +67,10 @@ class PostgresTx(ReadModelTx):
     def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         # One statement text whatever the count.
         self._exec(f"DELETE FROM {table} WHERE statement_id = ANY(%b::text[])", (ids,))
+
+    def _live_actors(self, ids: list[str]) -> list[tuple[Any, ...]]:
+        ask = "a.statement_id = ANY(%b::text[])"
+        return list(self._exec(self.LIVE_ACTORS.format(ids=ask), (ids,)).fetchall())
 
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:
         table = "unnest(%b::text[], %b::text[]) AS p(track_id, statement_id)"
@@ -131,6 +136,14 @@ class PostgresReadModel(ReadModelStore):
             " WHERE doc @@ to_tsquery('simple', ?))",
             [to_tsquery(query)],
         )
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE the tables the reads filter and order: without statistics (autovacuum
+        off, or not yet come by after a bulk write) the planner guesses a few rows per
+        condition, and read and sorted tens of thousands of rows for a page that an index
+        gives in order (benchmarks/README.md, S1)."""
+        with self._connection(write=True) as conn:
+            conn.execute(self.sql(f"ANALYZE {', '.join(_ANALYZED)}"))
 
     def _one_snapshot(self, tx: ReadModelTx) -> None:
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

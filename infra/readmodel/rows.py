@@ -8,10 +8,15 @@ from typing import Any
 
 from domain.search import fold
 from domain.values import sort_key
+from domain.views import WARNING_TYPES
 from infra.readmodel.schema import dumps, listed
 
 MEETING_TYPES = ("meeting_scheduled", "meeting_held")
+WARNINGS = "warnings"  # rm_statements.board of the statements /v1/warnings lists
+RELATIONS = ("speaker", "reported_by")  # the people a statement names, in this order
 Row = tuple[Any, ...]
+# A person's facet (rm_actor_facets' key and role_key) -> [mentions, statements].
+Facets = dict[tuple[str, ...], list[int]]
 
 
 def _name(person: Any) -> str | None:
@@ -64,6 +69,7 @@ def statement_row(view: dict[str, Any], occurred_key: str, position: int) -> Row
         target_of(view),
         meeting_key(view, occurred_key),
         view.get("format") if view["type"] in MEETING_TYPES else None,
+        WARNINGS if view["type"] in WARNING_TYPES else None,
     )
 
 
@@ -71,7 +77,7 @@ def child_rows(view: dict[str, Any], occurred_key: str, position: int) -> dict[s
     """The rows of each table in STATEMENT_CHILDREN, in its columns' order."""
     sid, home = view["id"], view["track_id"]
     actors = []
-    for relation in ("speaker", "reported_by"):
+    for relation in RELATIONS:
         person = view.get(relation) or {}
         name = _name(person)
         if name:
@@ -90,3 +96,24 @@ def child_rows(view: dict[str, Any], occurred_key: str, position: int) -> dict[s
         "rm_actors": actors,
         "rm_statement_text": [(sid, body)],
     }
+
+
+def count_facets(facets: Facets, actors: list[Row], sign: int = 1) -> None:
+    """Add (`sign` 1) or take away (-1) what rm_actors rows of live statements count for in
+    rm_actor_facets: a mention per row, and per statement and person one statement, on the
+    facet of its first relation (the same whichever order the rows come in)."""
+    first: set[tuple[str, str]] = set()
+    for sid, track, name_key, name, role, role_key, party, _ in sorted(
+        actors, key=lambda row: (row[0], RELATIONS.index(row[7]))
+    ):
+        facet = (name_key, name, role or "", role_key or "", party, track)
+        counts = facets.setdefault(facet, [0, 0])
+        counts[0] += sign
+        if (sid, name_key) not in first:
+            first.add((sid, name_key))
+            counts[1] += sign
+
+
+def facet_rows(facets: Facets) -> list[Row]:
+    """rm_actor_facets rows (changes to them, for the projector), in FACET_COLUMNS order."""
+    return [(*key, *counts) for key, counts in facets.items() if any(counts)]

@@ -20,7 +20,8 @@ DDL = [
         type TEXT NOT NULL, party TEXT NOT NULL, occurred_key TEXT NOT NULL,
         retracted INTEGER NOT NULL, status TEXT, view TEXT NOT NULL,
         position BIGINT NOT NULL, attribution TEXT NOT NULL, speaker_key TEXT,
-        red_line INTEGER NOT NULL, target TEXT, meeting_key TEXT, meeting_format TEXT)""",
+        red_line INTEGER NOT NULL, target TEXT, meeting_key TEXT, meeting_format TEXT,
+        board TEXT)""",
     """CREATE INDEX IF NOT EXISTS rm_statements_timeline
         ON rm_statements (track_id, occurred_key, version)""",
     """CREATE TABLE IF NOT EXISTS rm_statement_topics (
@@ -51,6 +52,17 @@ DDL = [
         name TEXT NOT NULL, role TEXT, role_key TEXT, party TEXT NOT NULL,
         relation TEXT NOT NULL, PRIMARY KEY (statement_id, relation))""",
     """CREATE INDEX IF NOT EXISTS rm_actors_by_name ON rm_actors (name_key)""",
+    # What `/v1/actors` reads: per person (name_key) and each spelling, role, party and track
+    # they are named with, how many live rows of rm_actors name them so (`mentions`: the
+    # facet exists while it is above 0) and how many live statements they count for there
+    # (`statements`: a statement naming someone twice counts once, on its first relation).
+    # Kept by the projector in its transaction: a page of people reads a few rows per
+    # person, not every row naming them. `role` and `role_key` are '' for no role (a key
+    # column cannot be NULL).
+    """CREATE TABLE IF NOT EXISTS rm_actor_facets (
+        name_key TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, role_key TEXT NOT NULL,
+        party TEXT NOT NULL, track_id TEXT NOT NULL, mentions INTEGER NOT NULL,
+        statements INTEGER NOT NULL, PRIMARY KEY (name_key, name, role, party, track_id))""",
 ]
 
 # Indexes over columns added to rm_statements since release 1.1's first shape: made only on
@@ -63,7 +75,14 @@ CURRENT_SHAPE_DDL = [
         ON rm_statements (type, occurred_key, position)""",
     """CREATE INDEX IF NOT EXISTS rm_statements_meetings
         ON rm_statements (meeting_key, position)""",
-    """CREATE INDEX IF NOT EXISTS rm_statements_by_speaker ON rm_statements (speaker_key)""",
+    # A speaker's statements in the order of a page, so a page needs no sort of all of them
+    # (SQLite, without statistics, picks an equality index over the order one whatever its
+    # size).
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_speaker_at
+        ON rm_statements (speaker_key, occurred_key, position)""",
+    # The same for warnings, two types: an IN on by_type reads both and sorts them.
+    """CREATE INDEX IF NOT EXISTS rm_statements_by_board
+        ON rm_statements (board, occurred_key, position)""",
 ]
 
 # The columns the projector writes (and a rebuild copies), with their PostgreSQL types.
@@ -112,6 +131,7 @@ STATEMENT_COLUMNS = {
     "target": "text",  # a sanction warning's target, a warning's addressee
     "meeting_key": "text",  # sort key of a scheduled meeting's meeting_at, a held one's occurred_at
     "meeting_format": "text",
+    "board": "text",  # `warnings` for both warning types (one equality, in index order)
 }
 TOPIC_COLUMNS = {"statement_id": "text", "track_id": "text", "topic": "text"}
 RELATED_COLUMNS = {
@@ -132,6 +152,17 @@ ACTOR_COLUMNS = {
     "party": "text",
     "relation": "text",
 }
+FACET_COLUMNS = {
+    "name_key": "text",
+    "name": "text",
+    "role": "text",
+    "role_key": "text",
+    "party": "text",
+    "track_id": "text",
+    "mentions": "integer",
+    "statements": "integer",
+}
+FACET_KEY = "name_key, name, role, party, track_id"
 # The folded words a statement is found by (`q`); the table is the store's (FTS5, tsvector).
 TEXT_COLUMNS = {"statement_id": "text", "body": "text"}
 
@@ -149,6 +180,7 @@ TABLES = (
     "rm_track_parties",
     "rm_statements",
     *STATEMENT_CHILDREN,
+    "rm_actor_facets",
 )
 ALL_TABLES = (*TABLES, "rm_tracking")
 

@@ -68,6 +68,14 @@ class SQLiteTx(ReadModelTx):
                 where = f"statement_id IN ({marks})"
             self._exec(f"DELETE FROM {table} WHERE {where}", chunk)
 
+    def _live_actors(self, ids: list[str]) -> list[tuple[Any, ...]]:
+        found = []
+        for start in range(0, len(ids), ROWS_PER_STATEMENT):
+            chunk = ids[start : start + ROWS_PER_STATEMENT]
+            ask = f"a.statement_id IN ({','.join('?' * len(chunk))})"
+            found += self._exec(self.LIVE_ACTORS.format(ids=ask), chunk).fetchall()
+        return found
+
     def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]

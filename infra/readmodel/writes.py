@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from infra.readmodel.rows import child_rows, statement_row
+from infra.readmodel.rows import Facets, child_rows, count_facets, facet_rows, statement_row
 from infra.readmodel.schema import (
+    FACET_COLUMNS,
+    FACET_KEY,
     PARTY_COLUMNS,
     STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
@@ -58,6 +60,17 @@ class ReadModelTx:
     def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         """Delete the rows of `table` whose `statement_id` is one of `ids`."""
         raise NotImplementedError
+
+    def _live_actors(self, ids: list[str]) -> list[tuple[Any, ...]]:
+        """The rm_actors rows of those of `ids` that are live (not retracted)."""
+        raise NotImplementedError
+
+    # The statement `_live_actors` runs, `{ids}` being the store's test of `a.statement_id`.
+    LIVE_ACTORS = (
+        "SELECT a.statement_id, a.track_id, a.name_key, a.name, a.role, a.role_key, a.party,"
+        " a.relation FROM rm_actors a JOIN rm_statements s ON s.id = a.statement_id"
+        " WHERE s.retracted = 0 AND {ids}"
+    )
 
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:
         """Insert (concerned track, statement) rows into rm_related, copying the sort key and
@@ -109,6 +122,13 @@ class ReadModelTx:
         batch without corrections skips the DELETE round trips."""
         if not rows:
             return
+        # What the statements recorded before this batch counted for in rm_actor_facets,
+        # read before their rows change (a correction can name someone else, a retraction
+        # takes them out of the count).
+        facets: Facets = {}
+        known = [view["id"] for view, _, position in rows if position == 0]
+        if known:
+            count_facets(facets, self._live_actors(known), -1)
         self._insert_rows(
             "rm_statements",
             STATEMENT_COLUMNS,
@@ -124,6 +144,8 @@ class ReadModelTx:
         for view, key, position in rows:
             for table, found in child_rows(view, key, position).items():
                 children[table].extend(found)
+                if table == "rm_actors" and not view["retracted"]:
+                    count_facets(facets, found)
         for table, columns in STATEMENT_CHILDREN.items():
             if table == "rm_related":
                 if children[table]:
@@ -134,6 +156,26 @@ class ReadModelTx:
                 self._insert_rows(
                     table, columns, children[table], f"ON CONFLICT ({_KEYS[table]}) DO NOTHING"
                 )
+        self._count_facets(facets)
+
+    def _count_facets(self, facets: Facets) -> None:
+        """Add the changes to rm_actor_facets' counts; drop the facets no one has any more."""
+        changes = facet_rows(facets)
+        self._insert_rows(
+            "rm_actor_facets",
+            FACET_COLUMNS,
+            changes,
+            f"ON CONFLICT ({FACET_KEY}) DO UPDATE SET"
+            " mentions = rm_actor_facets.mentions + excluded.mentions,"
+            " statements = rm_actor_facets.statements + excluded.statements",
+        )
+        gone = sorted({row[0] for row in changes if row[6] < 0})
+        if gone:
+            self._exec(
+                "DELETE FROM rm_actor_facets WHERE mentions = 0 AND name_key IN"
+                f" ({', '.join('?' * len(gone))})",
+                gone,
+            )
 
     def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
         """Add the search text of the statements that have none yet (the store's table)."""

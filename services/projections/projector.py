@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 PROJECTION = "track_views"
 BATCH_SIZE = 500
+# The read model's statistics are refreshed once this many events are applied, then each
+# time the position doubles (a geometric schedule: their cost stays a fraction of the writes).
+STATISTICS_FIRST = 5000
 _STATEMENT_EVENTS = (StatementRecorded, StatementCorrected, StatementRetracted)
 _PARTY_EVENTS = (TrackOpened, PartyAdded)
 
@@ -61,6 +64,7 @@ class Projector:
         # The position this projector last committed. Trusting it saves a query per batch;
         # the compare-and-set in `advance` still refuses it if someone else moved on.
         self._position: int | None = None
+        self._statistics_at = 0  # the position at the last refresh of statistics
 
     def catch_up_once(self, limit: int = BATCH_SIZE) -> int:
         """Apply the next batch of events; returns how many were applied."""
@@ -110,6 +114,9 @@ class Projector:
         self._position = notifications[-1].id
         if self.checkpoints is not None:
             self.checkpoints.flush()
+        if self._position >= max(STATISTICS_FIRST, 2 * self._statistics_at):
+            self.store.refresh_statistics()
+            self._statistics_at = self._position
         return len(notifications)
 
     def catch_up(self) -> int:

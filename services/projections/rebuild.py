@@ -36,6 +36,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "rm_joint_parties": ("statement_id", "party"),
     "rm_actors": ("statement_id", "relation"),
     "rm_statement_text": ("statement_id",),
+    "rm_actor_facets": ("name_key", "name", "role", "party", "track_id"),
 }
 _JSON_COLUMNS = {"state", "view"}  # compared parsed: key order is not a difference
 _CHECK_ATTEMPTS = 5
@@ -86,6 +87,7 @@ def rebuild(tracker: Tracker, progress: Progress | None = None) -> dict[str, int
     # One transaction: readers see the old model or the new one, and every cached document
     # is announced stale.
     tracker.read_model.swap_in(BUILD_PREFIX, PROJECTION)
+    tracker.read_model.refresh_statistics()  # fresh tables: the planner knows nothing of them
     return {"events_applied": fold.events, "position": fold.position}
 
 

@@ -23,11 +23,15 @@ from domain import views
 from domain.document import TrackView
 from domain.events import StatementRecorded
 from infra.readmodel import (
+    FACET_COLUMNS,
     PARTY_COLUMNS,
     STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
     TRACK_COLUMNS,
+    Facets,
     child_rows,
+    count_facets,
+    facet_rows,
     statement_row,
     track_row,
 )
@@ -122,9 +126,11 @@ def write(fold: LogFold, store: RebuildableReadModel) -> None:
             [(str(t.id), party) for t in tracks for party in t.parties],
         )
         extra: dict[str, list[tuple[Any, ...]]] = {table: [] for table in STATEMENT_CHILDREN}
-        append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, fold, extra))
+        facets: Facets = {}
+        append("rm_statements", _STATEMENT_COLUMNS, _statement_rows(tracks, fold, extra, facets))
         for table, columns in STATEMENT_CHILDREN.items():  # gathered by the line above
             append(table, tuple(columns), extra[table])
+        append("rm_actor_facets", tuple(FACET_COLUMNS), facet_rows(facets))
         if fold.position:  # the projector makes no tracking row before its first event
             append("rm_tracking", ("projection", "position"), [(PROJECTION, fold.position)])
 
@@ -134,10 +140,14 @@ def _track_row(track: TrackView, position: int) -> tuple[Any, ...]:
 
 
 def _statement_rows(
-    tracks: list[TrackView], fold: LogFold, extra: dict[str, list[tuple[Any, ...]]]
+    tracks: list[TrackView],
+    fold: LogFold,
+    extra: dict[str, list[tuple[Any, ...]]],
+    facets: Facets,
 ) -> Iterator[tuple[Any, ...]]:
     """Every statement's row, made as it is written (views are not all held at once); the
-    rows hanging off it go to `extra` meanwhile."""
+    rows hanging off it go to `extra` meanwhile, and what the live ones count for to
+    `facets`."""
     for track in tracks:
         for statement_id, record in track.statements.items():
             view = views.statement_view(track, statement_id)
@@ -145,6 +155,9 @@ def _statement_rows(
             # The record's "at" is sort_key(occurred_at), kept up to date by the view:
             # the key the projector computes from the view, without parsing the instant again.
             key = record.at
-            for table, rows in child_rows(view, key, position).items():
+            children = child_rows(view, key, position)
+            for table, rows in children.items():
                 extra[table].extend(rows)
+            if not view["retracted"]:
+                count_facets(facets, children["rm_actors"])
             yield statement_row(view, key, position)

@@ -183,6 +183,53 @@ def test_actors_are_found_by_words_of_their_name_or_roles_and_paged(
     assert names == list(everyone)
 
 
+def test_actors_follow_corrections_that_move_a_speaker_and_retractions(client: Api) -> None:
+    client.open_track("ssd")
+    client.open_track("nrc")
+    ryabkov = {"name": "Sergei Ryabkov", "role": "Deputy Foreign Minister"}
+    lavrov = {"name": "Sergey Lavrov", "role": "Foreign Minister"}
+    said = client.record("ssd", "statement", summary="on missiles", speaker=ryabkov)["id"]
+    troops = client.record(
+        "nrc", "statement", summary="on troops", speaker=ryabkov, reported_by=lavrov
+    )["id"]
+    assert people(client)["Sergei Ryabkov"]["tracks"] == ["nrc", "ssd"]
+
+    client.correct("ssd", said, {"speaker": lavrov})
+    everyone = people(client)
+    assert everyone["Sergei Ryabkov"]["statement_count"] == 1
+    assert everyone["Sergei Ryabkov"]["tracks"] == ["nrc"]
+    assert everyone["Sergey Lavrov"]["statement_count"] == 2
+    assert everyone["Sergey Lavrov"]["tracks"] == ["nrc", "ssd"]
+
+    client.retract("ssd", said)
+    assert people(client)["Sergey Lavrov"]["statement_count"] == 1
+    assert people(client)["Sergey Lavrov"]["tracks"] == ["nrc"]
+    assert set(people(client, q="minister")) == {"Sergei Ryabkov", "Sergey Lavrov"}
+    client.correct("nrc", troops, {"speaker": {"name": "Maria Zakharova"}, "reported_by": None})
+    assert list(people(client)) == ["Maria Zakharova"]
+    assert people(client, q="minister") == {}
+
+
+def test_a_person_named_twice_in_a_statement_counts_it_once_with_both_roles(client: Api) -> None:
+    client.open_track("ssd")
+    client.record(
+        "ssd",
+        "statement",
+        speaker={"name": "Sergeï Lavrov", "role": "Foreign Minister"},
+        reported_by={"name": "Sergei Lavrov", "role": "Head of delegation"},
+    )
+
+    assert people(client) == {
+        "Sergei Lavrov": {
+            "name": "Sergei Lavrov",
+            "roles": ["Foreign Minister", "Head of delegation"],
+            "parties": ["Russia"],
+            "statement_count": 1,
+            "tracks": ["ssd"],
+        }
+    }
+
+
 @pytest.mark.postgres
 def test_the_same_queries_find_the_same_statements_on_sqlite_and_postgresql(tmp_path: Any) -> None:
     answers = []

@@ -15,14 +15,23 @@ from services.queries import ActorQuery, StatementQuery
 from tests.integration.test_rebuild import dump, project_live
 
 PARTIES = ["Russia", "United States"]
-NEW_TABLES = ("rm_actors", "rm_statement_text")
+NEW_TABLES = ("rm_actors", "rm_statement_text", "rm_actor_facets")
 NEW_INDEXES = (
     "rm_statements_across",
     "rm_statements_by_type",
     "rm_statements_meetings",
-    "rm_statements_by_speaker",
+    "rm_statements_by_speaker_at",
+    "rm_statements_by_board",
 )
-NEW_COLUMNS = ("attribution", "speaker_key", "red_line", "target", "meeting_key", "meeting_format")
+NEW_COLUMNS = (
+    "attribution",
+    "speaker_key",
+    "red_line",
+    "target",
+    "meeting_key",
+    "meeting_format",
+    "board",
+)
 
 
 def record_people_and_words(tracker: Tracker) -> str:
@@ -81,6 +90,21 @@ def record_people_and_words(tracker: Tracker) -> str:
         recorded_by="tester",
     )
     app.retract_statement(track_id, met, "duplicate", recorded_by="tester")
+    (quoted,) = app.record_statements(
+        track_id,
+        [
+            {
+                "type": "statement",
+                "party": "Russia",
+                "occurred_at": "2022-01-10",
+                "summary": "Ryabkov",
+                "speaker": {"name": "Sergei Ryabkov"},
+                "reported_by": putin,
+            }
+        ],
+        recorded_by="tester",
+    ).targets
+    app.retract_statement(track_id, quoted, "misquoted", recorded_by="tester")
     return said
 
 
@@ -93,6 +117,14 @@ def test_a_rebuild_gives_the_live_projector_s_people_search_text_and_filter_colu
     project_live(tracker, batch=3)
     live = dump(tracker)
     assert all(live[table] for table in NEW_TABLES)
+    # Per track: Putin's demand (the warning was corrected to Ushakov in a later batch, and
+    # the statement reporting through him retracted), Ushakov's demand and warning.
+    assert sorted((row[0], *row[-2:]) for row in live["rm_actor_facets"]) == [
+        ("vladimir putin", 1, 1),
+        ("vladimir putin", 1, 1),
+        ("yuri ushakov", 2, 2),
+        ("yuri ushakov", 2, 2),
+    ]
 
     rebuild.rebuild(tracker)
 
@@ -125,12 +157,14 @@ def test_check_reports_a_tampered_search_text_and_a_missing_person(tracker: Trac
     with tracker.read_model.transaction() as tx:
         tx.execute("UPDATE rm_statement_text SET body = 'tampered' WHERE statement_id = ?", (said,))
         tx.execute("DELETE FROM rm_actors WHERE relation = 'reported_by'")
+        tx.execute("UPDATE rm_actor_facets SET statements = 7")
 
     differences = rebuild.check(tracker)
 
     assert {(d["table"], d["problem"]) for d in differences} == {
         ("rm_statement_text", "differs"),
         ("rm_actors", "missing from the live model"),
+        ("rm_actor_facets", "differs"),
     }
     text = next(d for d in differences if d["table"] == "rm_statement_text")
     assert text["key"] == {"statement_id": said} and text["live"] == "tampered"
@@ -159,5 +193,27 @@ def test_a_model_of_the_previous_shape_is_rebuilt_on_start(settings: Settings) -
         assert dump(upgraded) == expected
         assert upgraded.read_model.position(PROJECTION) == upgraded.app.max_position()
         assert rebuild.check(upgraded) == []
+    finally:
+        upgraded.close()
+
+
+def test_a_model_projected_before_people_were_counted_is_rebuilt_on_start(
+    settings: Settings,
+) -> None:
+    first = build(settings)
+    try:
+        record_people_and_words(first)
+        project_live(first, batch=500)
+        expected = dump(first)
+        with first.read_model.transaction() as tx:  # as the tables were before this release
+            tx.execute("DELETE FROM rm_actor_facets")
+        assert first.read_model.outdated()
+    finally:
+        first.close()
+
+    upgraded = build(settings)
+    try:
+        assert dump(upgraded) == expected
+        assert not upgraded.read_model.outdated()
     finally:
         upgraded.close()
