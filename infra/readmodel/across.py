@@ -4,7 +4,8 @@ people named. Each page is read in the order of an index (schema.CURRENT_SHAPE_D
 LIMIT, so it costs about its length however many statements there are.
 
 The one thing the stores do differently, matching `q`, is `_text_filter` (sqlite.py,
-postgres.py); snippets are made here, in Python, so they are the same on both.
+postgres.py), and on PostgreSQL a page of matches is read in the text table's order
+(`text_join`); snippets are made here, in Python, so they are the same on both.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from services.queries import (
     WarningQuery,
 )
 
-_SELECT = (
-    "SELECT s.view, t.slug FROM rm_statements s JOIN rm_tracks t ON t.id = s.track_id WHERE 1 = 1"
-)
+_SELECT = "SELECT s.view, t.slug FROM rm_statements s JOIN rm_tracks t ON t.id = s.track_id"
 
 
 class _Where:
@@ -98,8 +97,8 @@ class AcrossTracks:
         self, where: _Where, order: str, limit: int, in_order_of: str = "s"
     ) -> tuple[list[dict[str, Any]], bool]:
         join = self.text_join if in_order_of == "x" else ""
-        sql = _SELECT.replace(" WHERE", f"{join} WHERE", 1)
-        sql += f"{where.sql} ORDER BY {order}, {in_order_of}.position LIMIT ?"
+        sql = f"{_SELECT}{join} WHERE 1 = 1{where.sql}"
+        sql += f" ORDER BY {order}, {in_order_of}.position LIMIT ?"
         rows = self.fetch(sql, [*where.params, limit + 1])
         items = []
         for view, slug in rows[:limit]:
