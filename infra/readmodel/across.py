@@ -4,7 +4,8 @@ people named. Each page is read in the order of an index (schema.CURRENT_SHAPE_D
 LIMIT, so it costs about its length however many statements there are.
 
 The one thing the stores do differently, matching `q`, is `_text_filter` (sqlite.py,
-postgres.py); snippets are made here, in Python, so they are the same on both.
+postgres.py), and on PostgreSQL a page of matches is read in the text table's order
+(`text_join`); snippets are made here, in Python, so they are the same on both.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from services.queries import (
     WarningQuery,
 )
 
-_SELECT = (
-    "SELECT s.view, t.slug FROM rm_statements s JOIN rm_tracks t ON t.id = s.track_id WHERE 1 = 1"
-)
+_SELECT = "SELECT s.view, t.slug FROM rm_statements s JOIN rm_tracks t ON t.id = s.track_id"
 
 
 class _Where:
@@ -62,11 +61,11 @@ class _Where:
         if high is not None:
             self.add(f"{column} <= ?", high)
 
-    def after(self, column: str, after: PageAfter | None) -> None:
+    def after(self, column: str, after: PageAfter | None, position: str = "s.position") -> None:
         # The first comparison alone lets the index seek to the cursor's key (an OR does not).
         if after is not None:
             self.add(
-                f"{column} >= ? AND ({column} > ? OR ({column} = ? AND s.position >"
+                f"{column} >= ? AND ({column} > ? OR ({column} = ? AND {position} >"
                 " (SELECT position FROM rm_statements WHERE id = ?)))",
                 after.key,
                 after.key,
@@ -85,12 +84,21 @@ class AcrossTracks:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    # Where the store's text table holds each statement's sort key and position, joined as
+    # `x`: a page of `q` is then read in its order (PostgreSQL); None, in rm_statements'.
+    text_join: str | None = None
+
     def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
-        """A condition on `s` (rm_statements) that its search text matches `query`."""
+        """A condition on `s` (rm_statements), or on `x` (`text_join`), that the statement's
+        search text matches `query`."""
         raise NotImplementedError
 
-    def _page(self, where: _Where, order: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
-        sql = f"{_SELECT}{where.sql} ORDER BY {order}, s.position LIMIT ?"
+    def _page(
+        self, where: _Where, order: str, limit: int, in_order_of: str = "s"
+    ) -> tuple[list[dict[str, Any]], bool]:
+        join = self.text_join if in_order_of == "x" else ""
+        sql = f"{_SELECT}{join} WHERE 1 = 1{where.sql}"
+        sql += f" ORDER BY {order}, {in_order_of}.position LIMIT ?"
         rows = self.fetch(sql, [*where.params, limit + 1])
         items = []
         for view, slug in rows[:limit]:
@@ -115,11 +123,13 @@ class AcrossTracks:
         if not query.include_retracted:
             where.add("s.retracted = 0")
         where.between("s.occurred_key", query.since_key, query.until_key)
+        table = "s"
         if query.text is not None:
             sql, params = self._text_filter(query.text)
             where.add(sql, *params)
-        where.after("s.occurred_key", query.after)
-        items, more = self._page(where, "s.occurred_key", query.limit)
+            table = "x" if self.text_join else "s"
+        where.after(f"{table}.occurred_key", query.after, f"{table}.position")
+        items, more = self._page(where, f"{table}.occurred_key", query.limit, table)
         if query.text is not None:
             for item in items:
                 item["snippet"] = snippet(search_fields(item), query.text)

@@ -61,8 +61,12 @@ class ReadModelStore(AcrossTracks):
 
     # -- schema ----------------------------------------------------------------------------
 
-    # The tables whose shape differs by store (full-text search).
+    # The tables whose shape differs by store (full-text search), the indexes over their
+    # newer columns (made like CURRENT_SHAPE_DDL), and the columns of rm_statement_text a
+    # model of the current shape has.
     store_ddl: tuple[str, ...] = ()
+    store_current_ddl: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ("statement_id", "body")
 
     def create_tables(self) -> None:
         with self._connection(write=True) as conn:
@@ -72,12 +76,13 @@ class ReadModelStore(AcrossTracks):
         if not self.outdated():  # an outdated model is rebuilt: its copy gets them
             with self._connection(write=True) as conn:
                 cur = conn.cursor()
-                for ddl in CURRENT_SHAPE_DDL:
+                for ddl in (*CURRENT_SHAPE_DDL, *self.store_current_ddl):
                     cur.execute(self.sql(ddl))
 
     def outdated(self) -> bool:
         """rm_statements of an older shape: release 1's, without commit positions, or 1.1's
-        first, without the columns the reads across tracks filter on; or people named but
+        first, without the columns the reads across tracks filter on; rm_statement_text
+        without the ones a store orders matches by (`text_columns`); or people named but
         not counted in rm_actor_facets (made empty, by `create_tables`, beside a model
         projected before it existed). Only a rebuild from the log can fill them (the
         tables added since are made by `create_tables`)."""
@@ -86,6 +91,10 @@ class ReadModelStore(AcrossTracks):
             cur.execute(self.sql("SELECT * FROM rm_statements WHERE 1 = 0"))
             cur.fetchall()
             if not set(STATEMENT_COLUMNS) <= {d[0] for d in cur.description}:
+                return True
+            cur.execute(self.sql("SELECT * FROM rm_statement_text WHERE 1 = 0"))
+            cur.fetchall()
+            if not set(self.text_columns) <= {d[0] for d in cur.description}:
                 return True
             cur.execute(self.sql(_UNCOUNTED_PEOPLE))
             return bool(cur.fetchall())

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from domain.search import SearchQuery, to_tsquery
 from infra.coordination import sweep_dead_connections
 from infra.readmodel.common import ReadModelStore
+from infra.readmodel.schema import TEXT_COLUMNS
 from infra.readmodel.writes import ReadModelTx
 from infra.stores import StoreConfig, StoreUnavailable
 from services.ports import EVERYTHING, Append
@@ -21,12 +22,23 @@ from services.ports import EVERYTHING, Append
 # A row or more per statement: their indexes are made after a rebuild's COPY.
 _LARGE_TABLES = ("rm_statements", "rm_statement_topics", "rm_actors", "rm_statement_text")
 _ANALYZED = (*_LARGE_TABLES, "rm_tracks", "rm_joint_parties", "rm_actor_facets", "rm_related")
-# The search text, with its words as a tsvector ('simple': the words as `fold` left them).
+# The search text, with its words as a tsvector ('simple': the words as `fold` left them),
+# and the statement's sort key and commit position: a page of `q` is read in this table's
+# order (`text_join`), so the planner weighs its own two ways for the word at hand, taking
+# the matches from the GIN index and sorting them, or walking the order index and testing
+# each row's tsvector, with no lookup in rm_statements per row tested (benchmarks/README.md,
+# S1).
 _TEXT_DDL = (
     """CREATE TABLE IF NOT EXISTS rm_statement_text (
-        statement_id TEXT PRIMARY KEY, body TEXT NOT NULL,
+        statement_id TEXT PRIMARY KEY, occurred_key TEXT NOT NULL, position BIGINT NOT NULL,
+        body TEXT NOT NULL,
         doc tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED)""",
     "CREATE INDEX IF NOT EXISTS rm_statement_text_doc ON rm_statement_text USING GIN (doc)",
+)
+# Over the columns added since (an older table is rebuilt: `text_columns`).
+_TEXT_ORDER_DDL = (
+    """CREATE INDEX IF NOT EXISTS rm_statement_text_order
+        ON rm_statement_text (occurred_key, position)""",
 )
 
 
@@ -64,6 +76,21 @@ class PostgresTx(ReadModelTx):
             [list(column) for column in zip(*rows, strict=True)],
         )
 
+    def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
+        # The sort key and position from the statement's row, written before: a corrected
+        # statement's rows come with position 0 (ReadModelTx.upsert_statements).
+        if not rows:
+            return
+        ids, _, _, bodies = zip(*rows, strict=True)
+        self._exec(
+            "INSERT INTO rm_statement_text (statement_id, occurred_key, position, body)"
+            " SELECT s.id, s.occurred_key, s.position, p.body"
+            " FROM unnest(%b::text[], %b::text[]) AS p(statement_id, body)"
+            " JOIN rm_statements s ON s.id = p.statement_id"
+            " ON CONFLICT (statement_id) DO NOTHING",
+            [list(ids), list(bodies)],
+        )
+
     def _delete_statement_rows(self, table: str, ids: list[str]) -> None:
         # One statement text whatever the count.
         self._exec(f"DELETE FROM {table} WHERE statement_id = ANY(%b::text[])", (ids,))
@@ -90,6 +117,9 @@ class PostgresReadModel(ReadModelStore):
     placeholder = "%s"
     tx_class = PostgresTx
     store_ddl = _TEXT_DDL
+    store_current_ddl = _TEXT_ORDER_DDL
+    text_columns = tuple(TEXT_COLUMNS)
+    text_join = " JOIN rm_statement_text x ON x.statement_id = s.id"
 
     def __init__(self, config: StoreConfig, *, pool_size: int = 5) -> None:
         assert config.pg_conninfo is not None
@@ -132,8 +162,7 @@ class PostgresReadModel(ReadModelStore):
 
     def _text_filter(self, query: SearchQuery) -> tuple[str, list[Any]]:
         return (
-            "s.id IN (SELECT statement_id FROM rm_statement_text"
-            " WHERE doc @@ to_tsquery('simple', ?))",
+            "x.doc @@ to_tsquery('simple', ?)",
             [to_tsquery(query)],
         )
 

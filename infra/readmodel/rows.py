@@ -94,7 +94,7 @@ def child_rows(view: dict[str, Any], occurred_key: str, position: int) -> dict[s
             if other != home  # never twice in its own timeline
         ],
         "rm_actors": actors,
-        "rm_statement_text": [(sid, body)],
+        "rm_statement_text": [(sid, occurred_key, position, body)],
     }
 
 

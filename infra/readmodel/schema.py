@@ -164,7 +164,14 @@ FACET_COLUMNS = {
 }
 FACET_KEY = "name_key, name, role, party, track_id"
 # The folded words a statement is found by (`q`); the table is the store's (FTS5, tsvector).
-TEXT_COLUMNS = {"statement_id": "text", "body": "text"}
+# The statement's sort key and commit position are copied beside them, so a store can read
+# a page of matches in the text table's own order (PostgreSQL: postgres.py, `_TEXT_DDL`).
+TEXT_COLUMNS = {
+    "statement_id": "text",
+    "occurred_key": "text",
+    "position": "bigint",
+    "body": "text",
+}
 
 # The rows hanging off a statement, with their columns (infra.readmodel.rows makes them).
 STATEMENT_CHILDREN = {

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from domain.search import SearchQuery, to_fts5
 from infra.readmodel.common import ReadModelStore
+from infra.readmodel.schema import TEXT_COLUMNS
 from infra.readmodel.writes import ReadModelTx
 from services.ports import Append
 
@@ -27,8 +28,9 @@ _TEXT_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS rm_statement_text USING fts5("
     "statement_id UNINDEXED, body, tokenize = 'unicode61')"
 )
-# Inserts the text of statements that have none yet, `{texts}` being a (statement_id, body)
-# table of parameters; the rowid comes from the statement's row, written before.
+# Inserts the text of statements that have none yet, `{texts}` being a table of parameters
+# in TEXT_COLUMNS (only the id and body are kept: FTS5 has no order index to serve); the
+# rowid comes from the statement's row, written before.
 _INSERT_TEXTS = (
     "INSERT INTO rm_statement_text (rowid, statement_id, body)"
     " SELECT s.position, s.id, p.body FROM {texts} JOIN rm_statements s ON s.id = p.statement_id"
@@ -79,7 +81,7 @@ class SQLiteTx(ReadModelTx):
     def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]
-            texts = _values(chunk, "statement_id", "body")
+            texts = _values(chunk, *TEXT_COLUMNS)
             self._exec(_INSERT_TEXTS.format(texts=texts), [v for row in chunk for v in row])
 
     def _place_related(self, pairs: list[tuple[str, str]]) -> None:

@@ -14,7 +14,6 @@ from infra.readmodel.schema import (
     PARTY_COLUMNS,
     STATEMENT_CHILDREN,
     STATEMENT_COLUMNS,
-    TEXT_COLUMNS,
     TRACK_COLUMNS,
     track_row,
 )
@@ -178,10 +177,10 @@ class ReadModelTx:
             )
 
     def _insert_texts(self, rows: list[tuple[Any, ...]]) -> None:
-        """Add the search text of the statements that have none yet (the store's table)."""
-        self._insert_rows(
-            "rm_statement_text", TEXT_COLUMNS, rows, "ON CONFLICT (statement_id) DO NOTHING"
-        )
+        """Add the search text of the statements that have none yet (the store's table; its
+        rows in TEXT_COLUMNS, their position 0 for a corrected statement: take the sort key
+        and position from its rm_statements row)."""
+        raise NotImplementedError
 
     def announce(self, position: int, track_ids: Collection[str] | None) -> None:
         """Tell API processes' document caches, at commit, which tracks changed (None: all).

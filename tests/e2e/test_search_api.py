@@ -76,6 +76,23 @@ def test_nato_finds_the_alliance_passages_with_snippets_around_the_word(
     assert found(client, "nato") == items  # case does not matter
 
 
+def test_a_search_read_in_pages_of_two_gives_the_one_page_s_statements_in_its_order(
+    client: Api, loaded: dict[str, str]
+) -> None:
+    whole = [item["id"] for item in found(client, "NATO")]
+    paged: list[str] = []
+    cursor = None
+    while True:
+        query = {"q": "NATO", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        answer = client.get("/v1/statements", query, expect=200).json()
+        paged += [item["id"] for item in answer["items"]]
+        if (cursor := answer["next_cursor"]) is None:
+            break
+
+    assert len(whole) >= 5
+    assert paged == whole
+
+
 def test_phrases_exclusions_and_or_select_as_in_web_search(
     client: Api, loaded: dict[str, str]
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from domain.search import parse
 from infra.settings import Settings
 from services.bootstrap import Tracker, build
@@ -215,5 +217,32 @@ def test_a_model_projected_before_people_were_counted_is_rebuilt_on_start(
     try:
         assert dump(upgraded) == expected
         assert not upgraded.read_model.outdated()
+    finally:
+        upgraded.close()
+
+
+def test_a_search_text_without_the_sort_keys_its_store_orders_by_is_rebuilt_on_start(
+    settings: Settings,
+) -> None:
+    first = build(settings)
+    try:
+        if "occurred_key" not in first.read_model.text_columns:
+            pytest.skip("this store orders matches by rm_statements (SQLite's FTS5 table)")
+        said = record_people_and_words(first)
+        project_live(first, batch=500)
+        expected = dump(first)
+        with first.read_model.transaction() as tx:  # as the release before this one left it
+            tx.execute("ALTER TABLE rm_statement_text DROP COLUMN occurred_key")
+            tx.execute("ALTER TABLE rm_statement_text DROP COLUMN position")
+        assert first.read_model.outdated()
+    finally:
+        first.close()
+
+    upgraded = build(settings)
+    try:
+        assert not upgraded.read_model.outdated()
+        assert dump(upgraded) == expected
+        items, _ = upgraded.read_model.statements(StatementQuery(text=parse("legally NATO")))
+        assert [item["id"] for item in items] == [said]
     finally:
         upgraded.close()
