@@ -91,6 +91,10 @@ class ReadModel(AcrossReads, Protocol):
 
     def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None: ...
 
+    def latest_occurred(self) -> dict[str, str]:
+        """Per track id, the sort key (UTC) of its latest live statement in world time."""
+        ...
+
     def refresh_statistics(self) -> None:
         """Update what the store's query planner knows of the tables (after bulk writes)."""
         ...

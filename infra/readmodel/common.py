@@ -219,6 +219,13 @@ class ReadModelStore(AcrossTracks):
             items.append(state)
         return items
 
+    def latest_occurred(self) -> dict[str, str]:
+        rows = self.fetch(
+            "SELECT track_id, MAX(occurred_key) FROM rm_statements WHERE retracted = 0"
+            " GROUP BY track_id"
+        )
+        return {str(track_id): str(key) for track_id, key in rows}
+
     def get_statement(self, track_id: str, statement_id: str) -> dict[str, Any] | None:
         rows = self.fetch(
             "SELECT view FROM rm_statements WHERE id=? AND track_id=?", (statement_id, track_id)

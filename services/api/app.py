@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from infra.settings import Settings, get_settings
 from services.api import observability, openapi, problems, strict_query
@@ -26,6 +27,8 @@ from services.api.routes import (
 )
 from services.api.workers import StoreWorkers
 from services.bootstrap import build
+from services.web import docs, pages
+from services.web import routes as web
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by services.web.docs
+        redoc_url=None,
         dependencies=[Depends(strict_query.check)],
         **_without_telemetry(),
     )
     app.state.tokens = tokens
-    problems.install(app)
+    problems.install(app, present=pages.problem_page)
     openapi.install(app, public_reads=settings.public_reads)
     app.include_router(tracks.router)
     app.include_router(statements.router)
@@ -94,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(health.router)
     app.include_router(events.router)
+    app.include_router(web.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS, docs.assets, name="docs-assets")
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_middleware(Guards, max_bytes=settings.max_body_bytes)
     observability.install(app)  # last: its middleware is the outermost
     return app

@@ -85,14 +85,17 @@ def chosen_format(request: Request, listing: Listing) -> str:
     if not accept:
         return "json"
     ranked = sorted(
-        ((_quality(accept, MEDIA_TYPES[f]), index, f) for index, f in enumerate(listing.formats)),
+        (
+            (accept_quality(accept, MEDIA_TYPES[f]), index, f)
+            for index, f in enumerate(listing.formats)
+        ),
         key=lambda entry: (-entry[0][0], -entry[0][1], entry[1]),
     )
     (quality, _), _, best = ranked[0]
     return best if quality > 0 else "json"
 
 
-def _quality(accept: str, media_type: str) -> tuple[float, int]:
+def accept_quality(accept: str, media_type: str) -> tuple[float, int]:
     """How much `accept` wants `media_type`: (q, specificity) of the most specific range
     that matches it (RFC 9110, 12.5.1); (0, 0) when none does."""
     kind = media_type.split(";")[0].strip().lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -98,40 +99,55 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def install(app: FastAPI) -> None:
+Present = Callable[[Request, Response], Response]
+
+
+def _as_is(_: Request, answer: Response) -> Response:
+    return answer
+
+
+def install(app: FastAPI, present: Present = _as_is) -> None:
+    """`present(request, problem_response)` may answer the problem in another form (the
+    pages render it as HTML for a browser); status, title and detail stay this table's."""
+
     @app.exception_handler(ApiProblem)
-    async def _api_problem(_: Request, exc: ApiProblem) -> Response:
+    async def _api_problem(request: Request, exc: ApiProblem) -> Response:
         extra: dict[str, Any] = {}
         if exc.status == 422:  # every 422 lists its errors, even a single one
             extra["errors"] = exc.errors or [{"loc": [], "msg": exc.detail, "type": exc.slug}]
-        return problem(
+        answer = problem(
             exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers, **extra
         )
+        return present(request, answer)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errs = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errs):
             return problem(
                 400, "Malformed JSON", "the request body is not valid JSON", slug="malformed-json"
             )
-        return problem(
+        answer = problem(
             422,
             "Invalid request",
             "the request does not match the schema",
             slug="invalid-request",
             errors=errs,
         )
+        return present(request, answer)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed"}
-        return problem(
-            exc.status_code,
-            titles.get(exc.status_code, "HTTP error"),
-            str(exc.detail),
-            slug=f"http-{exc.status_code}",
-            headers=dict(exc.headers or {}),
+        return present(
+            request,
+            problem(
+                exc.status_code,
+                titles.get(exc.status_code, "HTTP error"),
+                str(exc.detail),
+                slug=f"http-{exc.status_code}",
+                headers=dict(exc.headers or {}),
+            ),
         )
 
     async def _mapped(request: Request, exc: Exception) -> Response:
@@ -163,7 +179,7 @@ def install(app: FastAPI) -> None:
             # Driver messages can quote SQL or hosts: log them, tell the client what to do.
             log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
             detail = "the store cannot be reached right now; retry shortly"
-        return problem(status, title, detail, slug=slug, **extra)
+        return present(request, problem(status, title, detail, slug=slug, **extra))
 
     # Known failures go through the routing layer's handlers; anything else reaches the
     # server-error middleware, which logs it and answers a 500 problem.

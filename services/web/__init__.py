@@ -1,0 +1,1 @@
+"""Pages for people (HTML), served by the same process as the JSON API under /v1."""

@@ -1,0 +1,55 @@
+"""Rendering pages: the Jinja2 templates (package data), who wants HTML, and problems as pages.
+
+A refusal is the same RFC 9457 problem everywhere (services.api.problems decides status and
+wording from one table); outside `/v1`, a client whose `Accept` prefers `text/html` (a
+browser) gets that problem rendered as a page, with the same status and headers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from services.api.exports import accept_quality
+
+STATIC = Path(__file__).parent / "static"
+HTML = "text/html"
+_JSON_TYPES = ("application/problem+json", "application/json")
+_BODY_HEADERS = ("content-type", "content-length")
+
+environment = Environment(
+    loader=PackageLoader("services.web", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = environment.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def wants_html(request: Request) -> bool:
+    """`Accept` names HTML and ranks it above JSON (a browser's `text/html,...,*/*;q=0.8`);
+    no `Accept` or `*/*` alone (curl, scripts, test clients) keeps problem+json."""
+    accept = request.headers.get("accept", "")
+    html = accept_quality(accept, HTML)
+    json = max(accept_quality(accept, kind) for kind in _JSON_TYPES)
+    return html[0] > 0 and html > json
+
+
+def problem_page(request: Request, answer: Response) -> Response:
+    """`answer` (a problem+json response), as a page when the client is a person."""
+    if request.url.path.startswith("/v1") or not wants_html(request):
+        return answer
+    problem = orjson.loads(bytes(answer.body))
+    kept = {k: v for k, v in answer.headers.items() if k.lower() not in _BODY_HEADERS}
+    page = render(request, "problem.html", status=answer.status_code, problem=problem)
+    page.headers.update(kept)
+    return page
