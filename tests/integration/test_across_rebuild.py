@@ -5,6 +5,9 @@ tampered row of them, and a model of the previous shape is rebuilt on start."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -172,77 +175,77 @@ def test_check_reports_a_tampered_search_text_and_a_missing_person(tracker: Trac
     assert text["key"] == {"statement_id": said} and text["live"] == "tampered"
 
 
-def test_a_model_of_the_previous_shape_is_rebuilt_on_start(settings: Settings) -> None:
+def an_older_shape(settings: Settings, alter: Callable[[Any], None]) -> tuple[str, Any]:
+    """Record and project the people and words, then `alter` the read model (in one
+    transaction) into a shape an earlier release left, which must count as outdated; the
+    id of the statement with the words, and the model as it was before the change."""
     first = build(settings)
     try:
-        record_people_and_words(first)
+        said = record_people_and_words(first)
         project_live(first, batch=500)
         expected = dump(first)
-        with first.read_model.transaction() as tx:  # as the release before this one left it
-            for table in NEW_TABLES:
-                tx.execute(f"DROP TABLE {table}")
-            for index in NEW_INDEXES:  # SQLite drops no indexed column
-                tx.execute(f"DROP INDEX {index}")
-            for column in NEW_COLUMNS:
-                tx.execute(f"ALTER TABLE rm_statements DROP COLUMN {column}")
+        with first.read_model.transaction() as tx:
+            alter(tx)
         assert first.read_model.outdated()
     finally:
         first.close()
+    return said, expected
 
+
+@contextmanager
+def started(settings: Settings) -> Iterator[Tracker]:
+    """The service's start on that model: building the tracker rebuilds an outdated one."""
     upgraded = build(settings)
     try:
+        yield upgraded
+    finally:
+        upgraded.close()
+
+
+def _as_before_the_reads_across_tracks(tx: Any) -> None:
+    for table in NEW_TABLES:
+        tx.execute(f"DROP TABLE {table}")
+    for index in NEW_INDEXES:  # SQLite drops no indexed column
+        tx.execute(f"DROP INDEX {index}")
+    for column in NEW_COLUMNS:
+        tx.execute(f"ALTER TABLE rm_statements DROP COLUMN {column}")
+
+
+def test_a_model_of_the_previous_shape_is_rebuilt_on_start(settings: Settings) -> None:
+    _, expected = an_older_shape(settings, _as_before_the_reads_across_tracks)
+
+    with started(settings) as upgraded:
         assert not upgraded.read_model.outdated()
         assert dump(upgraded) == expected
         assert upgraded.read_model.position(PROJECTION) == upgraded.app.max_position()
         assert rebuild.check(upgraded) == []
-    finally:
-        upgraded.close()
 
 
 def test_a_model_projected_before_people_were_counted_is_rebuilt_on_start(
     settings: Settings,
 ) -> None:
-    first = build(settings)
-    try:
-        record_people_and_words(first)
-        project_live(first, batch=500)
-        expected = dump(first)
-        with first.read_model.transaction() as tx:  # as the tables were before this release
-            tx.execute("DELETE FROM rm_actor_facets")
-        assert first.read_model.outdated()
-    finally:
-        first.close()
+    _, expected = an_older_shape(settings, lambda tx: tx.execute("DELETE FROM rm_actor_facets"))
 
-    upgraded = build(settings)
-    try:
+    with started(settings) as upgraded:
         assert dump(upgraded) == expected
         assert not upgraded.read_model.outdated()
-    finally:
-        upgraded.close()
+
+
+def _without_the_text_sort_keys(tx: Any) -> None:
+    tx.execute("ALTER TABLE rm_statement_text DROP COLUMN occurred_key")
+    tx.execute("ALTER TABLE rm_statement_text DROP COLUMN position")
 
 
 def test_a_search_text_without_the_sort_keys_its_store_orders_by_is_rebuilt_on_start(
     settings: Settings,
 ) -> None:
-    first = build(settings)
-    try:
-        if "occurred_key" not in first.read_model.text_columns:
+    with started(settings) as probe:
+        if "occurred_key" not in probe.read_model.text_columns:
             pytest.skip("this store orders matches by rm_statements (SQLite's FTS5 table)")
-        said = record_people_and_words(first)
-        project_live(first, batch=500)
-        expected = dump(first)
-        with first.read_model.transaction() as tx:  # as the release before this one left it
-            tx.execute("ALTER TABLE rm_statement_text DROP COLUMN occurred_key")
-            tx.execute("ALTER TABLE rm_statement_text DROP COLUMN position")
-        assert first.read_model.outdated()
-    finally:
-        first.close()
+    said, expected = an_older_shape(settings, _without_the_text_sort_keys)
 
-    upgraded = build(settings)
-    try:
+    with started(settings) as upgraded:
         assert not upgraded.read_model.outdated()
         assert dump(upgraded) == expected
         items, _ = upgraded.read_model.statements(StatementQuery(text=parse("legally NATO")))
         assert [item["id"] for item in items] == [said]
-    finally:
-        upgraded.close()
