@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from domain import errors
-from domain.search import fold, highlight, parse
+from domain.search import SearchQuery, fold, highlight
 from domain.statement_types import ATTRIBUTIONS
 from domain.values import STATEMENT_TYPES
 from services.api.paging import page
@@ -53,6 +53,19 @@ class Problem:
     status: int
     title: str
     detail: str
+    parameter: str | None = None  # the field it names, when it names one
+
+
+def _refused(e: Exception) -> Problem | None:
+    described = describe(e)
+    if described is None:
+        return None
+    parameter = None
+    if isinstance(e, errors.RuleViolation):
+        parameter = e.field
+    elif isinstance(e, ApiProblem) and e.errors:
+        parameter = str(e.errors[0]["loc"][-1])
+    return Problem(*described, parameter=parameter)
 
 
 @dataclass(frozen=True)
@@ -100,13 +113,13 @@ def search(tracker: Tracker, f: StatementFilters, cursor: str | None, limit: int
     try:
         query = statement_query(tracker, f, cursor, limit)
     except (ApiProblem, errors.TrackerError) as e:
-        described = describe(e)
-        if described is None:
+        problem = _refused(e)
+        if problem is None:
             raise
-        return SearchPage(choices=choices, problem=Problem(*described))
+        return SearchPage(choices=choices, problem=problem)
     items, more = tracker.read_model.statements(query)
     next_cursor = page(items, more)["next_cursor"]
-    results = [_result(item, f.q) for item in items]
+    results = [_result(item, query.text) for item in items]
     asked = parameters(f, limit, cursor)
     following = parameters(f, limit, next_cursor) if next_cursor else None
     return SearchPage(
@@ -122,7 +135,7 @@ def _query_string(pairs: list[tuple[str, str]]) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
-def _result(item: dict[str, Any], q: str | None) -> Result:
+def _result(item: dict[str, Any], words: SearchQuery | None) -> Result:
     snippet = item.get("snippet")
     return Result(
         id=item["id"],
@@ -133,8 +146,8 @@ def _result(item: dict[str, Any], q: str | None) -> Result:
         party=item["party"],
         speaker=item.get("speaker"),
         summary=item["summary"],
-        # q parsed already (the read did): marks what the search found, in its own words
-        snippet=highlight(snippet, parse(q)) if q is not None and snippet else None,
+        # marked by the query the read ran: what the search found, in its own words
+        snippet=highlight(snippet, words) if words is not None and snippet else None,
         retracted=bool(item.get("retracted")),
     )
 

@@ -173,3 +173,14 @@ def test_a_refused_query_is_shown_beside_the_form_with_the_apis_words(client: Ap
         assert api.status_code == 422
         assert api.json()["title"] in problem and api.json()["detail"] in problem, parameter
     assert 'value="-nato -door"' in client.http.get("/search", params={"q": "-nato -door"}).text
+
+
+def invalid_fields(page: str) -> list[str]:
+    return re.findall(r'<(?:input|select) id="(\w+)"[^>]*aria-invalid="true"', page)
+
+
+def test_the_field_a_refusal_names_is_marked_invalid(client: Api) -> None:
+    some_statements(client)
+    assert invalid_fields(client.http.get("/search", params={"q": "-nato"}).text) == ["q"]
+    assert invalid_fields(client.http.get("/search", params={"track": "nowhere"}).text) == ["track"]
+    assert invalid_fields(client.http.get("/search", params={"q": "nato"}).text) == []
