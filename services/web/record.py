@@ -193,10 +193,8 @@ _HEAD = ("party", "occurred_at", "summary")
 _WHO = ("speaker", "attribution", "claimed_by", "reported_by", "addressee", "with_parties")
 
 
-def form(read_model: ReadModel, track_id: str, references: References) -> Form:
-    track = read_model.get_track(track_id)
-    if track is None:
-        raise errors.TrackNotFound(f"no track {track_id}")
+def form(read_model: ReadModel, track: dict[str, Any], references: References) -> Form:
+    """The form for recording on `track` (its state, as `panel` read it)."""
     choices = Choices(
         parties=tuple(track["parties"]),
         statements=references,
@@ -225,6 +223,7 @@ def statement_label(statement: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Panel:
+    track: dict[str, Any]  # the track's current state
     demands: list[dict[str, Any]]  # the demand board: every live demand, with its status
     recent: list[dict[str, Any]]  # the most recently recorded statements, newest first
     references: References  # what `responds_to` and `withdraws` may name, by date
@@ -233,10 +232,13 @@ class Panel:
 def panel(read_model: ReadModel, track_id: str) -> Panel:
     """What the page shows beside the form; after a write, the script fetches it again
     (rendered by the same template), so the board and the reference selects follow."""
+    track = read_model.get_track(track_id)
+    if track is None:
+        raise errors.TrackNotFound(f"no track {track_id}")
     statements = _timeline(read_model, track_id)
     recent = sorted(statements, key=lambda s: s["version"], reverse=True)[:RECENT]
     references = tuple((s["id"], statement_label(s)) for s in statements)
-    return Panel(demands=read_model.demands(track_id), recent=recent, references=references)
+    return Panel(track, demands=read_model.demands(track_id), recent=recent, references=references)
 
 
 def _timeline(read_model: ReadModel, track_id: str) -> list[dict[str, Any]]:

@@ -24,8 +24,8 @@ router.include_router(signin.router)
 def record_page(request: Request, track_id: TrackId, tracker: TrackerDep, _: Reader) -> Response:
     """A form to record a statement on the track, beside its demand board."""
     beside = panel(tracker.read_model, str(track_id))
-    content = form(tracker.read_model, str(track_id), beside.references)
-    return render(request, "record.html", form=content, panel=beside, track=content.track)
+    content = form(tracker.read_model, beside.track, beside.references)
+    return render(request, "record.html", form=content, panel=beside, track=beside.track)
 
 
 @router.get("/tracks/{track}/record/panel", response_class=Response)
@@ -39,6 +39,5 @@ def record_panel(
     """The panel beside the form, as an HTML fragment, once the read model has applied
     `min_position` (the position a write answered)."""
     reflect(tracker, min_position)
-    track = tracker.read_model.get_track(str(track_id))
     beside = panel(tracker.read_model, str(track_id))
-    return render(request, "record_panel.html", panel=beside, track=track)
+    return render(request, "record_panel.html", panel=beside, track=beside.track)
