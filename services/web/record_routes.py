@@ -19,13 +19,22 @@ from services.web.record import form, panel
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
 
+# The page holds a recorder's token in session storage: it runs no script but its own file,
+# loads nothing from elsewhere, and no other site may frame it.
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
 
 @router.get("/tracks/{track}/record", response_class=Response)
 def record_page(request: Request, track_id: TrackId, tracker: TrackerDep, _: Reader) -> Response:
     """A form to record a statement on the track, beside its demand board."""
     beside = panel(tracker.read_model, str(track_id))
     content = form(tracker.read_model, beside.track, beside.references)
-    return render(request, "record.html", form=content, panel=beside, track=beside.track)
+    page = render(request, "record.html", form=content, panel=beside, track=beside.track)
+    page.headers["Content-Security-Policy"] = POLICY
+    return page
 
 
 @router.get("/tracks/{track}/record/panel", response_class=Response)

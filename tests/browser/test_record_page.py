@@ -33,14 +33,22 @@ def test_a_recorder_fixes_a_wrong_date_and_sees_the_demand_on_the_board(
     page.goto(f"{writable_site}/tracks/{TRACK['slug']}/record")
     board = page.locator(".board > li")
     before = board.count()
-    page.get_by_label("Token", exact=True).fill("rec-secret")
+    token = page.get_by_label("Token", exact=True)
+    token.fill("read-secret")  # a reader's token: the API refuses, the page asks again
     page.get_by_label("Type", exact=True).select_option("demand")
     page.get_by_label("Party").select_option("Russia")
     date = page.get_by_label("Occurred at")
     date.fill("10 January 2022")
     page.get_by_label("Summary").fill(SUMMARY)
     page.get_by_role("button", name="Record").click()
+    expect(page.locator("#token-error")).to_contain_text("the reader role cannot do this")
+    expect(token).to_be_focused()
 
+    token.fill("rec-secret")
+    with page.expect_request(lambda r: r.method == "POST") as sent:
+        page.get_by_role("button", name="Record").click()
+    assert sent.value.headers["authorization"] == "Bearer rec-secret"
+    assert sent.value.headers["idempotency-key"]
     expect(date).to_have_attribute("aria-invalid", "true")
     expect(date).to_be_focused()
     expect(page.locator("#f-occurred_at-error")).to_contain_text("not a year, a month")

@@ -46,6 +46,7 @@ class Controls(HTMLParser):
 def record_form(client: Api, track: str = "ssd") -> Controls:
     page = client.get(f"/tracks/{track}/record", headers=BROWSER, expect=200)
     assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
     return Controls(page.text)
 
 
