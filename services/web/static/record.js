@@ -177,16 +177,13 @@
 
   function showProblem(problem, status) {
     const general = [];
-    let first = null;
     for (const error of problem.errors || []) {
       const field = fieldFor(error.loc || []);
-      if (field) {
-        markField(field, error.msg);
-        first = first || field;
-      } else {
-        general.push(error.msg);
-      }
+      const message = String(error.msg || "").replace(/^Value error, /, "");
+      if (field) markField(field, message);
+      else general.push(message);
     }
+    const first = fields().find((field) => controlOf(field).hasAttribute("aria-invalid"));
     const heading = document.createElement("p");
     heading.textContent = `Not recorded: ${problem.title || `HTTP ${status}`}. ${
       first ? "Correct the fields marked below." : problem.detail || ""
