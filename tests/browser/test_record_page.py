@@ -72,7 +72,7 @@ def test_a_recorder_fixes_a_wrong_date_and_sees_the_demand_on_the_board(
     expect(page.locator(".board > li").filter(has_text=SUMMARY)).to_have_count(1)
 
 
-def test_the_form_fits_a_narrow_screen_and_shows_the_chosen_types_fields(
+def test_on_a_narrow_screen_the_chosen_types_fields_show_and_a_general_error_tops_the_form(
     writable_site: str, page: Page
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
@@ -84,3 +84,16 @@ def test_the_form_fits_a_narrow_screen_and_shows_the_chosen_types_fields(
     expect(page.get_by_label("Red line")).to_be_hidden()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
+
+    # A response without its stance: the API's error names the whole statement, no field.
+    page.get_by_label("Token", exact=True).fill("rec-secret")
+    page.get_by_label("Type", exact=True).select_option("response")
+    page.get_by_label("Party").select_option("United States")
+    page.get_by_label("Occurred at").fill("2022-01-11")
+    page.get_by_label("Summary").fill("an answer without a stance")
+    page.get_by_label("Responds to").select_option(index=1)
+    page.get_by_role("button", name="Record").click()
+    top = page.get_by_role("alert")
+    expect(top).to_contain_text("a response needs its stance")
+    expect(top).to_be_focused()
+    expect(page.locator("[aria-invalid=true]")).to_have_count(0)
