@@ -208,6 +208,7 @@
     const url = `${form.dataset.panel}?min_position=${encodeURIComponent(position)}`;
     for (let tries = 0; tries < 3; tries += 1) {
       const answer = await fetch(url, { headers: { Accept: "text/html" } });
+      if (answer.redirected) break; // sent to sign in: the page's sign-in is no longer valid
       if (answer.ok) {
         panel.innerHTML = await answer.text();
         refreshReferences();
