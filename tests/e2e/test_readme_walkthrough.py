@@ -131,11 +131,17 @@ def base_url(folder: Path, environment: dict[str, str]) -> Iterator[str]:
 
 
 def test_the_readme_sets_only_the_base_url_that_this_test_sets_itself() -> None:
-    settings, steps = walkthrough(README.read_text(encoding="utf-8"))
+    text = README.read_text(encoding="utf-8")
+    settings, steps = walkthrough(text)
 
     assert ASSIGNED.findall(settings) == ["BASE"]
     assert "http://127.0.0.1:8000" in settings  # where `make serve` listens
     assert len(steps) >= 10 and sum(step.shown is not None for step in steps) >= 8
+    # The service the walk-through runs against is the one `make serve` starts, as the
+    # fixture starts it: `.venv/bin/ntrack serve` with no settings.
+    assert "```sh\nmake serve\n```" in text[: text.index(SETTINGS_MARK)]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^serve:.*\n\t\$\(BIN\)/ntrack serve \$\(SERVE_ARGS\)$", makefile, re.M)
 
 
 @pytest.mark.slow
