@@ -56,11 +56,8 @@ def overview(
     filtered = kind or status or party
     latest = read_model.latest_occurred() if everything else {}
     if on is not None:
-        rows = [
-            row
-            for t in read_model.list_tracks(kind, None, party)
-            if (row := _row_on(tracker, t, on)) and (status is None or row.status == status)
-        ]
+        on_date = [_row_on(tracker, t, on) for t in read_model.list_tracks(kind, None, party)]
+        rows = [row for row in on_date if status is None or row.status == status]
     else:
         tracks = read_model.list_tracks(kind, status, party) if filtered else everything
         warnings = active_warnings(read_model, tuple(t["id"] for t in tracks))
