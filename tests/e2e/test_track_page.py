@@ -168,3 +168,13 @@ def test_an_unknown_track_is_a_404_page(client: Api) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "Track not found" in answer.text
+
+
+def test_a_track_with_nothing_said_yet_has_a_page_without_a_slider(client: Api) -> None:
+    client.open_track("quiet", parties=[RUSSIA, NATO])
+    client.get("/v1/tracks", expect=200)
+    html = page(client, "/tracks/quiet")
+    assert "Nothing said yet." in html
+    assert 'type="range"' not in html  # no days to slide over; the date field still works
+    assert 'name="on"' in html
+    assert '<td colspan="5" class="none">No demands.</td>' in html
