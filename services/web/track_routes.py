@@ -49,15 +49,8 @@ def track(
 ) -> Response:
     """A track: its timeline by party, demand board, warnings and meetings; `on`, a date
     (world time); `version` or `recorded_at`, the record as it stood (auditors)."""
-    as_of = AsOf(version, recorded_at)
+    as_of = AsOf(version, recorded_at)  # both at once: the as-of service refuses it (422)
     if as_of and isinstance(auditor, ApiProblem):
         raise auditor
-    if version is not None and recorded_at is not None:
-        raise ApiProblem(
-            422,
-            "Invalid request",
-            "give either version or recorded_at, not both",
-            slug="invalid-request",
-        )
     page = track_page(tracker, track_id, on, as_of, auditor=not isinstance(auditor, ApiProblem))
     return render(request, "track.html", page=page)
