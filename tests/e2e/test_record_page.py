@@ -44,7 +44,9 @@ class Controls(HTMLParser):
 
 
 def record_form(client: Api, track: str = "ssd") -> Controls:
-    page = client.get(f"/tracks/{track}/record", headers=BROWSER, expect=200)
+    client.get("/v1/tracks", expect=200)  # the read model has applied this test's writes
+    page = client.http.get(f"/tracks/{track}/record", headers=BROWSER)
+    assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     return Controls(page.text)

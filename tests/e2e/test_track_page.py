@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.conftest import ANONYMOUS, AUDITOR, NATO, RUSSIA, USA, Api
+from tests.e2e.conftest import ANONYMOUS, AUDITOR, NATO, READER, RUSSIA, USA, Api
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -149,8 +149,14 @@ def test_an_auditor_sees_the_verified_head_hash_and_the_track_as_recorded(client
 
 def test_as_recorded_needs_an_auditor_and_bad_input_is_a_problem_page(client: Api) -> None:
     negotiation(client)
+    refused = client.http.get(
+        "/tracks/ssd", params={"version": 3}, headers=BROWSER, follow_redirects=False
+    )
+    assert refused.status_code == 303  # a browser without a token is sent to sign in
+    assert refused.headers["location"] == "/signin?next=%2Ftracks%2Fssd%3Fversion%3D3"
+    reader = client.http.get("/tracks/ssd", params={"version": 3}, headers={**BROWSER, **READER})
+    assert reader.status_code == 403
     for params, status in [
-        ({"version": 3}, 401),
         ({"on": "the 29th"}, 422),
         ({"version": 0}, 422),
         ({"kind": "nato"}, 422),  # not a parameter of this page
