@@ -129,8 +129,8 @@ def postgres_unavailable(config: StoreConfig, error: Exception) -> StoreUnavaila
         for words in ("password authentication failed", 'role "', "no pg_hba.conf entry")
     ):
         advice = (
-            f"PostgreSQL at {where} refuses the user {info['user']!r}: correct the user or "
-            "password in NTRACK_DATABASE_URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
+            f"PostgreSQL at {where} refuses the user {info['user']!r}: correct the "
+            "user:password@ part of NTRACK_DATABASE_URL"
         )
     else:
         advice = (

@@ -47,7 +47,11 @@ def open_tracker(
     refuse a store that has not been made (and make none). With `processes`, first check
     that many such processes fit PostgreSQL's connections."""
     settings = get_settings()
-    err.print(f"ntrack: using {shown_url(settings.database_url)}", markup=False, highlight=False)
+    using = f"ntrack: using {shown_url(settings.database_url)}"
+    if logged:
+        log.info(using)  # stderr is the JSON log there: every line of it stays JSON
+    else:
+        err.print(using, markup=False, highlight=False, soft_wrap=True)
     try:
         if processes:
             check_connection_budget(settings, processes=processes, projector=projector, api=api)
