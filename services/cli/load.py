@@ -31,8 +31,7 @@ def load(
         ),
     ] = False,
 ) -> None:
-    """Load a scenario file (tracks and statements, refs resolved to ids); loading it again
-    records nothing new."""
+    """Load a scenario file (its tracks, then its statements); a second load adds nothing."""
     try:
         data = read_scenario(file)
     except ScenarioError as e:

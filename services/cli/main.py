@@ -20,7 +20,10 @@ from services.logs import clear_metrics_dir, logging_config, setup_logging
 DISTRIBUTION = "negotiation-tracker"  # pyproject.toml's [project] name
 
 cli = typer.Typer(
-    help="The negotiation tracker.", no_args_is_help=True, pretty_exceptions_enable=False
+    help="The negotiation tracker. A command that opens a store names it on stderr; one that "
+    "only reads or audits refuses a store that is not there (docs/cli.md).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -47,7 +50,7 @@ def options(
         typer.Option("--version", callback=_print_version, is_eager=True, help="print the version"),
     ] = False,
 ) -> None:
-    """The negotiation tracker. Every command that opens a store names it on stderr."""
+    """Options for every command."""
     if database_url is not None:
         use_database_url(database_url)
 
