@@ -4,14 +4,16 @@ kind, here and nowhere else, and returns what the application needs of it (the p
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.sqlite import SQLiteReadModel
 from infra.settings import Settings
-from infra.stores import StoreConfig, parse_database_url
+from infra.stores import StoreConfig, StoreConfigError, parse_database_url
 from infra.tokenstore import TokenStore
 
 if TYPE_CHECKING:
@@ -30,6 +32,24 @@ class LocalStores:
     @contextmanager
     def creating_tables(self) -> Iterator[None]:
         yield
+
+    def exists(self, application_name: str) -> bool:
+        """The SQLite file is there and holds the event table (the library's SQLite recorder
+        calls it stored_events whatever the application), looked at read-only so that
+        nothing is created; memory:// always is."""
+        if self.config.sqlite_path is None:
+            return True
+        path = Path(self.config.sqlite_path).expanduser()
+        if not path.is_file():
+            return False
+        try:
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                row = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+                ).fetchone()
+        except sqlite3.DatabaseError as e:
+            raise StoreConfigError(f"{path.resolve()} is not an SQLite store: {e}") from e
+        return row is not None
 
     def open_read_model(self) -> SQLiteReadModel:
         if self.config.sqlite_path is not None:

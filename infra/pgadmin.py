@@ -17,7 +17,7 @@ from infra.coordination import (
 )
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.postgres import PostgresReadModel, changes_channel
-from infra.stores import StoreConfig, StoreUnavailable, ensure_postgres_schema
+from infra.stores import StoreConfig, ensure_postgres_schema, postgres_unavailable
 from infra.tokenstore import TokenStore
 from services.ports import ConnectionLimits
 
@@ -43,11 +43,22 @@ class PostgresStores:
             conn = psycopg.connect(**self._conninfo, autocommit=True)
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         except psycopg.Error as e:
-            raise StoreUnavailable(f"cannot reach PostgreSQL: {e}") from e
+            raise postgres_unavailable(self.config, e) from e
         try:
             yield
         finally:
             conn.close()  # ends the session, which releases the lock
+
+    def exists(self, application_name: str) -> bool:
+        """The schema holds the application's event table (the library names it so). Only
+        reads: the schema is made by `creating_tables`, never here."""
+        table = f'"{self.config.pg_schema}".{application_name}_events'
+        try:
+            with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+                row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+        except psycopg.Error as e:
+            raise postgres_unavailable(self.config, e) from e
+        return bool(row and row[0])
 
     def open_read_model(self) -> PostgresReadModel:
         store = PostgresReadModel(self.config, pool_size=self._pool_size)
@@ -80,7 +91,7 @@ class PostgresStores:
                     " coalesce(current_setting('reserved_connections', true), '0')::int"
                 ).fetchone()
         except psycopg.Error as e:
-            raise StoreUnavailable(f"cannot reach PostgreSQL to check max_connections: {e}") from e
+            raise postgres_unavailable(self.config, e) from e
         assert row is not None
         max_connections, superuser_reserved, reserved = row
         return ConnectionLimits(max_connections, superuser_reserved + reserved)

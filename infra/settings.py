@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -15,6 +16,8 @@ class Settings(BaseSettings):
         default="sqlite:///./ntrack.sqlite3",
         description="sqlite:///PATH, postgresql://user:pass@host:port/db[?schema=S], or memory://",
     )
+    host: str = Field(default="127.0.0.1", description="the address `ntrack serve` listens on")
+    port: int = Field(default=8000, ge=1, le=65535, description="the port `ntrack serve` uses")
     api_tokens: str = Field(
         default="", description="comma-separated principal:role:secret", repr=False
     )
@@ -70,3 +73,10 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def use_database_url(url: str) -> None:
+    """Point this process at `url` (`ntrack --database-url`), and the processes it starts
+    too: uvicorn's workers build their app from the environment, not from this process."""
+    os.environ["NTRACK_DATABASE_URL"] = url
+    get_settings.cache_clear()

@@ -101,6 +101,45 @@ def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
+def shown_url(url: str) -> str:
+    """The store as a user should see it: a SQLite file by its absolute path (a relative
+    one depends on the folder a command runs in), PostgreSQL without its password."""
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return "sqlite:///" + str(Path(url[len("sqlite:///") :]).expanduser().resolve())
+    return _redact(url)
+
+
+def postgres_unavailable(config: StoreConfig, error: Exception) -> StoreUnavailable:
+    """A failed connection, as what to change: the server is not where the URL says, it
+    refuses the user, or it has no such database. Each names NTRACK_DATABASE_URL, the one
+    setting that decides all three."""
+    assert config.pg_conninfo is not None
+    info = config.pg_conninfo
+    where = f"{info['host']}:{info['port']}"
+    # psycopg gives no SQLSTATE for a refused connection: its text is all there is.
+    driver = " ".join(str(error).split()) or type(error).__name__
+    if 'database "' in driver and "does not exist" in driver:
+        advice = (
+            f"PostgreSQL at {where} has no database {info['dbname']!r}: create it "
+            f"(createdb -h {info['host']} -p {info['port']} -U {info['user']} "
+            f"{info['dbname']}) or name an existing one in NTRACK_DATABASE_URL"
+        )
+    elif any(
+        words in driver
+        for words in ("password authentication failed", 'role "', "no pg_hba.conf entry")
+    ):
+        advice = (
+            f"PostgreSQL at {where} refuses the user {info['user']!r}: correct the "
+            "user:password@ part of NTRACK_DATABASE_URL"
+        )
+    else:
+        advice = (
+            f"cannot reach PostgreSQL at {where}: start the server, or point "
+            "NTRACK_DATABASE_URL (or --database-url) at the host and port where it runs"
+        )
+    return StoreUnavailable(f"{advice} [{driver}]")
+
+
 def ensure_postgres_schema(config: StoreConfig) -> None:
     """The library never creates a schema; do it here so a fresh database just works."""
     import psycopg
@@ -115,5 +154,4 @@ def ensure_postgres_schema(config: StoreConfig) -> None:
         ):
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.pg_schema}"')
     except psycopg.Error as e:
-        host = f"{config.pg_conninfo['host']}:{config.pg_conninfo['port']}"
-        raise StoreUnavailable(f"cannot reach PostgreSQL at {host}: {e}".strip()) from e
+        raise postgres_unavailable(config, e) from e

@@ -11,7 +11,7 @@ from eventsourcing.persistence import PersistenceError
 from infra.encryption import check_readable, cipher_env
 from infra.factory import open_stores
 from infra.settings import Settings
-from infra.stores import StoreConfigError, StoreUnavailable
+from infra.stores import StoreConfigError, StoreUnavailable, shown_url
 from services.application import TrackerApp
 from services.ports import RebuildableReadModel, Stores, TokenStore
 from services.projections.checkpoint_writer import CheckpointWriter
@@ -102,6 +102,19 @@ def build(settings: Settings, stores: Stores | None = None) -> Tracker:
             raise
     stores.adopt_event_store(tracker.app.recorder)
     return tracker
+
+
+class StoreMissing(StoreConfigError):
+    """A store that only reads was asked for one that has not been made: opening it would
+    make an empty one and answer from it as if it were the store meant."""
+
+
+def build_existing(settings: Settings) -> Tracker:
+    """`build`, for a store that is already there; else StoreMissing, and nothing made."""
+    stores = open_stores(settings)
+    if not stores.exists(TrackerApp.name):
+        raise StoreMissing(f"there is no store at {shown_url(settings.database_url)}")
+    return build(settings, stores)
 
 
 def _upgrade_read_model(tracker: Tracker) -> None:

@@ -274,6 +274,10 @@ class Stores(Protocol):
         """Around opening the stores: one process at a time creates or finds the tables."""
         ...
 
+    def exists(self, application_name: str) -> bool:
+        """The store has been made (its event table is there); creates nothing."""
+        ...
+
     def open_read_model(self) -> RebuildableReadModel: ...
 
     def adopt_event_store(self, recorder: Any) -> None:

@@ -1,12 +1,13 @@
 """Load a scenario file (examples/*.json): tracks, then statements in order, refs -> ids.
 
 Each statement is written with the idempotency key `load:<ref>`, so loading the same file
-again records nothing new and resolves the same refs to the same ids.
+again records nothing new and resolves the same refs to the same ids; what was new and what
+was already recorded is counted apart, so a second load can say it added nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -34,6 +35,37 @@ class ScenarioError(ValueError):
     """The scenario file cannot be loaded as it is."""
 
 
+@dataclasses.dataclass
+class Loaded:
+    """What a load recorded: ref -> statement id, and how many tracks and statements were
+    new or already recorded (by an earlier load of the same file)."""
+
+    ids: dict[str, str] = dataclasses.field(default_factory=dict)
+    new_tracks: int = 0
+    known_tracks: int = 0
+    new_statements: int = 0
+    known_statements: int = 0
+
+    def summary(self) -> str:
+        """E.g. "loaded 3 new tracks and 42 new statements", or on a second load of the
+        same file "nothing new: 3 tracks and 42 statements already recorded"."""
+        new = _counts((self.new_tracks, "new track"), (self.new_statements, "new statement"))
+        known = _counts((self.known_tracks, "track"), (self.known_statements, "statement"))
+        if not (new or known):
+            return "nothing to load: the file has no tracks and no statements"
+        if not new:
+            return f"nothing new: {known} already recorded"
+        return f"loaded {new}" + (f"; {known} already recorded" if known else "")
+
+
+def _counts(*counts: tuple[int, str]) -> str:
+    return " and ".join(_count(n, noun) for n, noun in counts if n)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def read_scenario(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -54,8 +86,9 @@ def load_scenario(
     *,
     recorded_by: str,
     progress: Callable[[], None] = lambda: None,
-) -> dict[str, str]:
-    """Record the scenario; returns ref -> statement id."""
+) -> Loaded:
+    """Record the scenario; says what was new and gives ref -> statement id."""
+    loaded = Loaded()
     for raw in data["tracks"]:
         raw = {"opened_at": _first_occurrence(data, raw.get("slug")), **raw}
         try:
@@ -63,7 +96,7 @@ def load_scenario(
         except ValidationError as e:
             raise ScenarioError(f"track {raw.get('slug')!r}: {e}") from e
         # A track loaded before stays: its statements below replay by their idempotency keys.
-        with contextlib.suppress(errors.SlugTaken):
+        try:
             app.open_track(
                 slug=track.slug,
                 kind=track.kind,
@@ -73,7 +106,10 @@ def load_scenario(
                 opened_at=track.opened_at or _today(),
                 recorded_by=recorded_by,
             )
-    ids: dict[str, str] = {}
+            loaded.new_tracks += 1
+        except errors.SlugTaken:
+            loaded.known_tracks += 1
+    ids = loaded.ids
     for raw in data["statements"]:
         raw = dict(raw)
         ref, slug = raw.pop("ref", None), raw.pop("track", None)
@@ -101,8 +137,12 @@ def load_scenario(
         except errors.TrackerError as e:
             raise ScenarioError(f"statement {ref!r} on {slug!r}: {e}") from e
         ids[ref] = result.targets[0]
+        if result.replayed:
+            loaded.known_statements += 1
+        else:
+            loaded.new_statements += 1
         progress()
-    return ids
+    return loaded
 
 
 def _first_occurrence(data: dict[str, Any], slug: str | None) -> str | None:

@@ -16,7 +16,7 @@ from infra.coordination import sweep_dead_connections
 from infra.readmodel.common import ReadModelStore
 from infra.readmodel.schema import TEXT_COLUMNS
 from infra.readmodel.writes import ReadModelTx
-from infra.stores import StoreConfig, StoreUnavailable
+from infra.stores import StoreConfig, StoreUnavailable, postgres_unavailable
 from services.ports import EVERYTHING, Append
 
 # A row or more per statement: their indexes are made after a rebuild's COPY.
@@ -141,7 +141,7 @@ class PostgresReadModel(ReadModelStore):
         try:
             self._pool.open(wait=True, timeout=10)
         except Exception as e:
-            raise StoreUnavailable(f"cannot reach PostgreSQL for the read model: {e}") from e
+            raise postgres_unavailable(config, e) from e
         sweep_dead_connections(self._pool)
 
     @contextmanager

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from domain import errors, search
 from infra.errors import OUTAGES, is_store_unavailable
 from infra.stores import StoreUnavailable
-from services.application import TooMuchContention
+from services.application import TooMuchContention, resolve_track_ref
 from services.audit import NotRecordedYet
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,22 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _track_not_found(request: Request, detail: str) -> str:
+    """The track as the client typed it (a slug, not the id derived from it), and where to
+    find the right one; a hint about `min_position` only to a client that sent one."""
+    typed = request.path_params.get("track")
+    if not isinstance(typed, str) or str(resolve_track_ref(typed)) not in detail:
+        return detail  # not the track of the path (e.g. from the body): say it as raised
+    detail = f"no track {typed!r}: GET /v1/tracks lists every track with its slug and id"
+    min_position = request.query_params.get("min_position")
+    if min_position is not None:
+        detail += (
+            f"; the read model was at position {min_position} or later: if the track was "
+            "opened by a later write, send that write's position"
+        )
+    return detail
+
+
 Present = Callable[[Request, Response], Response]
 
 
@@ -184,6 +200,8 @@ def install(app: FastAPI, present: Present = _as_is) -> None:
                 }
             ]
         detail = str(exc)
+        if isinstance(exc, errors.TrackNotFound):
+            detail = _track_not_found(request, detail)
         if slug == "store-unavailable":
             # Driver messages can quote SQL or hosts: log them, tell the client what to do.
             log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)

@@ -19,35 +19,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from domain import errors
-from infra.settings import get_settings
-from infra.stores import StoreConfigError, StoreUnavailable
 from services import audit
 from services.application import resolve_track_ref
-from services.bootstrap import Tracker, build
+from services.bootstrap import Tracker
+from services.cli.store import fail, open_tracker
 from services.projections import rebuild
 
 TrackArg = Annotated[str, typer.Argument(help="track id or slug")]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 @contextmanager
 def _tracker(ref: str | None = None) -> Iterator[Tracker]:
-    """The store from NTRACK_DATABASE_URL, closed afterwards; known failures become
-    a clear message and exit code 2. `ref` is the track as the user named it."""
-    try:
-        tracker = build(get_settings())
-    except (StoreConfigError, StoreUnavailable) as e:
-        raise _fail(str(e)) from None
+    """The store that is already there (these commands make none), closed afterwards; known
+    failures become a clear message and exit code 2. `ref` is the track as the user named it."""
+    tracker = open_tracker(existing=True)
     try:
         yield tracker
     except errors.TrackNotFound as e:
-        raise _fail(f"no track {ref!r}" if ref else str(e)) from None
+        raise fail(f"no track {ref!r}" if ref else str(e)) from None
     except errors.TrackerError as e:  # NotRecordedYet, RuleViolation: the question was bad
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     finally:
         tracker.close()
 
@@ -59,7 +50,6 @@ def _verify_table(rows: list[dict[str, Any]]) -> Table:
         "valid",
         "events",
         "first invalid version",
-        "head hash",
         "snapshots",
         "invalid snapshots",
         "checkpoints",
@@ -72,7 +62,6 @@ def _verify_table(rows: list[dict[str, Any]]) -> Table:
             "[green]yes[/green]" if row["valid"] else "[red]NO[/red]",
             str(row["events_checked"]),
             "" if row["first_invalid_version"] is None else str(row["first_invalid_version"]),
-            f"{row['head_hash'][:16]}…" if row["head_hash"] else "-",
             str(row["snapshots_checked"]),
             ", ".join(map(str, row["invalid_snapshots"])),
             str(row["checkpoints_checked"]),
@@ -84,10 +73,14 @@ def _verify_table(rows: list[dict[str, Any]]) -> Table:
 def verify_cmd(
     track: Annotated[str | None, typer.Argument(help="track id or slug")] = None,
     all_tracks: Annotated[bool, typer.Option("--all", help="verify every track")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print JSON: `valid` and one item per track")
+    ] = False,
 ) -> None:
-    """Recompute the hash chain of a track (or of all) from the stored events."""
+    """Recompute the hash chain of a track (or of all) from the stored events; the table
+    shows each track's full head hash, to keep and compare with a later run."""
     if (track is None) == (not all_tracks):
-        raise _fail("give a TRACK or --all (not both)")
+        raise fail("give a TRACK or --all (not both)")
     with _tracker(track) as tracker:
         if all_tracks:
             report = audit.verify_all(tracker.app)
@@ -97,8 +90,20 @@ def verify_cmd(
             rows = [
                 {"track_id": str(track_id), "slug": track, **audit.verify(tracker.app, track_id)}
             ]
-    Console().print(_verify_table(rows))
-    if not all(row["valid"] for row in rows):
+    valid = all(row["valid"] for row in rows)
+    if as_json:
+        report = {"valid": valid, "tracks_checked": len(rows), "items": rows}
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        console = Console()
+        console.print(_verify_table(rows))
+        # Below the table, one line each, whole: an auditor keeps these to compare with a
+        # later run, and a table column as wide as a hash would squeeze the others away.
+        console.print("head hashes (keep them: a later verify must end on the same):")
+        for row in rows:
+            name = row.get("slug") or row["track_id"]
+            console.print(f"  {name} {row['head_hash'] or '-'}", highlight=False, soft_wrap=True)
+    if not valid:
         raise typer.Exit(1)
 
 
@@ -144,7 +149,7 @@ def replay_cmd(
 ) -> None:
     """The track's state and timeline as they stood at a version or an instant."""
     if version is not None and recorded_at is not None:
-        raise _fail("give --version or --recorded-at, not both")
+        raise fail("give --version or --recorded-at, not both")
     with _tracker(track) as tracker:
         result = audit.replay(
             tracker.app, resolve_track_ref(track), version=version, recorded_at=recorded_at
@@ -201,7 +206,7 @@ def export_cmd(
 ) -> None:
     """Export a track's events, one JSON object a line."""
     if format_ != "jsonl":
-        raise _fail(f"unsupported format {format_!r}: only jsonl")
+        raise fail(f"unsupported format {format_!r}: only jsonl")
     with _tracker(track) as tracker:
         track_id = resolve_track_ref(track)
         audit.history(tracker.app, track_id, limit=1)  # unknown track: fail before the file
@@ -228,11 +233,11 @@ def checkpoints_cmd(
     """Write the view checkpoints that as-of starts from for the versions of tracks recorded
     before checkpoints existed (the projector writes newer ones), or all of them again."""
     if (track is None) == (not all_tracks):
-        raise _fail("give a TRACK or --all (not both)")
+        raise fail("give a TRACK or --all (not both)")
     with _tracker(track) as tracker:
         writer = tracker.checkpoint_writer()
         if writer is None:
-            raise _fail("checkpoints are off (NTRACK_CHECKPOINT_INTERVAL=0)")
+            raise fail("checkpoints are off (NTRACK_CHECKPOINT_INTERVAL=0)")
         track_ids = audit.track_ids(tracker.app) if all_tracks else [resolve_track_ref(track or "")]
         if not all_tracks:
             audit.history(tracker.app, track_ids[0], limit=1)  # unknown track: say so

@@ -30,6 +30,7 @@ from services.api.paging import end_of_period
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
 from services.cli import audit
+from services.cli.store import fail
 from services.exports import plover, tabular
 from services.exports.listings import STATEMENTS
 from services.queries import PageAfter, StatementQuery
@@ -107,7 +108,7 @@ def export(
     then one row per statement) or `plover` (PLOVER events, one JSON object a line)."""
     if events_of is not None:
         if track or type or party or since or until or include_retracted:
-            raise audit._fail("TRACK exports events; to filter statements, use --track")
+            raise fail("TRACK exports events; to filter statements, use --track")
         audit.export_cmd(events_of, format, str(output) if output else None)
         return
     base = StatementQuery(

@@ -6,53 +6,88 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
+from importlib.metadata import version
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from infra.settings import get_settings
-from infra.stores import StoreConfigError, StoreUnavailable
+from infra.settings import get_settings, use_database_url
 from services.api.auth import TokenBook, TokenConfigError
-from services.bootstrap import Tracker, build, check_connection_budget
+from services.cli.listen import cannot_listen
+from services.cli.store import fail, open_tracker
 from services.logs import clear_metrics_dir, logging_config, setup_logging
 
+DISTRIBUTION = "negotiation-tracker"  # pyproject.toml's [project] name
+
 cli = typer.Typer(
-    help="The negotiation tracker.", no_args_is_help=True, pretty_exceptions_enable=False
+    help="The negotiation tracker. A command that opens a store names it on stderr; one that "
+    "only reads or audits refuses a store that is not there (docs/cli.md).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
-def open_tracker(*, processes: int = 0, projector: bool = False, api: bool = False) -> Tracker:
-    """Build from the environment, or exit with a clear message (never a traceback).
-    With `processes`, first check that many such processes fit PostgreSQL's connections."""
-    settings = get_settings()
-    try:
-        if processes:
-            check_connection_budget(settings, processes=processes, projector=projector, api=api)
-        return build(settings)
-    except (StoreConfigError, StoreUnavailable) as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"ntrack {version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def options(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            metavar="URL",
+            show_default=False,
+            help="the store: sqlite:///PATH, postgresql://USER:PASSWORD@HOST:PORT/DB or "
+            "memory:// (default: NTRACK_DATABASE_URL, else sqlite:///./ntrack.sqlite3)",
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """Options for every command."""
+    if database_url is not None:
+        use_database_url(database_url)
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def serve(
+    host: Annotated[
+        str | None, typer.Option(show_default=False, help="default: NTRACK_HOST, else 127.0.0.1")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(show_default=False, help="default: NTRACK_PORT, else 8000")
+    ] = None,
+    workers: int = 1,
+) -> None:
     """Run the HTTP API (with the embedded projector unless NTRACK_EMBEDDED_PROJECTOR=false)."""
     import uvicorn
 
     settings = get_settings()
+    host = settings.host if host is None else host
+    port = settings.port if port is None else port
     setup_logging(settings.log_level)
     clear_metrics_dir()
     try:
         TokenBook.from_setting(settings.api_tokens)
     except TokenConfigError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
+        raise fail(str(e), logged=True) from None
+    problem = cannot_listen(host, port)
+    if problem is not None:
+        raise fail(problem, logged=True)
     # fail fast, with a message, if the store is unusable or too small for the workers
-    open_tracker(processes=workers, projector=settings.embedded_projector, api=True).close()
+    open_tracker(
+        existing=False,
+        processes=workers,
+        projector=settings.embedded_projector,
+        api=True,
+        logged=True,
+    ).close()
     uvicorn.run(
         "services.api.app:create_app",
         factory=True,
@@ -72,7 +107,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 def project() -> None:
     """Run the projector alone until interrupted (SIGINT/SIGTERM)."""
     setup_logging(get_settings().log_level)
-    tracker = open_tracker(processes=1, projector=True)
+    tracker = open_tracker(existing=False, processes=1, projector=True, logged=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -80,31 +115,6 @@ def project() -> None:
     logging.getLogger(__name__).info("projector running; Ctrl-C to stop")
     stop.wait()
     tracker.close()
-
-
-@cli.command()
-def load(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    recorded_by: str = "loader",
-) -> None:
-    """Load a scenario file (tracks and statements, refs resolved to ids)."""
-    from services.scenarios import ScenarioError, load_scenario, read_scenario
-
-    tracker = open_tracker()
-    try:
-        data = read_scenario(file)
-        with Progress(console=err) as bar:
-            task = bar.add_task("statements", total=len(data["statements"]))
-            ids = load_scenario(
-                tracker.app, data, recorded_by=recorded_by, progress=lambda: bar.advance(task)
-            )
-        tracker.projector().catch_up()
-    except ScenarioError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from None
-    finally:
-        tracker.close()
-    err.print(f"loaded {len(data['tracks'])} tracks and {len(ids)} statements")
 
 
 def _register_audit_commands() -> None:
@@ -116,6 +126,15 @@ def _register_audit_commands() -> None:
 
 
 _register_audit_commands()
+
+
+def _register_load_command() -> None:
+    from services.cli import load as cli_load
+
+    cli_load.register(cli)
+
+
+_register_load_command()
 
 
 def _register_token_commands() -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.api.auth import ROLES
+from services.cli.store import open_tracker
 from services.ports import TokenStore
 
 tokens = typer.Typer(
@@ -21,10 +22,9 @@ err = Console(stderr=True)
 
 
 @contextmanager
-def _store() -> Iterator[TokenStore]:
-    from services.cli.main import open_tracker
-
-    tracker = open_tracker()
+def _store(*, existing: bool = True) -> Iterator[TokenStore]:
+    """The token store; only `create` may make the service's store (before its first start)."""
+    tracker = open_tracker(existing=existing)
     try:
         if not tracker.stores.keeps_data:
             err.print(
@@ -49,7 +49,7 @@ def create(
     if not principal.strip() or ":" in principal or "," in principal:
         err.print("[red]error:[/red] the principal must be a non-empty name without ':' or ','")
         raise typer.Exit(2)
-    with _store() as store:
+    with _store(existing=False) as store:
         token, secret = store.create(principal, role)
     err.print(
         f"created token [bold]{token.id}[/bold] for {token.principal} ({token.role}); "

@@ -1,23 +1,23 @@
 """Loading the shipped examples (examples/*.json) and checking their `expected` blocks.
 
-An example's `expected` block holds, per track slug, what the analyst expects the track to
-show once the file is loaded into an empty store: `statement_count`, `open_demands` and
-`active_sanction_warnings` (refs in board order), `demand_status` / `proposal_status` /
-`claimed_status` (ref -> status, null for none), `responses` (ref -> the refs of the
-statements answering it, in order), `related` (refs of other tracks' statements that concern
-this one) and `next_meeting` (null, or the ref, `meeting_at` and `location` of the meeting);
-and under `statements`, fields the service derives for single statements (CAMEO defaults,
-precisions, statuses).
+The block is described, and compared with a track's state, in services.scenario_expectations;
+`related` (refs of other tracks' statements that concern a track) is checked here only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.values import instant_of
+from services.scenario_expectations import (
+    board_order,
+    derived_fields,
+    differences,
+    expected_tracks,
+    statements_by_ref,
+    statuses_and_responses,
+)
 from tests.e2e.conftest import Api
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -54,25 +54,6 @@ def load_over_http(client: Api, data: dict[str, Any]) -> dict[str, str]:
     return ids
 
 
-def expected_tracks(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    slugs = [track["slug"] for track in data["tracks"]]
-    return {slug: data["expected"][slug] for slug in slugs if slug in data["expected"]}
-
-
-def statements_by_ref(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {raw["ref"]: raw for raw in data["statements"]}
-
-
-def board_order(loaded: Sequence[dict[str, Any]], refs: list[str]) -> list[str]:
-    """`refs` ordered as API.md orders boards and timelines: by occurred_at (start of the
-    period, UTC), then recording order; `loaded` are the files in the order they were loaded."""
-    place: dict[str, tuple[Any, int, int]] = {}
-    for n, data in enumerate(loaded):
-        for i, raw in enumerate(data["statements"]):
-            place[raw["ref"]] = (instant_of(raw["occurred_at"]), n, i)
-    return sorted(refs, key=place.__getitem__)
-
-
 def assert_counts_follow_the_file(client: Api, data: dict[str, Any]) -> None:
     """Each track counts its own statements, by type, and nothing else."""
     for slug in expected_tracks(data):
@@ -87,93 +68,19 @@ def assert_counts_follow_the_file(client: Api, data: dict[str, Any]) -> None:
 
 
 def assert_expected_state(client: Api, data: dict[str, Any], ids: dict[str, str]) -> None:
-    """Every item of the example's `expected` block, read over HTTP."""
-    refs = {v: k for k, v in ids.items()}
-    for slug, expected in expected_tracks(data).items():
-        state = client.track(slug)
-        where = f"track {slug}"
-        assert state["statement_count"] == expected["statement_count"], where
-        assert sum(state["counts_by_type"].values()) == expected["statement_count"], where
-
-        # The file lists board entries in the boards' own order.
-        for board in ("open_demands", "active_sanction_warnings"):
-            assert board_order([data], expected[board]) == expected[board], f"{where}: {board}"
-            assert [refs[entry["id"]] for entry in state[board]] == expected[board], where
-        board_open = [refs[d["id"]] for d in client.demands(slug, status="open")]
-        assert board_open == expected["open_demands"], where
-        assert_board_entries_carry_what_was_recorded(state, data, refs)
-
-        assert_next_meeting(state["next_meeting"], expected["next_meeting"], ids, where)
-        assert_statuses_and_responses(client, slug, expected, ids)
-    assert_derived_fields(client, data, ids)
-
-
-def assert_board_entries_carry_what_was_recorded(
-    state: dict[str, Any], data: dict[str, Any], refs: dict[str, str]
-) -> None:
-    """API.md v1.1, Boards: a sanction warning shows its condition and speaker, a demand its
-    speaker, when the statement has them."""
-    recorded = statements_by_ref(data)
-    boards = {"open_demands": ("speaker",), "active_sanction_warnings": ("condition", "speaker")}
-    for board, fields in boards.items():
-        for entry in state[board]:
-            raw = recorded[refs[entry["id"]]]
-            for field in fields:
-                if field in raw:
-                    assert entry[field] == raw[field], f"{board}: {raw['ref']}.{field}"
-
-
-def assert_next_meeting(
-    answered: dict[str, Any] | None,
-    expected: dict[str, Any] | None,
-    ids: dict[str, str],
-    where: str,
-) -> None:
-    if expected is None:
-        assert answered is None, where
-        return
-    assert answered is not None, where
-    shown = {key: answered[key] for key in ("id", "meeting_at", "location")}
-    assert shown == {
-        "id": ids[expected["ref"]],
-        "meeting_at": expected["meeting_at"],
-        "location": expected["location"],
-    }, where
+    """Every item of the example's `expected` block, read over HTTP (the comparison
+    `ntrack load --check` makes from the read model)."""
+    assert differences(client, data, ids) == []
 
 
 def assert_statuses_and_responses(
     client: Api, slug: str, expected: dict[str, Any], ids: dict[str, str]
 ) -> None:
-    board = {d["id"]: d for d in client.demands(slug)}
-    for key in ("demand_status", "proposal_status"):
-        for ref, status in expected.get(key, {}).items():
-            assert client.status_of(slug, ids[ref]) == status, f"{slug}: {ref}"
-            if key == "demand_status":
-                assert board[ids[ref]]["status"] == status, f"{slug}: {ref} on the board"
-    for ref, status in expected.get("claimed_status", {}).items():
-        view = client.statement(slug, ids[ref])
-        assert view["claimed_status"] == status, f"{slug}: {ref}"
-        assert board[ids[ref]]["claimed_status"] == status, f"{slug}: {ref} on the board"
-    answers_to = {
-        ids[ref]: [ids[a] for a in answers]
-        for ref, answers in expected.get("responses", {}).items()
-    }
-    for statement_id, answers in answers_to.items():
-        view = client.statement(slug, statement_id)
-        assert [r["id"] for r in view["responses"]] == answers, f"{slug}: {view['summary']}"
-        # An answer shown inside what it answers (a view, a board) shows its own answers too.
-        for shown in (view, board.get(statement_id)):
-            for answer in (shown or {}).get("responses", []):
-                if answer["id"] in answers_to:
-                    nested = [r["id"] for r in answer["responses"]]
-                    assert nested == answers_to[answer["id"]], f"{slug}: {answer['summary']}"
+    assert statuses_and_responses(client, slug, expected, ids) == []
 
 
 def assert_derived_fields(client: Api, data: dict[str, Any], ids: dict[str, str]) -> None:
-    recorded = statements_by_ref(data)
-    for ref, fields in data["expected"].get("statements", {}).items():
-        view = client.statement(recorded[ref]["track"], ids[ref])
-        assert {key: view[key] for key in fields} == fields, ref
+    assert derived_fields(client, data, ids) == []
 
 
 def assert_related_statements_show_where_they_belong(

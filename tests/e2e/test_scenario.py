@@ -120,7 +120,7 @@ def ids_of_loaded(database_url: str, data: dict[str, Any]) -> tuple[dict[str, st
     tracker = build(Settings(database_url=database_url, embedded_projector=False))
     try:
         head = tracker.app.max_position()
-        ids = load_scenario(tracker.app, data, recorded_by="rita")
+        ids = load_scenario(tracker.app, data, recorded_by="rita").ids
         assert tracker.app.max_position() == head, "loading the file again recorded something"
         return ids, head
     finally:

@@ -304,6 +304,11 @@ def test_token_create_refuses_an_unknown_role_and_revoke_an_unknown_id(cli_env: 
     bad = runner.invoke(cli, ["token", "create", "--principal", "lee", "--role", "root"])
     assert bad.exit_code == 2
     assert "unknown role" in bad.output
+    # `revoke` reads a store and makes none: one token makes it (`create` may).
+    assert (
+        runner.invoke(cli, ["token", "create", "--principal", "lee", "--role", "reader"]).exit_code
+        == 0
+    )
     missing = runner.invoke(cli, ["token", "revoke", "deadbeef"])
     assert missing.exit_code == 1
     assert "no token" in missing.output

@@ -145,7 +145,7 @@ def current_state(
     ticket = documents.ticket() if documents is not None else None
     document, position = tracker.read_model.track_document(str(track_id), PROJECTION)
     if document is None:
-        raise errors.TrackNotFound(f"no track {track_id} (if just created, pass min_position)")
+        raise errors.TrackNotFound(f"no track {track_id}")
     body = document.encode()
     if ticket is not None:
         documents.put(ticket, str(track_id), body, position)  # type: ignore[union-attr]
