@@ -9,6 +9,7 @@ read holds no thread; the read itself then runs in the route, on a worker thread
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -163,11 +164,12 @@ async def wait_for_position(request: Request, min_position: MinPosition = None) 
         return None
     tracker: Tracker = request.app.state.tracker
     progress: Progress = request.app.state.progress
+    deadline = time.monotonic() + tracker.settings.min_position_wait_seconds
     if min_position > progress.log.known and min_position > await progress.head():
         # Nothing was committed there yet: waiting could not help.
         raise _behind(f"position {min_position} has not been written yet")
     tracker.after_write()  # nudge an idle in-process projector
-    reached = await progress.projected(min_position, tracker.settings.min_position_wait_seconds)
+    reached = await progress.projected(min_position, max(0.0, deadline - time.monotonic()))
     if reached is None:
         raise _behind(f"the read model has not reached position {min_position} yet; retry shortly")
     return reached

@@ -106,6 +106,8 @@ class Progress:
         self._loop = asyncio.get_running_loop()
         self._nudged = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
+        self._next_head: asyncio.Task[int] | None = None  # the read of the head callers share
+        self._head_lock = asyncio.Lock()
         # Its own limiter: the poller's reads never queue behind the routes' threads.
         self._limiter = anyio.CapacityLimiter(1)
 
@@ -135,8 +137,16 @@ class Progress:
         return result
 
     async def head(self) -> int:
-        """The log's head, read now (a short query on a thread)."""
-        value = await anyio.to_thread.run_sync(self.log.read)
+        """The log's head, from a read that started after this call. Callers that arrive
+        together share one read: a flood of them costs a query or two, not one each."""
+        if self._next_head is None:
+            self._next_head = asyncio.create_task(self._read_head())
+        return await asyncio.shield(self._next_head)
+
+    async def _read_head(self) -> int:
+        async with self._head_lock:  # after the read under way, which may predate a caller
+            self._next_head = None  # callers from now on need a later read
+            value = await anyio.to_thread.run_sync(self.log.read, limiter=self._limiter)
         self.log.settle(value)
         return value
 
