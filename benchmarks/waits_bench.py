@@ -69,6 +69,7 @@ def waiting_reads(base: str, port: int, path: str, waiters: int) -> dict[str, An
         "healthz_ms_median": round(statistics.median(probes), 1),
         "healthz_ms_max": round(max(probes), 1),
         "reads_pending_after_probes": pending,
+        "shortest_wait_s": round(min(waits), 2),
         "longest_wait_s": round(max(waits), 2),
         "statuses": dict(statuses),
     }

@@ -108,6 +108,7 @@ class Progress:
         self._poller: asyncio.Task[None] | None = None
         self._next_head: asyncio.Task[int] | None = None  # the read of the head callers share
         self._head_lock = asyncio.Lock()
+        self._failing = False  # the poller's last read failed
         # Its own limiter: the poller's reads never queue behind the routes' threads.
         self._limiter = anyio.CapacityLimiter(1)
 
@@ -188,8 +189,11 @@ class Progress:
         try:
             value = await anyio.to_thread.run_sync(watch.read, limiter=self._limiter)
         except Exception as e:  # a store outage: waits run into their timeouts meanwhile
-            log.warning("cannot read the store's position (%s); retrying", type(e).__name__)
+            if not self._failing:  # once per outage, not 50 times a second
+                log.warning("cannot read the store's position (%s); retrying", type(e).__name__)
+            self._failing = True
             return
+        self._failing = False
         watch.settle(value)
 
 
