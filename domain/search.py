@@ -180,3 +180,31 @@ def _window(text: str, at: int) -> str:
         cut = body.rfind(" ", 0, room - 1)
         body = body[: cut if cut > room // 2 else room - 1].rstrip() + _ELLIPSIS
     return head + body
+
+
+def highlight(text: str, query: SearchQuery) -> list[tuple[str, bool]]:
+    """`text` (a snippet) cut into pieces, each True where it matches a term to look for:
+    the same folding and the same word matching as the search, so what is marked is what
+    was found. Plain strings, for a page to escape and mark up."""
+    spans = _word_spans(text)
+    found = [s[0] for s in spans]
+    marked: list[tuple[int, int]] = []
+    for n in range(len(spans)):
+        for term in query.terms():
+            size = len(term.words)
+            if tuple(found[n : n + size]) == term.words:
+                start, end = spans[n][1], spans[n + size - 1][2]
+                if marked and start <= marked[-1][1]:  # overlaps the previous: one mark
+                    before = marked.pop()
+                    start, end = before[0], max(before[1], end)
+                marked.append((start, end))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in marked:
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces

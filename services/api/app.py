@@ -28,7 +28,7 @@ from services.api.routes import (
 )
 from services.api.workers import StoreWorkers
 from services.bootstrap import build
-from services.web import docs, pages
+from services.web import docs, pages, record_routes, search_routes, track_routes
 from services.web import routes as web
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(events.router)
     app.include_router(web.router)
+    app.include_router(track_routes.router)
+    app.include_router(search_routes.router)
+    app.include_router(record_routes.router)
     app.include_router(docs.router)
     app.mount(docs.ASSETS, docs.assets, name="docs-assets")
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

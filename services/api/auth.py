@@ -14,7 +14,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +47,22 @@ class Principal:
 
 
 ANONYMOUS = Principal("anonymous", "reader")
+
+# The pages' sign-in cookie (`/signin`): it keeps a token for the browser session.
+SESSION_COOKIE = "ntrack_session"
+_API = "/v1"
+
+
+def credential(path: str, authorization: str | None, cookies: Mapping[str, str]) -> str | None:
+    """What a request to `path` presents as its credential, as an Authorization value.
+
+    The header, if sent; else, on a page (outside /v1) only, the token the sign-in cookie
+    keeps. The JSON API takes bearer tokens only: a cookie that a browser sends by itself
+    never authorises an API call, so no other site can make a browser write (no CSRF)."""
+    if authorization is not None or path == _API or path.startswith(_API + "/"):
+        return authorization
+    kept = cookies.get(SESSION_COOKIE)
+    return f"Bearer {kept}" if kept else None
 
 
 def digest(secret: str) -> bytes:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from domain.hashchain import canonical_bytes
 from services.api import observability
-from services.api.auth import ANONYMOUS, Principal
+from services.api.auth import ANONYMOUS, Principal, credential
 from services.api.problems import ApiProblem
 from services.api.progress import Progress
 from services.application import WriteResult, resolve_track_ref
@@ -48,9 +48,10 @@ def require(role: str) -> Callable[..., Awaitable[Principal]]:
 
 
 async def authorize(request: Request, authorization: str | None, role: str) -> Principal:
-    """Who presents `authorization` (the header's value), if they may act as `role`;
-    else 401 or 403."""
+    """Who presents `authorization` (the header's value; on a page, else the sign-in
+    cookie's token), if they may act as `role`; else 401 or 403."""
     tracker: Tracker = request.app.state.tracker
+    authorization = credential(request.url.path, authorization, request.cookies)
     if authorization is None:
         if role == "reader" and tracker.settings.public_reads:
             return ANONYMOUS

@@ -96,6 +96,15 @@ def _lookup(exc: BaseException) -> tuple[int, str, str] | None:
     return None
 
 
+def describe(exc: Exception) -> tuple[int, str, str] | None:
+    """The status, title and detail a refusal is answered with (an ApiProblem, or an error
+    of the table), for a page that shows it beside its form; None for anything else."""
+    if isinstance(exc, ApiProblem):
+        return exc.status, exc.title, exc.detail
+    found = _lookup(exc)
+    return (found[0], found[1], str(exc)) if found else None
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}

@@ -48,7 +48,8 @@ _SEQUENCES = (list, tuple, set, frozenset, collections.abc.Sequence, collections
 
 
 def is_strict(path: str) -> bool:
-    return path == "/" or path == "/v1" or path.startswith("/v1/")
+    # The pages of a track (`/tracks/...`) take their query strings as the overview does.
+    return path == "/" or path == "/v1" or path.startswith(("/v1/", "/tracks/"))
 
 
 def query_parameters(dependant: Dependant) -> dict[str, bool]:

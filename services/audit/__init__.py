@@ -7,7 +7,7 @@ rows and checks the snapshots and view checkpoints against it (`verify`). Every 
 returns JSON-ready values; the HTTP routes and the CLI only shape them.
 """
 
-from services.audit.as_of import as_of, replay, version_at, world_on
+from services.audit.as_of import as_of, replay, version_at, world_on, world_replay
 from services.audit.changes import ChangesPage, changes, every_track
 from services.audit.recorded import (
     MAX_LIMIT,
@@ -37,4 +37,5 @@ __all__ = [
     "verify_all",
     "version_at",
     "world_on",
+    "world_replay",
 ]

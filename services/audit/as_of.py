@@ -132,11 +132,44 @@ def world_on(
     """The track's state on the date `on` (world time), as recorded after `version` or up
     to the instant `recorded_at` (the newest version if neither is given). Folded from the
     first event, since a statement recorded any time may be dated on or before `on`."""
+    view = _world_view(app, track_id, on, version, recorded_at)
+    return _world_state(view, on, position, as_of=version is not None or recorded_at is not None)
+
+
+def world_replay(
+    app: TrackerApp,
+    track_id: UUID,
+    on: str,
+    version: int | None = None,
+    recorded_at: datetime | str | None = None,
+) -> dict[str, Any]:
+    """`world_on` plus the statements that had happened by then (as `replay` gives them):
+    their statuses count only what had happened by the date."""
+    view = _world_view(app, track_id, on, version, recorded_at)
+    records = sorted(view.statements.values(), key=lambda r: (r.at, r.version))
+    as_of_asked = version is not None or recorded_at is not None
+    return {
+        "state": _world_state(view, on, None, as_of=as_of_asked),
+        "statements": [views.statement_view(view, r.id) for r in records],
+    }
+
+
+def _world_view(
+    app: TrackerApp,
+    track_id: UUID,
+    on: str,
+    version: int | None,
+    recorded_at: datetime | str | None,
+) -> TrackView:
     asked = _version_asked(app, track_id, version, recorded_at)
     view = world_view(app.events.get(track_id, lte=asked), on)
     if view is None:
         raise errors.TrackNotFound(f"no track {track_id}")
+    return view
+
+
+def _world_state(view: TrackView, on: str, position: int | None, as_of: bool) -> dict[str, Any]:
     state = world_state(view, on, position)
-    if version is not None or recorded_at is not None:
+    if as_of:
         state["as_of"] = {"version": view.version, "recorded_at": view.last_activity_at}
     return state

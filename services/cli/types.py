@@ -1,12 +1,15 @@
-"""`ntrack types`: the statement types as the registry defines them, as a table or as the
-Markdown of docs/statement-types.md (`ntrack types --markdown > docs/statement-types.md`).
+"""`ntrack types`: the statement types as the registry defines them, as a table, as the
+Markdown of docs/statement-types.md (`ntrack types --markdown > docs/statement-types.md`), or
+as README.md's shorter table (`ntrack types --readme README.md` rewrites it in place).
 
-Both are made here from `domain.statement_types`, so neither can say something the code does
-not do; a unit test compares the committed Markdown with `markdown()`.
+All are made here from `domain.statement_types`, so none can say something the code does
+not do; unit tests compare the committed Markdown with `markdown()` and `readme_section()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -89,6 +92,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _markdown_table(columns: dict[str, Callable[[StatementTypeSpec], str]]) -> list[str]:
+    """One row per registered type, one column per entry of `columns` (header: cell)."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for spec in STATEMENT_TYPE_SPECS.values():
+        lines.append("| " + " | ".join(_cell(cell(spec)) for cell in columns.values()) + " |")
+    return lines
+
+
+def _fields_cell(spec: StatementTypeSpec) -> str:
+    return "<br>".join(field_text(f) for f in spec.fields) or "–"
+
+
 def markdown() -> str:
     """The whole of docs/statement-types.md."""
     lines = [
@@ -101,20 +116,58 @@ def markdown() -> str:
         "with its extra fields. Without a `cameo_code` a statement gets its type's default.",
         "The event is the class that records it in the track's stream (`domain.events`).",
         "",
-        "| type | records | extra fields | default `cameo_code` | behaviour | event |",
-        "|---|---|---|---|---|---|",
-    ]
-    for spec in STATEMENT_TYPE_SPECS.values():
-        fields = "<br>".join(field_text(f) for f in spec.fields) or "–"
-        behaviour = "<br>".join(behaviour_text(spec)) or "–"
-        cells = [f"`{spec.name}`", spec.description, fields, cameo_text(spec), behaviour]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + f" | `{spec.event}` |")
-    lines += [
+        *_markdown_table(
+            {
+                "type": lambda spec: f"`{spec.name}`",
+                "records": lambda spec: spec.description,
+                "extra fields": _fields_cell,
+                "default `cameo_code`": cameo_text,
+                "behaviour": lambda spec: "<br>".join(behaviour_text(spec)) or "–",
+                "event": lambda spec: f"`{spec.event}`",
+            }
+        ),
         "",
         "To add a type, see [adding-a-statement-type.md](adding-a-statement-type.md).",
         "",
     ]
     return "\n".join(lines)
+
+
+# README.md holds a shorter table between these two lines; `--readme` rewrites what lies
+# between them, and a unit test fails when it differs from what the registry generates.
+README_START = (
+    "<!-- statement-types: generated from domain/statement_types.py by "
+    "`ntrack types --readme README.md`; do not edit by hand -->"
+)
+README_END = "<!-- statement-types: end -->"
+
+
+def readme_section() -> str:
+    """README.md's table of the statement types and their fields, with its two markers."""
+    lines = [
+        README_START,
+        "",
+        f"Every statement has {common_fields_text()}; `type` is one of:",
+        "",
+        *_markdown_table(
+            {
+                "`type`": lambda spec: f"`{spec.name}`",
+                "records": lambda spec: spec.description,
+                "extra fields": _fields_cell,
+            }
+        ),
+        "",
+        README_END,
+    ]
+    return "\n".join(lines)
+
+
+def with_readme_section(text: str) -> str:
+    """`text` (README.md) with what lies between the markers replaced by `readme_section()`."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the file has no section between {README_START!r} and {README_END!r}")
+    return text[:start] + readme_section() + text[end + len(README_END) :]
 
 
 def _plain(text: str) -> Text:
@@ -142,8 +195,25 @@ def register(cli: typer.Typer) -> None:
         as_markdown: Annotated[
             bool, typer.Option("--markdown", help="print docs/statement-types.md")
         ] = False,
+        readme: Annotated[
+            Path | None,
+            typer.Option(
+                "--readme",
+                dir_okay=False,
+                exists=True,
+                help="rewrite the statement-type table of this README.md in place",
+            ),
+        ] = None,
     ) -> None:
         """List the statement types: extra fields, default CAMEO code, behaviour, event."""
+        if readme is not None:
+            try:
+                updated = with_readme_section(readme.read_text(encoding="utf-8"))
+            except ValueError as e:
+                Console(stderr=True).print(f"[red]error:[/red] {readme}: {e}")
+                raise typer.Exit(2) from None
+            readme.write_text(updated, encoding="utf-8")
+            return
         if as_markdown:
             typer.echo(markdown(), nl=False)
             return

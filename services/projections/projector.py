@@ -147,10 +147,18 @@ class Projector:
             self._statistics.join(timeout)
 
     def catch_up(self) -> int:
+        """Apply every event not yet applied; returns how many this projector applied.
+        Another projector may apply some meanwhile (`ntrack load` while `ntrack serve` runs
+        its own): a batch it won is its, and catching up goes on from where it got to."""
         total = 0
-        while n := self.catch_up_once():
-            total += n
-        return total
+        while True:
+            try:
+                applied = self.catch_up_once()
+            except LostRace:
+                continue  # catch_up_once re-reads the position after a lost race
+            if not applied:
+                return total
+            total += applied
 
     def _advance(self, event: Any) -> TrackView:
         track_id: UUID = event.originator_id

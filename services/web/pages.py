@@ -2,25 +2,29 @@
 
 A refusal is the same RFC 9457 problem everywhere (services.api.problems decides status and
 wording from one table); outside `/v1`, a client whose `Accept` prefers `text/html` (a
-browser) gets that problem rendered as a page, with the same status and headers.
+browser) gets that problem rendered as a page, with the same status and headers -- except
+a page refused for want of a token, which sends the browser to sign in (303).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from services.api.auth import SESSION_COOKIE
 from services.api.exports import accept_quality
 
 STATIC = Path(__file__).parent / "static"
 HTML = "text/html"
 _JSON_TYPES = ("application/problem+json", "application/json")
 _BODY_HEADERS = ("content-type", "content-length")
+SIGNIN = "/signin"
 
 environment = Environment(
     loader=PackageLoader("services.web", "templates"),
@@ -28,6 +32,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Whether the browser keeps a sign-in for this session (the header offers to sign out).
+environment.globals["signed_in"] = lambda request: SESSION_COOKIE in request.cookies
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -48,6 +54,9 @@ def problem_page(request: Request, answer: Response) -> Response:
     """`answer` (a problem+json response), as a page when the client is a person."""
     if request.url.path.startswith("/v1") or not wants_html(request):
         return answer
+    if answer.status_code == 401 and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{SIGNIN}?next={quote(target, safe='')}", status_code=303)
     problem = orjson.loads(bytes(answer.body))
     kept = {k: v for k, v in answer.headers.items() if k.lower() not in _BODY_HEADERS}
     page = render(request, "problem.html", status=answer.status_code, problem=problem)

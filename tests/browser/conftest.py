@@ -4,8 +4,8 @@ example loaded, on SQLite and PostgreSQL, driven by Playwright through Debian's 
 Playwright's own browser download cannot work on these machines, so the tests launch
 /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Without it they skip,
 except under CI=true, where a skipped browser test is a failure (as PostgreSQL's are).
-Each test module is marked `browser`; the pages only read, so one server per store serves
-a whole module.
+Each test module is marked `browser`; `site` is only read, so one server per store serves
+a whole module; a module whose tests write starts its own server with `example_site`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +87,13 @@ class Server:
         self.thread.join(timeout=30)
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running app holding the first shipped example."""
-    if request.param == "sqlite":
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def example_site(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running app holding the first shipped example, on `store`: its base URL."""
+    if store == "sqlite":
         url, cleanup = f"sqlite:///{tmp_path_factory.mktemp('site')}/ntrack.sqlite3", None
     else:
         url = cleanup = postgres_url_or_skip()
@@ -106,3 +108,11 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     finally:
         if cleanup is not None:
             drop_schema(cleanup)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running app holding the first shipped example (only read: a test
+    module that writes starts its own with `example_site`)."""
+    with example_site(request.param, tmp_path_factory) as url:
+        yield url

@@ -29,7 +29,7 @@ def test_the_overview_lists_every_track_with_its_open_demands(site: str, page: P
         expected = EXAMPLE["expected"][slug]["open_demands"]
         expect(card.locator("[data-field=open-demands]")).to_have_text(str(len(expected)))
         expect(card.get_by_role("link", name=track["title"])).to_have_attribute(
-            "href", f"/v1/tracks/{slug}"
+            "href", f"/tracks/{slug}"
         )
         expect(card).to_contain_text(track["kind"])
         for party in track["parties"]:

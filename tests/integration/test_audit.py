@@ -178,6 +178,34 @@ def test_replay_gives_the_timeline_as_it_stood(tracker: Tracker) -> None:
     assert now["state"]["as_of"]["version"] == 4
 
 
+def test_world_replay_gives_the_state_of_world_on_and_the_statements_of_that_date(
+    tracker: Tracker,
+) -> None:
+    track_id = open_track(tracker)
+    result = tracker.app.record_statements(
+        track_id,
+        [demand("early", "2021-12-10"), demand("late", "2021-12-20")],
+        recorded_by="tester",
+    )
+    early = result.targets[0]
+    answer = {
+        "type": "response",
+        "party": "United States",
+        "occurred_at": "2021-12-15",
+        "summary": "no",
+        "responds_to": early,
+        "position": "reject",
+    }
+    tracker.app.record_statements(track_id, [answer], recorded_by="tester")
+
+    on = audit.world_replay(tracker.app, track_id, "2021-12-12")
+    assert on["state"] == audit.world_on(tracker.app, track_id, "2021-12-12")
+    assert [(s["summary"], s["status"]) for s in on["statements"]] == [("early", "open")]
+    later = audit.world_replay(tracker.app, track_id, "2021-12-31", version=3)
+    assert [s["summary"] for s in later["statements"]] == ["early", "late"]
+    assert later["state"]["as_of"]["version"] == 3
+
+
 def test_the_feed_lists_every_track_in_commit_order(tracker: Tracker) -> None:
     start = tracker.app.max_position()
     a, b = open_track(tracker, "feed-a"), open_track(tracker, "feed-b")

@@ -127,6 +127,28 @@ def test_two_projectors_racing_never_apply_an_event_twice(
     assert tracker.read_model.get_track(str(track_id))["statement_count"] == 2
 
 
+def test_catching_up_goes_on_from_where_a_racing_projector_got_to(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    track_id = _open(tracker, "race-on")
+    _record(tracker, track_id, _demand("first"))
+    Projector(tracker.app, tracker.read_model).catch_up()
+    _record(tracker, track_id, _demand("second"))
+    late = Projector(tracker.app, tracker.read_model)
+
+    # It first reads a position another projector has since moved past, then the real one.
+    stale = [0]
+    real = tracker.read_model.position
+    monkeypatch.setattr(
+        tracker.read_model, "position", lambda name: stale.pop() if stale else real(name)
+    )
+    applied = late.catch_up()
+
+    assert applied == 1  # the second demand; the race over the first was lost, not raised
+    assert len(_timeline_ids(tracker, track_id)) == 2
+    assert tracker.read_model.get_track(str(track_id))["statement_count"] == 2
+
+
 def test_a_projector_started_late_rebuilds_tracks_it_has_not_seen(tracker: Tracker) -> None:
     track_id = _open(tracker, "late")
     ids = _record(tracker, track_id, *[_demand(f"d{n}") for n in range(3)])

@@ -1,4 +1,5 @@
-"""domain.search: folding, the web-search parser, its FTS5 and tsquery renderings, snippets."""
+"""domain.search: folding, the web-search parser, its FTS5 and tsquery renderings, snippets
+and their highlights."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from domain.search import (
     SearchQuery,
     Term,
     fold,
+    highlight,
     parse,
     snippet,
     to_fts5,
@@ -107,3 +109,21 @@ def test_a_snippet_without_a_match_shows_the_start_of_the_first_field() -> None:
 
 def test_a_snippet_of_nothing_is_empty() -> None:
     assert snippet([None, " "], parse("a")) == ""
+
+
+def test_a_highlight_marks_every_word_and_phrase_found_ignoring_case_and_accents() -> None:
+    pieces = highlight(
+        "NATO's open door: the Élysée and nato agree", parse('"open door" elysee NATO')
+    )
+    assert [text for text, marked in pieces if marked] == ["NATO", "open door", "Élysée", "nato"]
+    assert "".join(text for text, _ in pieces) == "NATO's open door: the Élysée and nato agree"
+
+
+def test_a_highlight_leaves_excluded_words_and_partial_phrases_unmarked() -> None:
+    pieces = highlight("open the door, Russia", parse('"open door" OR russia -door'))
+    assert pieces == [("open the door, ", False), ("Russia", True)]
+
+
+def test_overlapping_matches_are_one_mark() -> None:
+    pieces = highlight("a b c", parse('"a b" "b c"'))
+    assert pieces == [("a b c", True)]

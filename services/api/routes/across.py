@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -34,6 +36,7 @@ from services.api.responses import (
     WarningsPage,
 )
 from services.api.responses.statements import DemandStatus
+from services.bootstrap import Tracker
 from services.exports.listings import DEMANDS, STATEMENTS, WARNINGS
 from services.queries import ActorQuery, DemandQuery, StatementQuery, WarningQuery
 
@@ -55,6 +58,7 @@ Cursor = Annotated[str | None, Query(max_length=400, description="`next_cursor` 
 StatementsFormat = format_parameter(STATEMENTS)
 DemandsFormat = format_parameter(DEMANDS)
 WarningsFormat = format_parameter(WARNINGS)
+Topic = Annotated[str, Query(min_length=1, max_length=100)]
 SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]  # ~500 words at most
 
 
@@ -75,9 +79,7 @@ def statements(
     speaker: Annotated[
         list[Name] | None, Query(description="the speaker's name (case and accents aside)")
     ] = None,
-    topic: Annotated[
-        list[Annotated[str, Query(min_length=1, max_length=100)]] | None, Query()
-    ] = None,
+    topic: Annotated[list[Topic] | None, Query()] = None,
     attribution: Annotated[list[Attribution] | None, Query()] = None,
     q: Annotated[
         SearchText,
@@ -95,22 +97,53 @@ def statements(
 ) -> Response:
     """Ordered by occurred_at (start of period), then commit position."""
     position = reflect(tracker, reached)
-    query = StatementQuery(
-        tracks=track_ids(tracker, track),
-        types=distinct(type),
-        parties=distinct(party),
-        speakers=distinct([fold(s) for s in speaker or ()]),
-        topics=distinct(topic),
-        attributions=distinct(attribution),
-        text=parse(q) if q is not None else None,
-        since_key=moment_key("since", since),
-        until_key=moment_key("until", until, period_end=True),
-        include_retracted=include_retracted,
-        after=decode_after(cursor),
-        limit=limit,
+    query = statement_query(
+        tracker,
+        StatementFilters(
+            track, type, party, speaker, topic, attribution, q, since, until, include_retracted
+        ),
+        cursor,
+        limit,
     )
     items, more = tracker.read_model.statements(query)
     return list_answer(request, page(items, more), position, STATEMENTS)
+
+
+@dataclass(frozen=True)
+class StatementFilters:
+    """`GET /v1/statements`'s filters as given: what the search page takes too."""
+
+    track: Sequence[str] | None = None
+    type: Sequence[str] | None = None
+    party: Sequence[str] | None = None
+    speaker: Sequence[str] | None = None
+    topic: Sequence[str] | None = None
+    attribution: Sequence[str] | None = None
+    q: str | None = None
+    since: str | None = None
+    until: str | None = None
+    include_retracted: bool = False
+
+
+def statement_query(
+    tracker: Tracker, f: StatementFilters, cursor: str | None, limit: int
+) -> StatementQuery:
+    """The read those filters ask for; 422 (ApiProblem, NothingToFind) for a bad date, q,
+    cursor or track."""
+    return StatementQuery(
+        tracks=track_ids(tracker, f.track),
+        types=distinct(f.type),
+        parties=distinct(f.party),
+        speakers=distinct([fold(s) for s in f.speaker or ()]),
+        topics=distinct(f.topic),
+        attributions=distinct(f.attribution),
+        text=parse(f.q) if f.q is not None else None,
+        since_key=moment_key("since", f.since),
+        until_key=moment_key("until", f.until, period_end=True),
+        include_retracted=f.include_retracted,
+        after=decode_after(cursor),
+        limit=limit,
+    )
 
 
 @router.get(
