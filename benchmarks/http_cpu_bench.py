@@ -35,22 +35,9 @@ import httpx
 
 from benchmarks import anchors, load
 from benchmarks.run import DEFAULT_URL, conninfo_of, drop_schema, wait_caught_up, with_schema
+from benchmarks.service import ntrack_command
 
 LOGS = Path(__file__).resolve().parent / "results" / "logs"
-
-
-def _ntrack(source: Path | None) -> list[str]:
-    """The `ntrack` command; with `source`, on that checkout's code (first on sys.path, which
-    uvicorn's spawned workers inherit)."""
-    ntrack = Path(sys.executable).parent / "ntrack"
-    if source is None and ntrack.exists():
-        return [str(ntrack)]
-    first = str(source.resolve()) if source is not None else ""
-    return [
-        sys.executable,
-        "-c",
-        f"import sys; sys.path.insert(0, {first!r}); from services.cli.main import main; main()",
-    ]
 
 
 @contextlib.contextmanager
@@ -163,7 +150,7 @@ def main() -> None:
         env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     serve = load.start(
         [
-            *_ntrack(args.source),
+            *ntrack_command(args.source),
             "serve",
             "--host",
             "127.0.0.1",
@@ -181,7 +168,7 @@ def main() -> None:
         pids = load.wait_workers(serve.pid, args.workers)
         if not args.embedded_projector:
             projector = load.start(
-                [*_ntrack(args.source), "project"], env, LOGS / "http-cpu-project.log"
+                [*ntrack_command(args.source), "project"], env, LOGS / "http-cpu-project.log"
             )
         time.sleep(1.5)
         auth = {"Authorization": f"Bearer {token}"}

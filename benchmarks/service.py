@@ -21,13 +21,18 @@ from benchmarks import load
 TOPOLOGIES = ("separate", "embedded")
 
 
-def ntrack_command() -> list[str]:
+def ntrack_command(source: Path | None = None) -> list[str]:
+    """The `ntrack` command; with `source`, on that checkout's code (first on sys.path, which
+    uvicorn's spawned workers inherit), for a before/after on the same machine state."""
     ntrack = Path(sys.executable).parent / "ntrack"
-    return (
-        [str(ntrack)]
-        if ntrack.exists()
-        else [sys.executable, "-c", "from services.cli.main import main; main()"]
-    )
+    if source is None and ntrack.exists():
+        return [str(ntrack)]
+    first = str(source.resolve()) if source is not None else ""
+    return [
+        sys.executable,
+        "-c",
+        f"import sys; sys.path.insert(0, {first!r}); from services.cli.main import main; main()",
+    ]
 
 
 class Service:

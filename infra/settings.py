@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         "as-of then starts from the track's snapshots)",
     )
     min_position_wait_seconds: float = Field(default=5.0, ge=0)
+    max_position_waits: int = Field(
+        default=1000,
+        ge=1,
+        description="per API process: reads waiting for `min_position` at once; beyond, "
+        "a read is refused at once (503, Retry-After)",
+    )
     projector_poll_seconds: float = Field(default=1.0, gt=0)
     projector_min_batch_seconds: float = Field(
         default=0.02,
@@ -59,7 +65,16 @@ class Settings(BaseSettings):
         "everything else (projector processes, admin sessions, other clients)",
     )
     stream_poll_seconds: float = Field(
-        default=0.2, gt=0, description="how often an idle SSE feed looks for new events"
+        default=0.2,
+        gt=0,
+        description="how often an API process looks for new events while SSE feeds are idle "
+        "(once for all of them; its own writes are seen at once)",
+    )
+    max_streams: int = Field(
+        default=1000, ge=1, description="per API process: open SSE feeds; beyond, 503"
+    )
+    max_streams_per_principal: int = Field(
+        default=16, ge=1, description="per API process and principal: open SSE feeds; beyond, 429"
     )
     log_level: str = "INFO"
     encryption_key: str | None = Field(

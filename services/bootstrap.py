@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
@@ -32,6 +33,9 @@ class Tracker:
     app: TrackerApp
     read_model: RebuildableReadModel
     runner: ProjectorRunner | None = None
+    # Told (from any thread) that the log or the read model may have moved: this process's
+    # writes, its projector's batches, the read model's announcements (services.api.progress).
+    listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def checkpoint_writer(self) -> CheckpointWriter | None:
         """What writes view checkpoints (for the projector, or a backfill), unless off."""
@@ -49,6 +53,7 @@ class Tracker:
             election=self.stores.election(PROJECTION),
             listener=self.stores.wake_ups(self.app.name),
             min_batch_seconds=self.settings.projector_min_batch_seconds,
+            on_progress=self.changed,
         )
         self.runner.start()
         return self.runner
@@ -67,6 +72,7 @@ class Tracker:
             feed,
             self.settings.document_cache_mb * 1024 * 1024,
             lambda: self.read_model.position(PROJECTION),
+            announced=self.changed,
         )
         cache.start()
         return cache
@@ -79,6 +85,11 @@ class Tracker:
         """Wake the in-process projector so a write shows up in reads without a poll delay."""
         if self.runner is not None:
             self.runner.wake()
+        self.changed()
+
+    def changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def close(self) -> None:
         if self.runner is not None:

@@ -14,6 +14,7 @@ from infra.settings import Settings, get_settings
 from services.api import observability, openapi, problems, strict_query
 from services.api.auth import TokenBook
 from services.api.guards import Guards
+from services.api.progress import StreamSlots, waits_of
 from services.api.routes import (
     across,
     audit,
@@ -69,9 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tracker = tracker
         app.state.workers = StoreWorkers(store_connections=settings.pool_size)
         app.state.documents = tracker.document_cache()
+        app.state.progress = progress = waits_of(tracker, app.state.documents)
+        app.state.streams = StreamSlots(settings.max_streams, settings.max_streams_per_principal)
         try:
             yield
         finally:
+            tracker.listeners.remove(progress.nudge)
+            progress.close()
             if app.state.documents is not None:
                 app.state.documents.stop()
             app.state.workers.close()

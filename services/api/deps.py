@@ -1,13 +1,15 @@
 """Dependencies shared by the routes: the tracker, the caller, write headers, consistency.
 
-The dependencies are `async def` and do no I/O (FastAPI runs every plain `def` dependency
-in its own threadpool hop, which cost more than the work): the one blocking step, waiting
-for `min_position`, is done by the routes themselves through `reflect()`.
+The dependencies are `async def` and do no blocking I/O (FastAPI runs every plain `def`
+dependency in its own threadpool hop, which cost more than the work). Waiting for
+`min_position` (`Reached`) awaits the projector's progress on the event loop, so a waiting
+read holds no thread; the read itself then runs in the route, on a worker thread.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -21,6 +23,7 @@ from domain.hashchain import canonical_bytes
 from services.api import observability
 from services.api.auth import ANONYMOUS, Principal, credential
 from services.api.problems import ApiProblem
+from services.api.progress import Progress
 from services.application import WriteResult, resolve_track_ref
 from services.bootstrap import Tracker
 from services.projections.projector import PROJECTION
@@ -153,32 +156,40 @@ MinPosition = Annotated[
 ]
 
 
-def reflect(tracker: Tracker, min_position: int | None) -> int:
-    """The read-model position a read reflects, after waiting for `min_position` (blocking:
-    call it from a plain `def` route, which runs in the threadpool)."""
-    store = tracker.read_model
+async def wait_for_position(request: Request, min_position: MinPosition = None) -> int | None:
+    """Wait (on the event loop, holding no thread) until the read model has applied
+    `min_position`; the position it had then, or None if no wait was asked for. 503 with
+    Retry-After past the wait, at once if the position was never written or too many reads
+    already wait (services.api.progress)."""
     if min_position is None:
-        return store.position(PROJECTION)
-    if min_position > tracker.app.max_position():
-        # Nothing was committed there yet: waiting could not help, and would hold a worker.
-        raise ApiProblem(
-            503,
-            "Read model behind",
-            f"position {min_position} has not been written yet",
-            slug="projection-behind",
-            headers={"Retry-After": "1"},
-        )
+        return None
+    tracker: Tracker = request.app.state.tracker
+    progress: Progress = request.app.state.progress
+    deadline = time.monotonic() + tracker.settings.min_position_wait_seconds
+    if min_position > progress.log.known and min_position > await progress.head():
+        # Nothing was committed there yet: waiting could not help.
+        raise _behind(f"position {min_position} has not been written yet")
     tracker.after_write()  # nudge an idle in-process projector
-    reached = store.wait_for(PROJECTION, min_position, tracker.settings.min_position_wait_seconds)
+    reached = await progress.projected(min_position, max(0.0, deadline - time.monotonic()))
     if reached is None:
-        raise ApiProblem(
-            503,
-            "Read model behind",
-            f"the read model has not reached position {min_position} yet; retry shortly",
-            slug="projection-behind",
-            headers={"Retry-After": "1"},
-        )
+        raise _behind(f"the read model has not reached position {min_position} yet; retry shortly")
     return reached
+
+
+def _behind(detail: str) -> ApiProblem:
+    return ApiProblem(
+        503, "Read model behind", detail, slug="projection-behind", headers={"Retry-After": "1"}
+    )
+
+
+# What a read declares to take `min_position`: the position waited for, or None.
+Reached = Annotated[int | None, Depends(wait_for_position)]
+
+
+def reflect(tracker: Tracker, reached: int | None) -> int:
+    """The read-model position a read reflects: the one waited for (`Reached`), else the
+    current one (a query: call it from a plain `def` route, which runs in the threadpool)."""
+    return reached if reached is not None else tracker.read_model.position(PROJECTION)
 
 
 def json_response(

@@ -58,8 +58,15 @@ MAX_AGE_SECONDS = 5.0
 class TrackDocumentCache:
     """At most `max_bytes` of documents, least recently used evicted first."""
 
-    def __init__(self, feed: ChangeFeed, max_bytes: int, read_position: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        max_bytes: int,
+        read_position: Callable[[], int],
+        announced: Callable[[], None] | None = None,
+    ) -> None:
         self._feed = feed
+        self._announced = announced  # told after each announcement is applied
         self._max_bytes = max_bytes
         self._read_position = read_position  # the projection's committed position
         self._lock = threading.Lock()
@@ -92,6 +99,14 @@ class TrackDocumentCache:
         with contextlib.suppress(KeyError):  # evicted meanwhile: still a valid answer
             self._entries.move_to_end(track_id)
         return Cached(entry.body, max(entry.position, seen))
+
+    def applied(self) -> int:
+        """A position the read model has applied, known without a query (0 while deaf)."""
+        epoch = self._epoch
+        seen = self.seen
+        if not self._live or epoch & 1 or epoch != self._epoch:
+            return 0
+        return seen
 
     def ticket(self) -> tuple[int, int]:
         """Take before reading a document from the database; give to `put`."""
@@ -137,7 +152,12 @@ class TrackDocumentCache:
             # A rebuild's swap may move the position either way; readers check the epoch, so
             # none pairs a document of one model with the other's position.
             self._empty(live=self._live, seen=position)
-            return
+        else:
+            self._invalidate(track_ids, position)
+        if self._announced is not None:
+            self._announced()
+
+    def _invalidate(self, track_ids: list[str], position: int) -> None:
         with self._lock:
             self._announcements += 1
             for track_id in track_ids:

@@ -5,8 +5,9 @@
   it is answered in `X-Request-ID` and is in every log record written for the request
   (`services.logs`), also from the worker threads where the plain `def` routes and
   the direct routes' store calls run;
-- one access-log record per request: method, path, route template, status, duration
-  (never headers: the `Authorization` secret must not reach a log);
+- one access-log record per request: method, route template, status, duration and, once,
+  the path (cut at MAX_LOGGED_PATH characters) (never headers: the `Authorization` secret
+  must not reach a log);
 - `ntrack_http_requests_total` and `ntrack_http_request_duration_seconds` by method, route
   template (not the raw path, so ids do not explode the label set) and status;
   `ntrack_events_appended_total` counted by `count_write`; and at scrape time, from the
@@ -48,6 +49,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes: logged at DEBUG
 _UNMATCHED = "<unmatched>"
+MAX_LOGGED_PATH = 1024  # characters of a path the access log keeps
 
 REQUESTS = Counter(
     "ntrack_http_requests",
@@ -110,16 +112,16 @@ class Observe:
             if access_log.isEnabledFor(level):
                 access_log.log(
                     level,
-                    "%s %s %d",
+                    "%s %s %d",  # the route template: the path is in its own field, once
                     scope["method"],
-                    path,
+                    route,
                     status,
                     extra={
                         "method": scope["method"],
-                        "path": path,
                         "route": route,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 2),
+                        **_logged_path(path),
                     },
                 )
 
@@ -131,6 +133,14 @@ class Observe:
             series = self._series[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
         series[0].inc()
         series[1].observe(elapsed)
+
+
+def _logged_path(path: str) -> dict[str, Any]:
+    """The path as the access log holds it: at most MAX_LOGGED_PATH characters, and when cut,
+    its full length (a client can send a path of tens of kB on every request)."""
+    if len(path) <= MAX_LOGGED_PATH:
+        return {"path": path}
+    return {"path": path[:MAX_LOGGED_PATH] + "…", "path_cut_from": len(path)}
 
 
 def _incoming_id(scope: Scope) -> str | None:

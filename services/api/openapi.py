@@ -62,17 +62,21 @@ _DESCRIPTIONS = {
     413: "Body over the size limit",
     422: "Invalid request: body, parameters, unknown party, unresolvable reference, "
     "idempotency key reused with another body",
-    503: "Store unreachable, too much contention, or `min_position` not reached in time "
-    "(`Retry-After`)",
+    429: "This principal holds as many event streams as one may (`Retry-After`)",
+    503: "Store unreachable, too much contention, `min_position` not reached in time, or too "
+    "many reads waiting or streams open in this process (`Retry-After`)",
 }
 
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "`Bearer` challenge", "schema": {"type": "string"}}},
-    503: {
-        "Retry-After": {
-            "description": "seconds to wait before retrying",
-            "schema": {"type": "string"},
+    **{
+        status: {
+            "Retry-After": {
+                "description": "seconds to wait before retrying",
+                "schema": {"type": "string"},
+            }
         }
+        for status in (429, 503)
     },
 }
 
@@ -100,6 +104,7 @@ READ = (401, 422, 503)  # a public read with a bad token is 401; min_position ->
 READ_ON_TRACK = (401, 404, 422, 503)
 AUDIT = (401, 403, 422, 503)
 AUDIT_ON_TRACK = (401, 403, 404, 422, 503)
+AUDIT_STREAM = (401, 403, 422, 429, 503)  # 429: the principal's streams are capped
 WRITE = (400, 401, 403, 409, 413, 422, 503)
 WRITE_ON_TRACK = (400, 401, 403, 404, 409, 412, 413, 422, 503)
 
@@ -128,12 +133,14 @@ ROUTE_PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/meetings.ics": READ,
     "GET /v1/actors": READ,
     "GET /v1/events": AUDIT,
-    "GET /v1/events/stream": AUDIT,
+    "GET /v1/events/stream": AUDIT_STREAM,
     "GET /readyz": (503,),
 }
 
 # Which operations need a token: writes and audit always; reads only without public reads.
-_AUDIT_OPERATIONS = {k for k, v in ROUTE_PROBLEMS.items() if v in (AUDIT, AUDIT_ON_TRACK)}
+_AUDIT_OPERATIONS = {
+    k for k, v in ROUTE_PROBLEMS.items() if v in (AUDIT, AUDIT_ON_TRACK, AUDIT_STREAM)
+}
 _WRITE_OPERATIONS = {k for k in ROUTE_PROBLEMS if k.startswith("POST ")}
 _READ_OPERATIONS = {k for k, v in ROUTE_PROBLEMS.items() if v in (READ, READ_ON_TRACK)}
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from domain import errors, search
 from infra.errors import OUTAGES, is_store_unavailable
 from infra.stores import StoreUnavailable
+from services.api import progress
 from services.application import TooMuchContention, resolve_track_ref
 from services.audit import NotRecordedYet
 
@@ -59,11 +60,14 @@ STATUS_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
     search.NothingToFind: (422, "Nothing to look for", "nothing-to-find"),
     errors.RuleViolation: (422, "Rule violated", "rule-violation"),
     TooMuchContention: (503, "Too much contention", "contention"),
+    progress.TooManyWaits: (503, "Too many waiting reads", "too-many-waits"),
+    progress.TooManyStreams: (503, "Too many event streams", "too-many-streams"),
+    progress.TooManyStreamsForPrincipal: (429, "Too many event streams", "too-many-streams"),
     StoreUnavailable: (503, "Store unavailable", "store-unavailable"),
     OperationalError: (503, "Store unavailable", "store-unavailable"),
     InterfaceError: (503, "Store unavailable", "store-unavailable"),
 }
-_RETRY_AFTER = {503: "1"}
+_RETRY_AFTER = {429: "1", 503: "1"}
 
 
 def problem(
@@ -210,7 +214,7 @@ def install(app: FastAPI, present: Present = _as_is) -> None:
 
     # Known failures go through the routing layer's handlers; anything else reaches the
     # server-error middleware, which logs it and answers a 500 problem.
-    handled: tuple[type[Exception], ...] = (errors.TrackerError, *OUTAGES)
+    handled: tuple[type[Exception], ...] = (errors.TrackerError, progress.Overloaded, *OUTAGES)
     for cls in handled:
         app.add_exception_handler(cls, _mapped)
     app.add_exception_handler(Exception, _mapped)

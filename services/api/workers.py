@@ -5,9 +5,10 @@ than a read of a track (benchmarks/README.md, "Why the code does X"): a call her
 `SimpleQueue.put` and comes back through `call_soon_threadsafe`. And few threads, since
 every thread woken contends for the GIL with the event loop: two for reads (one short query
 each), and for writes as many as the event store's pool has connections (a write holds one
-through its commit; more threads would only wait for one). A read that waits for the
-projector (`min_position`) or rebuilds from the record (`on`) can hold its thread for
-seconds, so it takes anyio's threadpool instead, as the plain `def` routes do.
+through its commit; more threads would only wait for one). A read that rebuilds from the
+record (`on`) can hold its thread for seconds, so it takes anyio's threadpool instead, as
+the plain `def` routes do. Waiting for the projector (`min_position`) holds no thread at
+all (services.api.progress).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -225,8 +226,10 @@ class ProjectorRunner:
         election: Election | None = None,
         listener: WakeUps | None = None,
         min_batch_seconds: float = 0.0,
+        on_progress: Callable[[], None] | None = None,
     ) -> None:
         self.projector = projector
+        self.on_progress = on_progress  # after each batch applied (reads wait for them)
         self.poll_seconds = poll_seconds
         # Batches start at most this often: each costs a transaction and a few round trips,
         # so under a stream of single writes gathering a few per batch frees CPU for the
@@ -272,6 +275,8 @@ class ProjectorRunner:
                         self._stop.wait(self.min_batch_seconds - since)
                     last_batch = time.monotonic()
                 if self.is_active and self.projector.catch_up_once():
+                    if self.on_progress is not None:
+                        self.on_progress()
                     backoff = 0.1
                     continue  # more may be waiting
                 backoff = 0.1

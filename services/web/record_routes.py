@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.api.deps import MinPosition, Reader, TrackerDep, TrackId, reflect
+from services.api.deps import Reached, Reader, TrackerDep, TrackId
 from services.web import signin
 from services.web.pages import render
 from services.web.record import form, panel
@@ -43,10 +43,9 @@ def record_panel(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
-    min_position: MinPosition = None,
+    _waited: Reached,
 ) -> Response:
     """The panel beside the form, as an HTML fragment, once the read model has applied
     `min_position` (the position a write answered)."""
-    reflect(tracker, min_position)
     beside = panel(tracker.read_model, str(track_id))
     return render(request, "record_panel.html", panel=beside, track=beside.track)

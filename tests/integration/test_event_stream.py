@@ -9,7 +9,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +19,11 @@ import uvicorn
 
 from infra.settings import Settings
 from services.api.app import create_app
+from services.bootstrap import build
 
 AUDITOR = "stream-auditor-" + uuid.uuid4().hex
 RECORDER = "stream-recorder-" + uuid.uuid4().hex
+OTHER_AUDITOR = "stream-auditor-2-" + uuid.uuid4().hex
 STATEMENT = {"type": "statement", "party": "US", "occurred_at": "2022-01-10", "summary": "s"}
 
 
@@ -34,11 +38,18 @@ class Server:
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[Server]:
+def server_options() -> dict[str, Any]:
+    """Settings of the server besides the store and tokens (a test may parametrize them)."""
+    return {"stream_poll_seconds": 0.05}
+
+
+@pytest.fixture
+def server(database_url: str, server_options: dict[str, Any]) -> Iterator[Server]:
     settings = Settings(
         database_url=database_url,
-        stream_poll_seconds=0.05,
-        api_tokens=f"auditor:auditor:{AUDITOR},recorder:recorder:{RECORDER}",
+        api_tokens=f"auditor:auditor:{AUDITOR},recorder:recorder:{RECORDER},"
+        f"other:auditor:{OTHER_AUDITOR}",
+        **server_options,
     )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,9 +94,14 @@ def record(server: Server, track: str, count: int) -> list[int]:
 
 def read_events(response: httpx.Response, count: int) -> list[tuple[int, dict]]:
     """The first `count` SSE events of the stream as (id, data)."""
+    return read_events_from(response.iter_lines(), count)
+
+
+def read_events_from(lines: Iterator[str], count: int) -> list[tuple[int, dict]]:
+    """The next `count` SSE events of a stream's lines as (id, data)."""
     events: list[tuple[int, dict]] = []
     event_id = None
-    for line in response.iter_lines():
+    for line in lines:
         if line.startswith("id:"):
             event_id = int(line[3:].strip())
         elif line.startswith("data:"):
@@ -165,4 +181,83 @@ def test_the_server_stops_following_when_the_client_disconnects(
     deadline = time.monotonic() + 5
     while not any("event stream closed" in r.getMessage() for r in caplog.records):
         assert time.monotonic() < deadline, "the stream kept running after the disconnect"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("server_options", [{"stream_poll_seconds": 3600}])
+def test_an_idle_stream_delivers_a_write_of_its_process_without_waiting_for_a_poll(
+    server: Server,
+) -> None:
+    """The writes of the stream's own process wake it: with a poll an hour apart, the event
+    still arrives (else the read below would run into the client's timeout)."""
+    track = open_track(server)
+    first = record(server, track, 1)[0]
+    with (
+        server.client() as c,
+        c.stream("GET", "/v1/events/stream", params={"after": first - 1}) as response,
+    ):
+        lines = response.iter_lines()
+        assert read_events_from(lines, 1)[0][0] == first  # the stream is now idle at the end
+        second = record(server, track, 1)[0]
+        assert read_events_from(lines, 1)[0][0] == second
+
+
+def test_an_idle_stream_delivers_a_write_of_another_process(
+    server: Server, database_url: str
+) -> None:
+    track = open_track(server)
+    first = record(server, track, 1)[0]
+    with (
+        server.client() as c,
+        c.stream("GET", "/v1/events/stream", params={"after": first - 1}) as response,
+    ):
+        lines = response.iter_lines()
+        assert read_events_from(lines, 1)[0][0] == first
+        other = build(Settings(database_url=database_url, embedded_projector=False))
+        try:  # a write the server's process is not told of: its one shared look finds it
+            written = other.app.open_track(
+                slug=None,
+                kind="osce",
+                title="Elsewhere",
+                venue=None,
+                parties=["US", "Russia"],
+                opened_at="2022-01-10",
+                recorded_by="elsewhere",
+            )
+        finally:
+            other.close()
+        assert read_events_from(lines, 1)[0][0] == written.position
+
+
+@pytest.mark.parametrize(
+    "server_options",
+    [{"stream_poll_seconds": 0.05, "max_streams_per_principal": 2, "max_streams": 3}],
+)
+def test_streams_are_capped_per_principal_with_429_and_in_all_with_503(server: Server) -> None:
+    with ExitStack() as held:
+
+        def open_stream(secret: str) -> httpx.Response:
+            client = held.enter_context(server.client(secret))
+            return held.enter_context(client.stream("GET", "/v1/events/stream"))
+
+        assert [open_stream(AUDITOR).status_code for _ in range(2)] == [200, 200]
+        refused = open_stream(AUDITOR)
+        refused.read()
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "close one" in refused.json()["detail"]
+        assert open_stream(OTHER_AUDITOR).status_code == 200  # the third stream in all
+        full = open_stream(OTHER_AUDITOR)
+        full.read()
+        assert full.status_code == 503
+        assert full.headers["retry-after"] == "1"
+        assert full.json()["type"] == "/problems/too-many-streams"
+    # Closed streams give their slots back (once the server has seen the disconnects).
+    deadline = time.monotonic() + 10
+    while True:
+        with server.client() as c, c.stream("GET", "/v1/events/stream") as response:
+            if response.status_code == 200:
+                break
+        assert time.monotonic() < deadline, "closed streams kept their slots"
         time.sleep(0.05)

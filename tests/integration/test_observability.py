@@ -128,6 +128,23 @@ def test_the_access_log_names_the_route_template_and_never_the_authorization_hea
     assert {"route": "/v1/tracks/{track}/statements", "status": 201}.items() <= access[1].items()
 
 
+def test_an_access_log_line_holds_the_path_once_and_cuts_a_long_one_at_1_kb(
+    client: TestClient, json_logs: io.StringIO
+) -> None:
+    long_path = "/v1/tracks/" + "x" * 60_000
+    client.get(long_path)
+    client.get("/v1/tracks/short-slug")
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines() if line.strip()]
+    long, short = [r for r in lines if r["logger"] == "ntrack.access"][-2:]
+    assert long["path"] == long_path[:1024] + "…"
+    assert long["path_cut_from"] == len(long_path)
+    assert "xxxx" not in long["message"]  # the message names the route template instead
+    raw = [line for line in json_logs.getvalue().splitlines() if '"ntrack.access"' in line]
+    assert len(raw[-2]) < 2048
+    assert short["path"] == "/v1/tracks/short-slug" and "path_cut_from" not in short
+    assert short["message"] == "GET /v1/tracks/{track} 404"
+
+
 def test_secrets_in_log_messages_are_masked() -> None:
     text = redact(
         f"Authorization: Bearer {SECRET} url=postgresql://app:hunter2@db/x password=hunter2"

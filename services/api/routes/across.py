@@ -19,7 +19,7 @@ from starlette.responses import Response
 from domain.search import fold, parse, words
 from domain.statement_types import Attribution
 from domain.values import STATEMENT_TYPES
-from services.api.deps import MinPosition, Reader, TrackerDep, read_response, reflect
+from services.api.deps import Reached, Reader, TrackerDep, read_response, reflect
 from services.api.exports import export_responses, format_parameter, list_answer
 from services.api.paging import (
     decode_after,
@@ -71,6 +71,7 @@ SearchText = Annotated[str | None, Query(min_length=1, max_length=1000)]  # ~500
 def statements(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     track: Tracks = None,
     type: Annotated[list[StatementType] | None, Query()] = None,
@@ -93,10 +94,9 @@ def statements(
     limit: Limit = 100,
     cursor: Cursor = None,
     format: StatementsFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """Ordered by occurred_at (start of period), then commit position."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = statement_query(
         tracker,
         StatementFilters(
@@ -155,6 +155,7 @@ def statement_query(
 def demands(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     status: Annotated[list[DemandStatus] | None, Query()] = None,
     party: Parties = None,
@@ -166,10 +167,9 @@ def demands(
     limit: Limit = 100,
     cursor: Cursor = None,
     format: DemandsFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """Live demands (or proposals) with status and responses, in the timeline order."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = DemandQuery(
         tracks=track_ids(tracker, track),
         statuses=distinct(status),
@@ -192,6 +192,7 @@ def demands(
 def warnings(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     type: Annotated[list[WarningType] | None, Query()] = None,
     active: Annotated[
@@ -206,10 +207,9 @@ def warnings(
     limit: Limit = 100,
     cursor: Cursor = None,
     format: WarningsFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """Live warnings and sanction warnings, in the timeline order."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = WarningQuery(
         tracks=track_ids(tracker, track),
         types=distinct(type),
@@ -227,16 +227,16 @@ def warnings(
 def actors(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     q: Annotated[
         str | None,
         Query(min_length=1, max_length=200, description="words of the name or of a role"),
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> Response:
     """Speakers and reporters of live statements, by folded name (case and accents aside)."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = ActorQuery(words=words(q or ""), after=_name_after(cursor), limit=limit)
     items, more = tracker.read_model.actors(query)
     next_cursor = None

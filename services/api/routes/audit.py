@@ -10,10 +10,9 @@ from starlette.responses import Response
 
 from services import audit
 from services.api.dates import Moment
-from services.api.deps import Auditor, MinPosition, TrackerDep, TrackId, json_response, reflect
+from services.api.deps import Auditor, Reached, TrackerDep, TrackId, json_response
 from services.api.problems import ApiProblem
 from services.api.responses import EventsPage, HistoryPage, TrackAsOfPublic, VerifyReport
-from services.bootstrap import Tracker
 
 router = APIRouter(tags=["audit"])
 
@@ -27,12 +26,11 @@ def history(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Auditor,
+    _waited: Reached,
     after_version: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
-    min_position: MinPosition = None,
 ) -> Response:
     """Each event with who recorded it, when, its data and its place in the hash chain."""
-    _wait(tracker, min_position)
     return json_response(audit.history(tracker.app, track_id, after_version, limit))
 
 
@@ -45,6 +43,7 @@ def as_of(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Auditor,
+    _waited: Reached,
     version: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     recorded_at: Annotated[
         Moment | None, Query(description="what had been recorded by this instant")
@@ -53,7 +52,6 @@ def as_of(
         Moment | None,
         Query(description="and about the world up to this date (see `on` on the state)"),
     ] = None,
-    min_position: MinPosition = None,
 ) -> Response:
     """Rebuilt from the event store (snapshots keep it fast); same shape as the current state.
     With `on`, both axes: what the record held then about the world up to that date."""
@@ -64,7 +62,6 @@ def as_of(
             "give exactly one of version or recorded_at",
             slug="invalid-request",
         )
-    _wait(tracker, min_position)
     if on is not None:
         return json_response(
             audit.world_on(tracker.app, track_id, on, version=version, recorded_at=recorded_at)
@@ -79,11 +76,8 @@ def as_of(
     response_model=VerifyReport,
     summary="Recompute the track's hash chain",
 )
-def verify(
-    track_id: TrackId, tracker: TrackerDep, _: Auditor, min_position: MinPosition = None
-) -> Response:
+def verify(track_id: TrackId, tracker: TrackerDep, _: Auditor, _waited: Reached) -> Response:
     """Reads every stored event; an altered or undecodable row is reported at its version."""
-    _wait(tracker, min_position)
     return json_response(audit.verify(tracker.app, track_id))
 
 
@@ -91,16 +85,8 @@ def verify(
 def events(
     tracker: TrackerDep,
     _: Auditor,
+    _waited: Reached,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
-    min_position: MinPosition = None,
 ) -> Response:
-    _wait(tracker, min_position)
     return json_response(audit.events_feed(tracker.app, after, limit))
-
-
-def _wait(tracker: Tracker, min_position: int | None) -> None:
-    """`min_position`, taken by every read under /v1 (API.md), waits here as on the other
-    reads, although the event store these read holds every committed position already."""
-    if min_position is not None:
-        reflect(tracker, min_position)

@@ -14,7 +14,7 @@ from domain.changes import window_is_inverted
 from services import audit
 from services.api import paging
 from services.api.dates import Moment, moment_start
-from services.api.deps import MinPosition, Reader, TrackerDep, TrackId, read_response, reflect
+from services.api.deps import Reached, Reader, TrackerDep, TrackId, read_response
 from services.api.paging import invalid_cursor, query_problem
 from services.api.problems import ApiProblem
 from services.api.responses import ChangesPage
@@ -60,13 +60,12 @@ def track_changes(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    _waited: Reached,
     from_: From,
     to: To,
     limit: Limit = 100,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> Response:
-    reflect(tracker, min_position)
     return _answer(tracker, [track_id], from_, to, limit, cursor)
 
 
@@ -79,6 +78,7 @@ def track_changes(
 def changes(
     tracker: TrackerDep,
     _: Reader,
+    _waited: Reached,
     from_: From,
     to: To,
     track: Annotated[
@@ -87,9 +87,7 @@ def changes(
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> Response:
-    reflect(tracker, min_position)
     track_ids = (
         [UUID(t) for t in paging.track_ids(tracker, track)]
         if track

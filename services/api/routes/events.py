@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 import anyio
 import orjson
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
-from services.api.deps import Auditor, MinPosition, TrackerDep, reflect
+from services.api.deps import Auditor, Reached, TrackerDep
 from services.api.problems import ApiProblem
+from services.api.progress import Progress, StreamSlots
 from services.application import TrackerApp
 from services.audit import events_feed
 
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["audit"])
 
 PAGE_SIZE = 500
+RETRY_SECONDS = 0.2  # after a failed read of the log, doubling up to MAX_BACKOFF_SECONDS
 MAX_BACKOFF_SECONDS = 5.0
 PING_SECONDS = 15  # a comment line now and then keeps proxies from closing an idle stream
 
@@ -39,7 +42,9 @@ PING_SECONDS = 15  # a comment line now and then keeps proxies from closing an i
 )
 async def events_stream(
     tracker: TrackerDep,
-    _: Auditor,
+    who: Auditor,
+    _waited: Reached,
+    request: Request,
     after: Annotated[
         int | None,
         Query(ge=0, le=2**62, description="start after this position; default: the current end"),
@@ -47,18 +52,36 @@ async def events_stream(
     last_event_id: Annotated[
         str | None, Header(description="sent by a reconnecting EventSource; wins over `after`")
     ] = None,
-    min_position: MinPosition = None,
 ) -> EventSourceResponse:
     """Every event appended to the log, in commit order, as it is committed. Resumes after
     `Last-Event-ID` (or `after`); without either it starts at the current end of the log.
-    Ends when the client disconnects."""
+    Ends when the client disconnects. Streams are capped per principal (429) and per
+    process (503)."""
     start = _resume_position(last_event_id, after)
-    if min_position is not None:  # taken by every read under /v1, waited for as elsewhere
-        await anyio.to_thread.run_sync(reflect, tracker, min_position)
+    progress: Progress = request.app.state.progress
     if start is None:
-        start = await anyio.to_thread.run_sync(tracker.app.max_position)
-    poll = tracker.settings.stream_poll_seconds
-    return EventSourceResponse(_follow(tracker.app, start, poll), ping=PING_SECONDS)
+        start = await progress.head()
+    slots: StreamSlots = request.app.state.streams
+    slots.take(who.name)
+    return _Stream(
+        _follow(tracker.app, progress, start),
+        ping=PING_SECONDS,
+        release=lambda: slots.give_back(who.name),
+    )
+
+
+class _Stream(EventSourceResponse):
+    """Gives its slot back however the stream ends, even before its first event."""
+
+    def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 def _resume_position(last_event_id: str | None, after: int | None) -> int | None:
@@ -75,14 +98,18 @@ def _resume_position(last_event_id: str | None, after: int | None) -> int | None
     return int(text)
 
 
-async def _follow(app: TrackerApp, position: int, poll: float) -> AsyncIterator[ServerSentEvent]:
-    """Page through the notification log after `position`; idle, look again every `poll`
-    seconds. The store is read in a worker thread: the event loop serves other requests.
+async def _follow(
+    app: TrackerApp, progress: Progress, position: int
+) -> AsyncIterator[ServerSentEvent]:
+    """Page through the notification log after `position`; idle, wait for the log to grow
+    (services.api.progress: one poller for every stream of the process, woken at once by its
+    own writes). The store is read in a worker thread: the event loop serves other requests.
     A store outage does not end the stream: it waits and retries from where it was."""
-    delay = poll
+    delay = RETRY_SECONDS
     log.debug("event stream opened after position %d", position)
     try:
         while True:
+            head = progress.log.known  # before the read: anything later wakes the wait below
             try:
                 page = await anyio.to_thread.run_sync(events_feed, app, position, PAGE_SIZE)
             except Exception as e:
@@ -94,11 +121,12 @@ async def _follow(app: TrackerApp, position: int, poll: float) -> AsyncIterator[
                 await anyio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_SECONDS)
                 continue
-            delay = poll
+            delay = RETRY_SECONDS
             for item in page["items"]:
                 position = item["position"]
                 yield ServerSentEvent(data=orjson.dumps(item).decode(), id=str(position))
             if page["next_after"] is None:
-                await anyio.sleep(poll)
+                # Beyond both: a head already known past an empty page cannot wake it again.
+                await progress.appended(max(position, head))
     finally:  # the client went away (or the server is shutting down)
         log.debug("event stream closed at position %d", position)

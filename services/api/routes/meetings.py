@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from domain.statement_types import MeetingFormat
 from domain.values import sort_key
-from services.api.deps import MinPosition, Reader, TrackerDep, reflect
+from services.api.deps import Reached, Reader, TrackerDep, reflect
 from services.api.exports import calendar_answer, export_responses, format_parameter, list_answer
 from services.api.paging import decode_after, distinct, moment_key, page, track_ids
 from services.api.responses import MeetingsPage
@@ -76,16 +76,16 @@ def _meeting_date(item: dict[str, str]) -> str:
 def meetings(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     filters: Filters,
     limit: Limit = 100,
     cursor: Cursor = None,
     format: MeetingsFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """Live scheduled and held meetings, by meeting_at (scheduled) or occurred_at (held),
     each as the start of its period, then commit position."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = replace(_query(tracker, filters), after=decode_after(cursor), limit=limit)
     items, more = tracker.read_model.meetings(query)
     return list_answer(request, page(items, more, _meeting_date), position, MEETINGS)
@@ -100,13 +100,13 @@ def meetings(
 def meetings_calendar(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     filters: Filters,
-    min_position: MinPosition = None,
 ) -> Response:
     """Every meeting the filters select (not a page: a calendar is subscribed to whole), one
     VEVENT each, its UID the statement id. A time starts then and lasts an hour (or until
     `ended_at`); a day is an all-day event; a month or a year spans the period."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     query = replace(_query(tracker, filters), limit=CALENDAR_PAGE)
     items: list[dict[str, str]] = []
     while True:

@@ -14,7 +14,7 @@ from domain import errors
 from domain.values import STATEMENT_TYPES, sort_key
 from services.api.dates import moment_start
 from services.api.deps import (
-    MinPosition,
+    Reached,
     Reader,
     TrackerDep,
     TrackId,
@@ -71,6 +71,7 @@ def timeline(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     type: StatementType | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -90,12 +91,11 @@ def timeline(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     format: TimelineFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """Ordered by occurred_at (start of period), then commit position; `next_cursor` pages
     on. `party` matches the author or a joint author (`with_parties`). As CSV with
     `format=csv` or `Accept: text/csv`: the next page's URL is then in `Link`."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     _require_track(tracker, track_id)
     filters = TimelineFilter(
         type=type,
@@ -119,9 +119,9 @@ def get_statement(
     statement_id: str,
     tracker: TrackerDep,
     _: Reader,
-    min_position: MinPosition = None,
+    reached: Reached,
 ) -> Response:
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     view = tracker.read_model.get_statement(str(track_id), statement_id)
     if view is None:
         _require_track(tracker, track_id)
@@ -142,6 +142,7 @@ def demands(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     status: Annotated[list[DemandStatus] | None, Query()] = None,
     party: Annotated[
@@ -152,12 +153,11 @@ def demands(
         list[BoardType] | None, Query(description="`demand` (default) or `proposal`")
     ] = None,
     format: BoardFormat = None,  # type: ignore[valid-type]
-    min_position: MinPosition = None,
 ) -> Response:
     """The track's live demands (or, with `type=proposal`, proposals) with their status and
     responses. A filter given several times keeps the items matching any of its values.
     As CSV with `format=csv` or `Accept: text/csv`."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     _require_track(tracker, track_id)
     items = tracker.read_model.demands(
         str(track_id),

@@ -17,7 +17,7 @@ from domain.values import TrackKind, TrackStatus
 from services import audit
 from services.api.dates import Moment
 from services.api.deps import (
-    MinPosition,
+    Reached,
     Reader,
     Recorder,
     TrackerDep,
@@ -72,16 +72,16 @@ def open_track(body: TrackCreate, tracker: TrackerDep, who: Recorder) -> Respons
 def list_tracks(
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     kind: TrackKind | None = None,
     status: TrackStatus | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     on: WorldDate = None,
-    min_position: MinPosition = None,
 ) -> Response:
     """Tracks with their current state, most recent activity first. With `on`, each track
     on that date (every track, even one with nothing said by then); `status` is then the
     track's status on that date."""
-    position = reflect(tracker, min_position)
+    position = reflect(tracker, reached)
     if on is None:
         items = tracker.read_model.list_tracks(kind, status, party)
         return read_response({"items": items}, position)
@@ -99,9 +99,9 @@ async def get_track(
     track_id: TrackId,
     tracker: TrackerDep,
     _: Reader,
+    reached: Reached,
     request: Request,
     on: WorldDate = None,
-    min_position: MinPosition = None,
 ) -> Response:
     """`{track}` is the id or the slug. Served by the read model; with `on`, rebuilt from
     the event store."""
@@ -110,32 +110,22 @@ async def get_track(
         on is None
         and documents is not None
         and (hit := documents.get(str(track_id))) is not None
-        and (min_position is None or hit.position >= min_position)
+        and (reached is None or hit.position >= reached)
     ):
         return _document_response(hit.body, hit.position)
-    if on is None and min_position is None:
+    if on is None:
         answer: Response = await request.app.state.workers.reads.call(
             current_state, tracker, track_id, documents
         )
         return answer
-    # A wait for the projector or a rebuild from the record can hold a thread for seconds:
-    # not one of the few store workers (services.api.workers), which every read shares.
-    return await run_in_threadpool(_read_at, tracker, track_id, on, min_position, documents)
+    # A rebuild from the record can hold a thread for a while: not one of the few store
+    # workers (services.api.workers), which every read shares.
+    return await run_in_threadpool(_read_on, tracker, track_id, on)
 
 
-def _read_at(
-    tracker: Tracker,
-    track_id: UUID,
-    on: Moment | None,
-    min_position: int | None,
-    documents: TrackDocumentCache | None,
-) -> Response:
-    if min_position is not None:
-        reflect(tracker, min_position)
-    if on is not None:
-        position = tracker.app.max_position()
-        return read_response(audit.world_on(tracker.app, track_id, on, position=position), position)
-    return current_state(tracker, track_id, documents)
+def _read_on(tracker: Tracker, track_id: UUID, on: Moment) -> Response:
+    position = tracker.app.max_position()
+    return read_response(audit.world_on(tracker.app, track_id, on, position=position), position)
 
 
 def current_state(
