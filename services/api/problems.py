@@ -102,11 +102,11 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 Present = Callable[[Request, Response], Response]
 
 
-def _as_is(_: Request, answer: Response) -> Response:
+def present_as_is(_: Request, answer: Response) -> Response:
     return answer
 
 
-def install(app: FastAPI, present: Present = _as_is) -> None:
+def install(app: FastAPI, present: Present = present_as_is) -> None:
     """`present(request, problem_response)` may answer the problem in another form (the
     pages render it as HTML for a browser); status, title and detail stay this table's."""
 
