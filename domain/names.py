@@ -31,6 +31,8 @@ def first_invisible(text: str) -> str | None:
 
 def has_visible(text: str) -> bool:
     """Whether `text` holds a character that is neither white space nor invisible."""
+    if text.isprintable():  # in C: every character visible or an ASCII space
+        return bool(text.strip(" "))
     return any(not c.isspace() and not is_invisible(c) for c in text)
 
 
