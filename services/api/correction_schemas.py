@@ -9,16 +9,8 @@ from pydantic import ConfigDict, Field, create_model, model_validator
 
 from domain.statement_types import STATEMENT_TYPE_SPECS
 from services.api.dates import PastMoment
-from services.api.schemas import (
-    Name,
-    Reason,
-    StatementFields,
-    Strict,
-    Summary,
-    Topic,
-    field_annotation,
-    never_both_sources,
-)
+from services.api.fields import Name, Reason, Summary, Topic
+from services.api.schemas import StatementFields, Strict, field_annotation, never_both_sources
 
 # What a correction may change: every field but `type` and the references (API.md v1.1).
 _FIXED = ("type", "responds_to", "withdraws")

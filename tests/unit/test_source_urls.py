@@ -9,7 +9,7 @@ import random
 import jsonschema_rs
 import pytest
 
-from services.api.schemas import HTTP_URL_PATTERN, _http_url
+from services.api.fields import HTTP_URL_PATTERN, _http_url
 
 _SCHEMA = jsonschema_rs.validator_for({"type": "string", "pattern": HTTP_URL_PATTERN})
 

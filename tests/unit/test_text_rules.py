@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema_rs
 from pydantic import TypeAdapter, ValidationError
 
-from services.api.schemas import Name, Summary
+from services.api.fields import Name, Summary
 
 ALPHABET = (
     "aZé \t\n\r\x00\x07\x1c\x85\xa0\xad\u200b\u200d\u202e\u2066\u2028\u3000\ufeff\U000e0041🙂"
