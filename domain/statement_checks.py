@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain import errors
+from domain.names import find_party
 from domain.statement_types import COMMON_FIELDS, HEARSAY, STATEMENT_TYPE_SPECS
 from domain.values import instant_of
 
@@ -20,6 +21,26 @@ def is_hearsay(fields: Mapping[str, Any]) -> bool:
     """Claimed or unconfirmed: listed where it belongs, but it decides no status and
     withdraws nothing."""
     return fields.get("attribution") in HEARSAY
+
+
+# The fields that name a party of the track.
+_PARTY_FIELDS = ("party", "claimed_by")
+
+
+def in_track_spelling(fields: Mapping[str, Any], parties: list[str]) -> dict[str, Any]:
+    """`fields` with each party they name spelt as the track spells it: a name that differs
+    only in its Unicode form or by invisible characters (`domain.names`) names the same
+    party, so a track's statements keep one spelling of each party, whatever a client
+    sent. Names of no party are left for `check_statement` to refuse."""
+    spelt = dict(fields)
+    for name in _PARTY_FIELDS:
+        value = spelt.get(name)
+        if isinstance(value, str):
+            spelt[name] = find_party(value, parties) or value
+    joint = spelt.get("with_parties")
+    if isinstance(joint, list):
+        spelt["with_parties"] = [find_party(p, parties) or p for p in joint]
+    return spelt
 
 
 def check_statement(fields: Mapping[str, Any], parties: list[str], track_id: str) -> None:

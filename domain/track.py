@@ -28,6 +28,7 @@ from domain.events import (
     TrackStatusChanged,
 )
 from domain.hashchain import GENESIS_HASH, chain_hash, event_content
+from domain.names import find_party, party_key
 from domain.values import default_cameo, track_id_for
 
 # Which statuses may follow which: a concluded track stays concluded.
@@ -67,7 +68,7 @@ class Track(Aggregate):
         opened_at: str,
         recorded_by: str,
     ) -> Track:
-        if len(set(parties)) != len(parties):
+        if len({party_key(party) for party in parties}) != len(parties):
             raise errors.RuleViolation("parties must be distinct", field="parties")
         track_id = track_id_for(slug)
         timestamp = TrackOpened.create_timestamp()
@@ -112,8 +113,9 @@ class Track(Aggregate):
         self, name: str, *, recorded_by: str, key: str | None = None, digest: str | None = None
     ) -> None:
         self._check_open()
-        if name in self.parties:
-            raise errors.RuleViolation(f"{name!r} is already a party to this track", "name")
+        known = find_party(name, self.parties)
+        if known is not None:
+            raise errors.RuleViolation(f"{known!r} is already a party to this track", "name")
         self._record(PartyAdded, recorded_by, key, digest, name=name)
 
     def change_status(
@@ -142,7 +144,7 @@ class Track(Aggregate):
     ) -> None:
         """Record one statement; `statement` holds the API fields, already well-formed."""
         self._check_open()
-        statement = dict(statement)
+        statement = statement_checks.in_track_spelling(statement, self.parties)
         kind = statement["type"]
         statement_checks.check_statement(statement, self.parties, str(self.id))
         if statement.get("responds_to") is not None:
@@ -176,6 +178,7 @@ class Track(Aggregate):
             current = {"type": entry[statement_index.TYPE], "party": entry[statement_index.PARTY]}
         if not changes:
             raise errors.RuleViolation("a correction must change at least one field", "changes")
+        changes = statement_checks.in_track_spelling(changes, self.parties)
         fields = statement_checks.corrected(current, changes)
         statement_checks.check_statement(fields, self.parties, str(self.id))
         statement_index.check_correction(self.index, statement_id, fields, changes)

@@ -49,12 +49,23 @@ def track_id_for(slug: str) -> UUID:
 
 
 def is_valid_slug(slug: str) -> bool:
-    return bool(_SLUG.match(slug)) and len(slug) <= 100
+    """Lower-case letters, digits and single hyphens, and not a UUID: `{track}` is read as
+    an id first, so a track with such a slug could never be reached by it."""
+    return bool(_SLUG.match(slug)) and len(slug) <= 100 and not parses_as_uuid(slug)
+
+
+def parses_as_uuid(ref: str) -> bool:
+    try:
+        UUID(ref)
+    except ValueError:
+        return False
+    return True
 
 
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:80].strip("-") or "track"
+    slug = slug[:80].strip("-") or "track"
+    return f"track-{slug}" if parses_as_uuid(slug) else slug
 
 
 def default_cameo(statement_type: str, fields: Mapping[str, object]) -> str:

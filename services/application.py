@@ -125,7 +125,7 @@ class TrackerApp(TrackCommands, Application[UUID]):
         for candidate in candidates:
             if not is_valid_slug(candidate):
                 raise errors.RuleViolation(
-                    "slug must be lower-case letters, digits and single hyphens", "slug"
+                    "slug must be lower-case letters, digits and single hyphens, not a UUID", "slug"
                 )
             track = Track.open(
                 slug=candidate,

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from infra.settings import Settings, get_settings
-from services.api import observability, openapi, problems, strict_query
+from services.api import methods, observability, openapi, problems, strict_query
 from services.api.auth import TokenBook
 from services.api.guards import Guards
 from services.api.progress import StreamSlots, waits_of
@@ -37,6 +37,9 @@ DESCRIPTION = """An event-sourced record of diplomatic negotiations: what each p
 proposed, answered, conceded, threatened, scheduled and agreed, track by track.
 Errors are RFC 9457 problem+json. Reads accept `min_position` and answer
 `X-Projection-Position`; writes answer `position` and `ETag`.
+The token is checked before the request: without one (or with too weak a role) the answer
+is 401 (403), whatever the body. Text may hold no NUL character (U+0000) anywhere, and a
+name no control, zero-width or bidi character; names are kept in NFC.
 Query strings are strict: under `/v1`, a query parameter the endpoint does not take is 422
 naming it (a typo never passes unnoticed), and only filters that take several values (which
 then mean any of them) may be repeated; `limit`, `cursor`, `min_position` and the like may
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.tokens = tokens
     problems.install(app, present=pages.problem_page)
+    methods.install(app, present=pages.problem_page)
     openapi.install(app, public_reads=settings.public_reads)
     app.include_router(tracks.router)
     app.include_router(statements.router)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
 
 from domain.statement_types import STATEMENT_TYPE_SPECS
 from services.api.dates import PastMoment
-from services.api.schemas import Name, Reason, StatementFields, Strict, Topic, field_annotation
+from services.api.fields import Name, Reason, Summary, Topic
+from services.api.schemas import StatementFields, Strict, field_annotation, never_both_sources
 
 # What a correction may change: every field but `type` and the references (API.md v1.1).
 _FIXED = ("type", "responds_to", "withdraws")
@@ -27,9 +28,27 @@ def _type_fields() -> dict[str, Any]:
     return fields
 
 
+# Fields every statement has: a correction may change them, never remove them.
+_KEPT = ("party", "summary", "occurred_at", "topics")
+
+
+def _document_rules(schema: dict[str, Any]) -> None:
+    """What `_something_changes` checks, in the JSON schema: at least one field, never both
+    spellings of the stance, and no null for the fields every statement keeps."""
+    never_both_sources(schema)
+    schema["minProperties"] = 1
+    schema["allOf"].append({"not": {"required": ["position", "stance"]}})
+    for name in _KEPT:
+        field = schema["properties"][name]
+        kinds = [kind for kind in field.pop("anyOf") if kind != {"type": "null"}]
+        field.update(kinds[0])
+
+
 class _ChangesBase(StatementFields):
+    model_config = ConfigDict(json_schema_extra=_document_rules)
+
     party: Name | None = None
-    summary: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    summary: Summary | None = None
     occurred_at: PastMoment | None = None
     topics: Annotated[list[Topic], Field(max_length=20)] | None = None
 
@@ -37,7 +56,7 @@ class _ChangesBase(StatementFields):
     def _something_changes(self) -> _ChangesBase:
         if not self.model_fields_set:
             raise ValueError("changes must name at least one field")
-        for required in ("party", "summary", "occurred_at", "topics"):
+        for required in _KEPT:
             if required in self.model_fields_set and getattr(self, required) is None:
                 raise ValueError(f"{required} cannot be removed, only corrected")
         if {"position", "stance"} <= self.model_fields_set:

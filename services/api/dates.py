@@ -9,13 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from domain.values import instant_of
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PERIOD = re.compile(r"^\d{4}(?:-\d{2})?$")  # a year or a month
-_PERIOD_PATTERN = r"^\d{4}(-\d{2})?$"
-_MOMENT_SCHEMA = {
+# What the schema states a year or month to be: the years 0001 to 9999, the months 01 to 12.
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+_PERIOD_PATTERN = f"^{_YEAR}(?:-(?:0[1-9]|1[0-2]))?$"
+MOMENT_JSON_SCHEMA = {
     "anyOf": [
         {"type": "string", "pattern": _PERIOD_PATTERN},
         {"type": "string", "format": "date"},
@@ -23,6 +26,11 @@ _MOMENT_SCHEMA = {
     ],
     "examples": ["2022", "2022-01", "2022-01-10", "2022-01-10T09:00:00+01:00"],
 }
+FUTURE_LIMIT = timedelta(days=1)  # how far ahead an `occurred_at` may lie (clocks differ)
+PAST_MOMENT_NOTE = (
+    "When it happened: not more than one day in the future (a rule of time, which a schema"
+    " cannot state; refused with 422, error type `future_moment`)."
+)
 _INSTANT_SCHEMA = {
     "type": "string",
     "format": "date-time",
@@ -81,15 +89,26 @@ def _time_only(value: str) -> str:
 
 
 def _not_far_future(value: str) -> str:
-    if moment_start(value) > datetime.now(UTC) + timedelta(days=1):
-        raise ValueError("lies more than one day in the future")
+    if moment_start(value) > datetime.now(UTC) + FUTURE_LIMIT:
+        raise PydanticCustomError(
+            "future_moment", "lies more than one day in the future: give when it happened"
+        )
     return value
 
 
 Moment = Annotated[
-    str, BeforeValidator(_string_only), AfterValidator(parse_moment), WithJsonSchema(_MOMENT_SCHEMA)
+    str,
+    BeforeValidator(_string_only),
+    AfterValidator(parse_moment),
+    WithJsonSchema(MOMENT_JSON_SCHEMA),
 ]
-PastMoment = Annotated[Moment, AfterValidator(_not_far_future)]
+PastMoment = Annotated[
+    str,
+    BeforeValidator(_string_only),
+    AfterValidator(parse_moment),
+    AfterValidator(_not_far_future),
+    WithJsonSchema({**MOMENT_JSON_SCHEMA, "description": PAST_MOMENT_NOTE}),
+]
 # A date-time with an offset only (e.g. when a meeting ended).
 Instant = Annotated[
     str,

@@ -9,6 +9,7 @@ read holds no thread; the read itself then runs in the route, on a worker thread
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -44,7 +45,12 @@ def require(role: str) -> Callable[..., Awaitable[Principal]]:
     ) -> Principal:
         return await authorize(request, authorization, role)
 
+    ROLE_REQUIRED[dependency] = role
     return dependency
+
+
+# The dependencies `require` made, and the role each asks for (services.api.auth_first).
+ROLE_REQUIRED: dict[Callable[..., Any], str] = {}
 
 
 async def authorize(request: Request, authorization: str | None, role: str) -> Principal:
@@ -98,6 +104,12 @@ async def track_id(track: str) -> UUID:
 TrackId = Annotated[UUID, Depends(track_id)]
 
 
+# A version as an entity tag ("3", also weak, W/"3"), bare (3), or `*`: the document states
+# it as the header's pattern, and anything else names no version.
+IF_MATCH_PATTERN = r'^(?:\*|(?:W/)?"[0-9]{1,18}"|[0-9]{1,18})$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
 class WriteOptions:
     """`If-Match` and `Idempotency-Key` of a write to a track."""
 
@@ -119,7 +131,11 @@ IDEMPOTENCY_KEY_LENGTH = (1, 200)  # characters, least and most
 async def write_options(
     if_match: Annotated[
         str | None,
-        Header(description='the track version the write expects, e.g. "3"; 412 otherwise'),
+        Header(
+            description='the track version the write expects, e.g. "3" (or `*`: any); 412'
+            " otherwise, also when it names no version",
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
     ] = None,
     idempotency_key: Annotated[
         str | None,
@@ -139,10 +155,12 @@ NO_VERSION = -1
 
 
 def _parse_if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
+    if value is None:
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    return int(text) if text.isdigit() and len(text) < 19 else NO_VERSION
+    text = value.strip()
+    if _IF_MATCH.match(text) is None:
+        return NO_VERSION
+    return None if text == "*" else int(text.removeprefix("W/").strip('"'))
 
 
 WriteOptionsDep = Annotated[WriteOptions, Depends(write_options)]

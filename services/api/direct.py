@@ -9,9 +9,11 @@ request through one handler compiled from that signature at start-up:
 
 - dependencies are called in FastAPI's order, their parameters validated by FastAPI's own
   fields (same values, `loc` and messages); one whose parameters fail is skipped, its errors
-  kept; a JSON body is validated from its bytes, its parse errors raised before the
-  dependencies; all errors are raised together as FastAPI's `RequestValidationError`, so the
-  app's one exception table shapes them (services.api.problems).
+  kept; a JSON body is validated from its bytes, its parse errors raised after the
+  dependencies (so a refused token is said first, as on every route, see
+  services.api.auth_first); all errors are raised together as FastAPI's
+  `RequestValidationError`, so the app's one exception table shapes them
+  (services.api.problems).
 
 Only what these routes use is supported, and a route declaring anything else is refused when
 built: `async def` endpoint and dependencies taking the `Request` and path, query and header
@@ -212,10 +214,15 @@ def _handler(dependant: Dependant) -> Callable[[Request], Any]:
         values: dict[str, Any] = {}
         errors: list[Any] = []
         body_errors: list[Any] = []
+        unreadable: Exception | None = None
         if body is not None and adapter is not None:
-            value, body_errors = await _body(request, body, adapter)
-            values[body.name] = value
-        solved = await solve(request, errors)
+            try:
+                values[body.name], body_errors = await _body(request, body, adapter)
+            except (HTTPException, RequestValidationError) as e:
+                unreadable = e  # said after the token is checked: who asks comes first
+        solved = await solve(request, errors)  # raises a refused token (401, 403)
+        if unreadable is not None:
+            raise unreadable
         errors.extend(body_errors)
         if errors or solved is None:
             raise RequestValidationError(errors)
@@ -250,8 +257,8 @@ def _read(
 async def _body(
     request: Request, field: ModelField, adapter: TypeAdapter[Any]
 ) -> tuple[Any, list[Any]]:
-    """The validated body and its errors; a body that is not JSON is raised at once (400),
-    before the dependencies, as FastAPI does."""
+    """The validated body and its errors; a body that is not JSON is raised (400), which the
+    handler holds until the dependencies have checked the token."""
     try:
         raw = await request.body()
     except HTTPException:

@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import TypeAdapter, ValidationError
 
 from domain.values import sort_key
-from services.api.dates import Moment, moment_start
+from services.api.dates import MOMENT_JSON_SCHEMA, Moment, moment_start
 from services.api.problems import ApiProblem
 from services.application import resolve_track_ref
 from services.bootstrap import Tracker
@@ -21,20 +22,30 @@ from services.queries import PageAfter
 _moment = TypeAdapter(Moment)
 
 
-def query_problem(parameter: str, title: str, detail: str, slug: str) -> ApiProblem:
-    """A 422 about one query parameter, its `errors` entry shaped as a validation error's."""
+def query_problem(
+    parameter: str, title: str, detail: str, slug: str, *, error: str | None = None
+) -> ApiProblem:
+    """A 422 about one query parameter, its `errors` entry shaped as a validation error's
+    (its `type` is `error`, or the slug's)."""
+    kind = error or slug.replace("-", "_")
     return ApiProblem(
         422,
         title,
         detail,
         slug=slug,
-        errors=[{"loc": ["query", parameter], "msg": detail, "type": slug.replace("-", "_")}],
+        errors=[{"loc": ["query", parameter], "msg": detail, "type": kind}],
     )
 
 
 def invalid_cursor() -> ApiProblem:
     detail = "cursor is not one this service gave out; pass a page's next_cursor as it is"
     return query_problem("cursor", "Invalid cursor", detail, "invalid-cursor")
+
+
+def moment_query(description: str, **options: Any) -> Any:
+    """The `Query` of a date filter that `moment_key` reads: the OpenAPI document states the
+    forms it takes (a year, a month, a date or an offset date-time)."""
+    return Query(description=description, json_schema_extra=dict(MOMENT_JSON_SCHEMA), **options)
 
 
 def moment_key(name: str, value: str | None, *, period_end: bool = False) -> str | None:

@@ -131,11 +131,11 @@ def _track_not_found(request: Request, detail: str) -> str:
 Present = Callable[[Request, Response], Response]
 
 
-def _as_is(_: Request, answer: Response) -> Response:
+def present_as_is(_: Request, answer: Response) -> Response:
     return answer
 
 
-def install(app: FastAPI, present: Present = _as_is) -> None:
+def install(app: FastAPI, present: Present = present_as_is) -> None:
     """`present(request, problem_response)` may answer the problem in another form (the
     pages render it as HTML for a browser); status, title and detail stay this table's."""
 

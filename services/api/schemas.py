@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from types import GenericAlias
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import (
@@ -13,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     create_model,
     field_validator,
@@ -20,7 +19,6 @@ from pydantic import (
 )
 
 from domain.statement_types import (
-    NAME_LENGTH,
     STATEMENT_TYPE_SPECS,
     Attribution,
     FieldSpec,
@@ -29,26 +27,18 @@ from domain.statement_types import (
 )
 from domain.values import TrackKind, TrackStatus
 from services.api.dates import Instant, Moment, PastMoment
-
-Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
-Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-Topic = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-# URLs that surely split into an http(s) scheme and a host: no spaces, controls, brackets
-# or backslashes, which urlsplit treats specially. Anything else is left to urlsplit, which
-# cost a tenth of a batch write's CPU when it judged every source URL.
-_PLAIN_HTTP_URL = re.compile(r"(?i:https?)://[^/?#\s\[\]\\]+(?:[/?#][^\s\\]*)?")
-
-
-def _http_url(value: str) -> str:
-    if _PLAIN_HTTP_URL.fullmatch(value):
-        return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http(s) URL")
-    return value
+from services.api.fields import (
+    HttpUrl,
+    Name,
+    Reason,
+    Slug,
+    Summary,
+    Title,
+    Topic,
+    one_of_present,
+    present,
+)
+from services.api.text import visible_text
 
 
 def _has_nul(value: Any) -> bool:
@@ -85,13 +75,15 @@ def nul_free_context(raw_json: bytes) -> dict[str, bool]:
 
 
 class Source(Strict):
-    url: Annotated[str, Field(max_length=2000), AfterValidator(_http_url)] | None = None
+    url: HttpUrl | None = None
     publisher: Annotated[str, Field(max_length=300)] | None = None
     title: Annotated[str, Field(max_length=500)] | None = None
 
 
 class SourceItem(Source):
     """One of a statement's `sources` (v1.1): it must say where, or who, or what."""
+
+    model_config = ConfigDict(json_schema_extra=one_of_present("url", "publisher", "title"))
 
     published_at: Moment | None = None
     role: SourceRole | None = None
@@ -118,8 +110,18 @@ def _one_source(source: Source | None) -> Source | None:
 TrackRef = Annotated[str, Field(min_length=1, max_length=100, description="a track id or slug")]
 
 
+def never_both_sources(schema: dict[str, Any]) -> None:
+    """JSON Schema of `_not_both_sources`: not `source` (naming something) with `sources`."""
+    named = {"allOf": [{"not": {"type": "null"}}, one_of_present("url", "publisher", "title")]}
+    both: dict[str, Any] = {"required": ["source", "sources"]}
+    both["properties"] = {"source": named, "sources": {"not": {"type": "null"}}}
+    schema.setdefault("allOf", []).append({"not": both})
+
+
 class StatementFields(Strict):
     """The optional fields every statement may have, also what a correction may change."""
+
+    model_config = ConfigDict(json_schema_extra=never_both_sources)
 
     quote: Annotated[str, Field(max_length=10000)] | None = None
     addressee: Name | None = None
@@ -152,7 +154,7 @@ class StatementFields(Strict):
 class StatementBase(StatementFields):
     party: Name
     occurred_at: PastMoment
-    summary: Annotated[str, Field(min_length=1, max_length=2000)]
+    summary: Summary
     topics: Annotated[list[Topic], Field(max_length=20)] = []
 
 
@@ -166,17 +168,13 @@ def _model_name(statement_type: str) -> str:
     return _RELEASED_MODEL_NAMES.get(statement_type, default)
 
 
-def _text(max_length: int | None) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=max_length)]
-
-
 def field_annotation(spec: FieldSpec) -> Any:
     """The pydantic type of an extra field, as API.md describes its kind."""
     match spec.kind:
         case "text":
-            return _text(spec.max_length)
+            return visible_text(spec.max_length)
         case "bool":
-            return bool
+            return StrictBool  # JSON true or false only: not "yes", 1 or "true"
         case "ref":
             return UUID
         case "enum":
@@ -186,7 +184,7 @@ def field_annotation(spec: FieldSpec) -> Any:
         case "instant":
             return Instant
         case "text_list":
-            items = GenericAlias(list, (_text(spec.item_max_length),))  # list[that text]
+            items = GenericAlias(list, (visible_text(spec.item_max_length),))  # list[that text]
             return Annotated[items, Field(max_length=spec.max_length)]
     raise AssertionError(f"no request type for field kind {spec.kind!r}")
 
@@ -212,8 +210,18 @@ def _request_model(spec: StatementTypeSpec) -> type[StatementBase]:
     return create_model(_model_name(spec.name), __base__=base, __module__=__name__, **fields)
 
 
+def _one_stance(schema: dict[str, Any]) -> None:
+    """JSON Schema of `_Stance`'s validators: `position` or `stance`, not both."""
+    never_both_sources(schema)
+    schema["allOf"].extend(
+        [one_of_present("position", "stance"), {"not": present("position", "stance")}]
+    )
+
+
 class _Stance(StatementBase):
     """A statement with a stance: `position` (v1) or `stance` (v1.1), one of them."""
+
+    model_config = ConfigDict(json_schema_extra=_one_stance)
 
     @field_validator("stance", check_fields=False)
     @classmethod
@@ -258,7 +266,7 @@ class StatementBatch(Strict):
 
 class TrackCreate(Strict):
     kind: TrackKind
-    title: Annotated[str, Field(min_length=1, max_length=300)]
+    title: Title
     slug: Slug | None = None
     venue: Name | None = None
     parties: Annotated[list[Name], Field(min_length=1, max_length=50)]

@@ -33,8 +33,8 @@ def _parse_instant(value: datetime | str) -> datetime:
     9999-12-31T23:59-01:00) is clamped to the calendar's edge instead of overflowing."""
     if isinstance(value, str):
         text = value.strip()
-        try:  # a date is the start of that day, UTC (API.md); Z is accepted as +00:00
-            value = instant_of(text) if len(text) == 10 else datetime.fromisoformat(text)
+        try:  # a date (year, month) is the start of that day (year, month), UTC (API.md)
+            value = instant_of(text) if len(text) <= 10 else datetime.fromisoformat(text)
         except ValueError as e:
             raise errors.RuleViolation(f"bad recorded_at {text!r}: {e}", "recorded_at") from None
     if value.tzinfo is None:

@@ -210,8 +210,11 @@ REFUSED_WRITES: list[tuple[bytes | None, dict[str, str], int, list[Any]]] = [
     ),
     (None, WRONG, 401, []),
     (None, READER, 403, []),
-    (b'{"type": "demand", "party"', WRONG, 400, []),  # the body's JSON first
-    (b'{"type": "demand"}', WRONG, 401, []),  # then the token
+    # The token before anything about the body or the headers:
+    (b'{"type": "demand", "party"', WRONG, 401, []),
+    (b'{"type": "demand", "party"', READER, 403, []),
+    (b'{"type": "demand"}', WRONG, 401, []),
+    (b'{"type": "demand"}', READER, 403, []),
     (None, {"Idempotency-Key": "", **WRONG}, 401, []),
 ]
 
@@ -301,6 +304,8 @@ ONE = raw(statement("demand"))
         ),
         (b'{"statements": [' + ONE + b"]}", WRONG, 401, []),
         (b'{"statements": [' + ONE + b"]}", READER, 403, []),
+        (b'{"statements": [' + ONE, WRONG, 401, []),
+        (b'{"statements": [' + ONE, READER, 403, []),
     ],
 )
 def test_a_refused_batch_records_nothing(

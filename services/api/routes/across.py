@@ -26,6 +26,7 @@ from services.api.paging import (
     distinct,
     invalid_cursor,
     moment_key,
+    moment_query,
     page,
     track_ids,
 )
@@ -88,8 +89,8 @@ def statements(
             " items then carry `snippet`"
         ),
     ] = None,
-    since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
-    until: Annotated[str | None, Query(description="date (whole period) or date-time")] = None,
+    since: Annotated[str | None, moment_query("date or date-time, inclusive")] = None,
+    until: Annotated[str | None, moment_query("date (whole period) or date-time")] = None,
     include_retracted: bool = False,
     limit: Limit = 100,
     cursor: Cursor = None,

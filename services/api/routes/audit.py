@@ -11,8 +11,12 @@ from starlette.responses import Response
 from services import audit
 from services.api.dates import Moment
 from services.api.deps import Auditor, Reached, TrackerDep, TrackId, json_response
-from services.api.problems import ApiProblem
+from services.api.paging import query_problem
 from services.api.responses import EventsPage, HistoryPage, TrackAsOfPublic, VerifyReport
+
+# The error type of as-of without exactly one of its two points: a rule across two
+# parameters, which the OpenAPI document can only say in words.
+ONE_OF = "exactly_one_of"
 
 router = APIRouter(tags=["audit"])
 
@@ -44,9 +48,16 @@ def as_of(
     tracker: TrackerDep,
     _: Auditor,
     _waited: Reached,
-    version: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=2**62, description="give exactly one of `version` and `recorded_at`"),
+    ] = None,
     recorded_at: Annotated[
-        Moment | None, Query(description="what had been recorded by this instant")
+        Moment | None,
+        Query(
+            description="what had been recorded by this instant (a date, month or year: its"
+            " start); give exactly one of `version` and `recorded_at`"
+        ),
     ] = None,
     on: Annotated[
         Moment | None,
@@ -56,12 +67,8 @@ def as_of(
     """Rebuilt from the event store (snapshots keep it fast); same shape as the current state.
     With `on`, both axes: what the record held then about the world up to that date."""
     if (version is None) == (recorded_at is None):
-        raise ApiProblem(
-            422,
-            "Invalid request",
-            "give exactly one of version or recorded_at",
-            slug="invalid-request",
-        )
+        detail = "give exactly one of version or recorded_at"
+        raise query_problem("version", "Invalid request", detail, "invalid-request", error=ONE_OF)
     if on is not None:
         return json_response(
             audit.world_on(tracker.app, track_id, on, version=version, recorded_at=recorded_at)

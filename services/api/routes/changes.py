@@ -16,7 +16,6 @@ from services.api import paging
 from services.api.dates import Moment, moment_start
 from services.api.deps import Reached, Reader, TrackerDep, TrackId, read_response
 from services.api.paging import invalid_cursor, query_problem
-from services.api.problems import ApiProblem
 from services.api.responses import ChangesPage
 from services.bootstrap import Tracker
 
@@ -27,7 +26,8 @@ From = Annotated[
     Query(
         alias="from",
         description="the date the window starts after (`YYYY`, `YYYY-MM`, `YYYY-MM-DD` or a"
-        " date-time with offset): what had happened by its end is not a change",
+        " date-time with offset): what had happened by its end is not a change; it may not"
+        " end after `to`",
     ),
 ]
 To = Annotated[
@@ -105,7 +105,8 @@ def _answer(
     cursor: str | None,
 ) -> Response:
     if window_is_inverted(from_, to):
-        raise _invalid("from", f"from ({from_}) ends after to ({to}): the window runs backwards")
+        detail = f"from ({from_}) ends after to ({to}): the window runs backwards"
+        raise query_problem("from", "Invalid request", detail, "invalid-request", error=WINDOW)
     after = _decode_cursor(cursor) if cursor else None
     position = tracker.app.max_position()
     page = audit.changes(tracker.app, track_ids, from_, to, after=after, limit=limit)
@@ -114,8 +115,9 @@ def _answer(
     return read_response(body, position)
 
 
-def _invalid(name: str, detail: str) -> ApiProblem:
-    return query_problem(name, "Invalid request", detail, "invalid-request")
+# The error type of a window that runs backwards: a rule across two parameters, which the
+# OpenAPI document can only say in words.
+WINDOW = "window_backwards"
 
 
 def _cursor(key: str, position: int) -> str:

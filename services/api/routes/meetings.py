@@ -14,7 +14,7 @@ from domain.statement_types import MeetingFormat
 from domain.values import sort_key
 from services.api.deps import Reached, Reader, TrackerDep, reflect
 from services.api.exports import calendar_answer, export_responses, format_parameter, list_answer
-from services.api.paging import decode_after, distinct, moment_key, page, track_ids
+from services.api.paging import decode_after, distinct, moment_key, moment_query, page, track_ids
 from services.api.responses import MeetingsPage
 from services.api.routes.across import Cursor, Limit, Tracks
 from services.bootstrap import Tracker
@@ -37,10 +37,8 @@ class MeetingFilters:
 
 
 def meeting_filters(
-    from_: Annotated[
-        str | None, Query(alias="from", description="date or date-time, inclusive")
-    ] = None,
-    to: Annotated[str | None, Query(description="date (whole period) or date-time")] = None,
+    from_: Annotated[str | None, moment_query("date or date-time, inclusive", alias="from")] = None,
+    to: Annotated[str | None, moment_query("date (whole period) or date-time")] = None,
     track: Tracks = None,
     held: Annotated[
         bool | None, Query(description="true: meetings held; false: meetings scheduled")

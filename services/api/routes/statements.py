@@ -13,6 +13,7 @@ from starlette.responses import Response
 from domain import views
 from domain.document import TrackView
 from services.api.auth import Principal
+from services.api.auth_first import AuthFirstRoute
 from services.api.correction_schemas import CorrectionCreate, RetractionCreate
 from services.api.deps import (
     Recorder,
@@ -35,7 +36,7 @@ from services.api.schemas import (
 from services.application import WriteResult
 from services.bootstrap import Tracker
 
-router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"])
+router = APIRouter(prefix="/v1/tracks/{track}", tags=["statements"], route_class=AuthFirstRoute)
 
 
 def _statement(track: TrackView, ids: list[str]) -> dict[str, Any]:

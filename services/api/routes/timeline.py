@@ -22,7 +22,7 @@ from services.api.deps import (
     reflect,
 )
 from services.api.exports import export_responses, format_parameter, list_answer
-from services.api.paging import distinct, invalid_cursor, moment_key
+from services.api.paging import distinct, invalid_cursor, moment_key, moment_query
 from services.api.responses import (
     DemandBoard,
     StatementPublic,
@@ -76,10 +76,8 @@ def timeline(
     type: StatementType | None = None,
     party: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    since: Annotated[str | None, Query(description="date or date-time, inclusive")] = None,
-    until: Annotated[
-        str | None, Query(description="date (whole day) or date-time, inclusive")
-    ] = None,
+    since: Annotated[str | None, moment_query("date or date-time, inclusive")] = None,
+    until: Annotated[str | None, moment_query("date (whole day) or date-time, inclusive")] = None,
     include_retracted: bool = False,
     include_related: Annotated[
         bool,

@@ -15,6 +15,7 @@ from domain import errors, views
 from domain.document import TrackView
 from domain.values import TrackKind, TrackStatus
 from services import audit
+from services.api.auth_first import AuthFirstRoute
 from services.api.dates import Moment
 from services.api.deps import (
     Reached,
@@ -47,7 +48,7 @@ WorldDate = Annotated[
 ]
 
 
-router = APIRouter(prefix="/v1/tracks", tags=["tracks"])
+router = APIRouter(prefix="/v1/tracks", tags=["tracks"], route_class=AuthFirstRoute)
 
 
 @router.post("", status_code=201, response_model=TrackPublic, summary="Open a track")
