@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,11 @@ async def open_track(client: httpx.AsyncClient, slug: str) -> int:
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
+    """Run `scenario` in an event loop of its own, on a thread of its own: this thread may
+    already run a loop (Playwright's sync API keeps one while the browser tests' session
+    lasts), and asyncio.run refuses to start a second one there."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, scenario()).result()
 
 
 def test_health_answers_while_500_reads_wait_and_every_wait_ends_with_the_timeout_answer(
