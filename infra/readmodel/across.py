@@ -174,17 +174,22 @@ class AcrossTracks:
     def actors(self, query: ActorQuery) -> Page:
         """A page of folded names, then their facets (rm_actor_facets: a few rows per
         person, however many statements name them), gathered per person."""
-        named = "SELECT DISTINCT name_key FROM rm_actor_facets WHERE 1 = 1"
+        # One pass over the facets, grouped per person: a subquery per word made PostgreSQL
+        # plan a join per word (a `q` of 250 words took 22 s to plan on a tiny model).
+        named = "SELECT name_key FROM rm_actor_facets WHERE 1 = 1"
         params: list[Any] = []
         if query.after is not None:
             named += " AND name_key > ?"
             params.append(query.after)
-        for word in query.words:  # each word, in the name or in any of the person's roles
-            named += (
-                " AND name_key IN (SELECT name_key FROM rm_actor_facets"
-                " WHERE ' ' || name_key || ' ' || role_key || ' ' LIKE ?)"
+        named += " GROUP BY name_key"
+        words = list(dict.fromkeys(query.words))  # a word said twice asks nothing more
+        if words:  # each word, in the name or in any of the person's roles
+            named += " HAVING " + " AND ".join(
+                "MAX(CASE WHEN ' ' || name_key || ' ' || role_key || ' ' LIKE ? THEN 1 ELSE 0 END)"
+                " = 1"
+                for _ in words
             )
-            params.append(f"% {word} %")
+            params.extend(f"% {word} %" for word in words)
         named += " ORDER BY name_key LIMIT ?"
         keys = [row[0] for row in self.fetch(named, [*params, query.limit + 1])]
         page = keys[: query.limit]
