@@ -8,6 +8,7 @@ a page refused for want of a token, which sends the browser to sign in (303).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +35,27 @@ environment = Environment(
 )
 # Whether the browser keeps a sign-in for this session (the header offers to sign out).
 environment.globals["signed_in"] = lambda request: SESSION_COOKIE in request.cookies
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as a page shows it."""
+
+    href: str
+    label: str
+
+
+# Where each page lives, written once: the Python that gathers a page and the templates
+# (as globals) both build their links with these.
+def track_href(track: str) -> str:
+    return f"/tracks/{quote(track, safe='')}"
+
+
+def statement_href(track: str, statement_id: str) -> str:
+    return f"{track_href(track)}/statements/{quote(str(statement_id), safe='')}"
+
+
+environment.globals.update(track_href=track_href, statement_href=statement_href)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

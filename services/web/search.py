@@ -18,6 +18,7 @@ from services.api.routes.across import StatementFilters, statement_query
 from services.bootstrap import Tracker
 from services.ports import ReadModel
 from services.queries import ActorQuery
+from services.web.pages import statement_href
 
 DEFAULT_LIMIT = 100  # the API's default page
 _ACTOR_PAGE = 500
@@ -139,7 +140,7 @@ def _result(item: dict[str, Any], words: SearchQuery | None) -> Result:
     snippet = item.get("snippet")
     return Result(
         id=item["id"],
-        href=f"/tracks/{item['track_slug']}/statements/{item['id']}",
+        href=statement_href(item["track_slug"], item["id"]),
         track_slug=item["track_slug"],
         type=item["type"],
         occurred_at=str(item["occurred_at"]),

@@ -13,16 +13,11 @@ from domain.statuses import MEETINGS
 from domain.values import STATUS_BEARING_TYPES
 from domain.views import WARNING_TYPES
 from services.web.dates import day_of, readable
+from services.web.pages import Link, statement_href
 
 DEMAND = "demand"  # the board's own type; the other status-bearing ones are listed apart
 TYPE_LABELS = {name: name.replace("_", " ") for name in STATEMENT_TYPE_SPECS}
 _LABEL_LENGTH = 90  # characters of a summary quoted in an "answers" label
-
-
-@dataclass(frozen=True)
-class Link:
-    href: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,7 @@ def sections(
 
     def href(view: dict[str, Any]) -> str:
         home = slug if view["track_id"] == track_id else homes[view["track_id"]][0]
-        return f"/tracks/{home}/statements/{view['id']}"
+        return statement_href(home, view["id"])
 
     def link(view: dict[str, Any]) -> Link:
         target = f"#s-{view['id']}" if view["id"] in on_page else href(view)

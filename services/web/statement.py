@@ -16,6 +16,7 @@ from services.audit import history, version_at
 from services.audit.recorded import head_version
 from services.bootstrap import Tracker
 from services.checkpoint_reader import load_view
+from services.web.pages import Link, statement_href, track_href
 
 # Events recorded in one write share a timestamp; a correction or retraction is looked for
 # among this many events at and before the last one recorded at its instant.
@@ -25,19 +26,13 @@ _UNSET: tuple[Any, ...] = (None, [], False)  # an optional field's defaults: not
 
 
 @dataclass(frozen=True)
-class Linked:
-    href: str
-    label: str
-
-
-@dataclass(frozen=True)
 class StatementPage:
     statement: dict[str, Any]  # the API's view of it
-    track: Linked
+    track: Link
     details: list[tuple[str, Any]]  # its type's own fields (the registry's), as recorded
-    references: list[tuple[str, Linked]]  # responds_to, withdraws: the statements it names
-    responses: list[Linked]
-    also_concerns: list[Linked]
+    references: list[tuple[str, Link]]  # responds_to, withdraws: the statements it names
+    responses: list[Link]
+    also_concerns: list[Link]
     retraction: dict[str, Any] | None  # recorded_at, recorded_by, reason
     history: list[dict[str, Any]]  # version, type, recorded_at, recorded_by
 
@@ -68,8 +63,7 @@ def statement_page(tracker: Tracker, track_id: UUID, statement_id: str) -> State
             if f.kind == "ref" and view.get(f.name) is not None
         ],
         responses=[
-            Linked(f"/tracks/{slug}/statements/{r['id']}", r["summary"])
-            for r in view.get("responses") or ()
+            Link(statement_href(slug, r["id"]), r["summary"]) for r in view.get("responses") or ()
         ],
         also_concerns=[_track_link(tracker, ref) for ref in view.get("also_concerns") or ()],
         retraction=retraction,
@@ -77,20 +71,20 @@ def statement_page(tracker: Tracker, track_id: UUID, statement_id: str) -> State
     )
 
 
-def _track_link(tracker: Tracker, ref: str) -> Linked:
+def _track_link(tracker: Tracker, ref: str) -> Link:
     try:
         track = tracker.read_model.get_track(str(resolve_track_ref(ref)))
     except errors.TrackerError:  # a reference the read model cannot resolve: shown as given
         track = None
     if track is None:
-        return Linked(f"/tracks/{ref}", ref)
-    return Linked(f"/tracks/{track['slug']}", track["title"])
+        return Link(track_href(ref), ref)
+    return Link(track_href(track["slug"]), track["title"])
 
 
-def _statement_link(tracker: Tracker, track_id: UUID, slug: str, statement_id: str) -> Linked:
+def _statement_link(tracker: Tracker, track_id: UUID, slug: str, statement_id: str) -> Link:
     other = tracker.read_model.get_statement(str(track_id), statement_id)
     label = other["summary"] if other else statement_id
-    return Linked(f"/tracks/{slug}/statements/{statement_id}", label)
+    return Link(statement_href(slug, statement_id), label)
 
 
 def _retraction(tracker: Tracker, track_id: UUID, statement_id: str) -> dict[str, Any] | None:
