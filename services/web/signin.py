@@ -5,7 +5,7 @@ that only the pages accept (services.api.auth.credential); `/signout` forgets it
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query
@@ -50,25 +50,24 @@ async def sign_in(request: Request, next: Next = "/") -> Response:
         return render(request, "signin.html", refusal.status, next=target, error=refusal.detail)
     answer = RedirectResponse(target, status_code=303)
     # No Max-Age or Expires: the browser forgets it when the session ends.
-    answer.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    answer.set_cookie(SESSION_COOKIE, token, **_cookie_attributes(request))
     return answer
 
 
 @router.post("/signout", response_class=Response)
 def sign_out(request: Request) -> Response:
     answer = RedirectResponse("/", status_code=303)
-    answer.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    answer.delete_cookie(SESSION_COOKIE, **_cookie_attributes(request))
     return answer
+
+
+def _cookie_attributes(request: Request) -> dict[str, Any]:
+    """The cookie's attributes, the same when it is set and when it is deleted (a browser
+    deletes only the cookie whose path and flags match): no script may read it, no other
+    site's request carries it, and over https it is sent over https only."""
+    return {
+        "path": "/",
+        "httponly": True,
+        "samesite": "strict",
+        "secure": request.url.scheme == "https",
+    }
