@@ -10,10 +10,8 @@ request through one handler compiled from that signature at start-up:
 - dependencies are called in FastAPI's order, their parameters validated by FastAPI's own
   fields (same values, `loc` and messages); one whose parameters fail is skipped, its errors
   kept; a JSON body is validated from its bytes, its parse errors raised after the
-  dependencies (so a refused token is said first, as on every route, see
-  services.api.auth_first); all errors are raised together as FastAPI's
-  `RequestValidationError`, so the app's one exception table shapes them
-  (services.api.problems).
+  dependencies (a refused token is said first, see services.api.auth_first); all errors are
+  raised together as `RequestValidationError`, shaped by services.api.problems' table.
 
 Only what these routes use is supported, and a route declaring anything else is refused when
 built: `async def` endpoint and dependencies taking the `Request` and path, query and header
@@ -271,8 +269,7 @@ async def _body(
             return None, [_missing(loc)]
         return field.field_info.get_default(call_default_factory=True), []
     if not _is_json(request.headers.get("content-type")):
-        value, errors = field.validate(raw, {}, loc=loc)  # bytes: refused as FastAPI does
-        return value, errors
+        return field.validate(raw, {}, loc=loc)  # bytes: refused as FastAPI does
     try:
         return adapter.validate_json(raw, context=nul_free_context(raw)), []
     except ValidationError:
